@@ -1,0 +1,8 @@
+#include <curl/curl.h>
+
+#include "fetch/fetch.h"
+
+const char *fetch_library_version(void)
+{
+	return curl_version();
+}

@@ -1,0 +1,3 @@
+# Images: placeholder until images/ exists.
+images:
+	@echo "make images: not implemented yet" >&2; exit 1

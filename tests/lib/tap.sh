@@ -1,0 +1,43 @@
+# TAP helpers for shell tests: source this file.
+#   ok "name"; not_ok "name" "why"; check "name" CMD...; expect_exit N "name" CMD...
+# done_testing at the end exits non-zero if anything failed.
+_tap_n=0
+_tap_failed=0
+ok() { _tap_n=$((_tap_n + 1)); echo "ok $_tap_n - $1"; }
+not_ok() {
+	_tap_n=$((_tap_n + 1)); _tap_failed=$((_tap_failed + 1))
+	echo "not ok $_tap_n - $1"
+	[ -n "${2:-}" ] && printf '%s\n' "$2" | sed 's/^/#   /'
+	return 0
+}
+skip() { _tap_n=$((_tap_n + 1)); echo "ok $_tap_n - $1 # SKIP ${2:-}"; }
+# check NAME CMD...: passes when CMD exits 0
+check() {
+	local name=$1; shift
+	local out
+	if out=$("$@" 2>&1); then ok "$name"; else not_ok "$name" "$out"; fi
+}
+# expect_exit CODE NAME CMD...: passes when CMD exits with CODE; the
+# command's stderr is kept in $TAP_STDERR for further checks.
+expect_exit() {
+	local want=$1 name=$2; shift 2
+	local errf rc
+	errf=$(mktemp)
+	"$@" > /dev/null 2> "$errf"; rc=$?
+	TAP_STDERR=$(cat "$errf"); rm -f "$errf"
+	if [ "$rc" = "$want" ]; then ok "$name"
+	else not_ok "$name" "expected exit $want, got $rc: $TAP_STDERR"; fi
+}
+done_testing() { echo "1..$_tap_n"; [ "$_tap_failed" = 0 ]; }
+
+# A free TCP port on 127.0.0.1.
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# Fresh scratch directory removed at exit (chain your own traps with
+# tap_on_exit CMD).
+TAP_TMP=$(mktemp -d "${TMPDIR:-/tmp}/bootrino-test.XXXXXX")
+_tap_exit_cmds="rm -rf '$TAP_TMP'"
+tap_on_exit() { _tap_exit_cmds="$1; $_tap_exit_cmds"; trap "$_tap_exit_cmds" EXIT; }
+trap "$_tap_exit_cmds" EXIT

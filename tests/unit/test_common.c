@@ -1,0 +1,81 @@
+/* Unit tests: common/ (error codes, exit-code mapping) and agent/cli. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <string.h>
+
+#include "agent/cli.h"
+#include "common/err.h"
+
+static void test_exit_codes(void **state)
+{
+	(void)state;
+	assert_int_equal(br_exitcode(0), 0);
+	assert_int_equal(br_exitcode(-BR_EUSAGE), 2);
+	assert_int_equal(br_exitcode(-BR_ECONFIG), 2);
+	assert_int_equal(br_exitcode(-BR_EHASH), 3);
+	assert_int_equal(br_exitcode(-BR_ESIG), 3);
+	assert_int_equal(br_exitcode(-BR_EKEYID), 3);
+	assert_int_equal(br_exitcode(-BR_EFETCH), 4);
+	assert_int_equal(br_exitcode(-BR_EHTTP), 4);
+	assert_int_equal(br_exitcode(-BR_EKEXEC), 5);
+	assert_int_equal(br_exitcode(-BR_EDISK), 6);
+	assert_int_equal(br_exitcode(-ENOENT), 1);
+}
+
+static void test_fail_detail(void **state)
+{
+	(void)state;
+	br_errclear();
+	assert_string_equal(br_errdetail(), "");
+	assert_int_equal(br_fail(-BR_EHASH, "x %d", 42), -BR_EHASH);
+	assert_string_equal(br_errdetail(), "x 42");
+	assert_string_equal(br_strerror(-BR_EHASH), "sha256 mismatch");
+	assert_string_equal(br_strerror(-ENOENT), strerror(ENOENT));
+}
+
+static void test_parse_size(void **state)
+{
+	unsigned long long v;
+
+	(void)state;
+	assert_int_equal(cli_parse_size("123", &v), 0);
+	assert_int_equal(v, 123);
+	assert_int_equal(cli_parse_size("4K", &v), 0);
+	assert_int_equal(v, 4096);
+	assert_int_equal(cli_parse_size("16MiB", &v), 0);
+	assert_int_equal(v, 16ULL << 20);
+	assert_int_equal(cli_parse_size("2G", &v), 0);
+	assert_int_equal(v, 2ULL << 30);
+	assert_int_equal(cli_parse_size("", &v), -BR_EUSAGE);
+	assert_int_equal(cli_parse_size("-1", &v), -BR_EUSAGE);
+	assert_int_equal(cli_parse_size("12X", &v), -BR_EUSAGE);
+	assert_int_equal(cli_parse_size("99999999999999999999", &v), -BR_EUSAGE);
+	assert_int_equal(cli_parse_size("99999999999G", &v), -BR_EUSAGE);
+}
+
+static void test_parse_uint(void **state)
+{
+	unsigned long v;
+
+	(void)state;
+	assert_int_equal(cli_parse_uint("7", 10, &v), 0);
+	assert_int_equal(v, 7);
+	assert_int_equal(cli_parse_uint("11", 10, &v), -BR_EUSAGE);
+	assert_int_equal(cli_parse_uint("1a", 10, &v), -BR_EUSAGE);
+	assert_int_equal(cli_parse_uint("-1", 10, &v), -BR_EUSAGE);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_exit_codes),
+		cmocka_unit_test(test_fail_detail),
+		cmocka_unit_test(test_parse_size),
+		cmocka_unit_test(test_parse_uint),
+	};
+	return cmocka_run_group_tests_name("common", tests, NULL, NULL);
+}
