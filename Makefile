@@ -12,6 +12,7 @@
 # linker section, see agent/cli.h).
 
 BUILD   ?= build
+export BUILD
 CC      ?= cc
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1.0)
 
@@ -87,7 +88,7 @@ unit-run: unit
 	tests/run.sh unit $(UNIT_BINS)
 
 asan:
-	$(MAKE) BUILD=build/asan SAN=1 unit-run
+	$(MAKE) BUILD=$(BUILD)/asan SAN=1 unit-run
 
 -include mk/*.mk
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
@@ -104,7 +105,7 @@ format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf $(BUILD)/obj $(BUILD)/lib $(BUILD)/tests $(BUILD)/bootrino build/asan build/fuzz
+	rm -rf $(BUILD)/obj $(BUILD)/lib $(BUILD)/tests $(BUILD)/bootrino $(BUILD)/asan $(BUILD)/fuzz
 
 distclean:
 	rm -rf build

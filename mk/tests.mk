@@ -13,18 +13,18 @@ e2e: all static images
 
 # --- libFuzzer (clang) ------------------------------------------------------
 FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
-FUZZ_BINS := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 FUZZ_LIB_SRC := $(foreach m,$(MODULES),$(wildcard $(m)/*.c)) $(filter-out agent/main.c,$(AGENT_SRC))
-FUZZ_LIB_OBJ := $(patsubst %.c,build/fuzz/obj/%.o,$(FUZZ_LIB_SRC))
+FUZZ_LIB_OBJ := $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(FUZZ_LIB_SRC))
 FUZZ_CFLAGS := -g -O1 -std=c11 -I. -D_GNU_SOURCE -Wall -Wextra -Werror \
 	-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
 	-DBOOTRINO_FUZZING
 
-build/fuzz/obj/%.o: %.c $(SETUP_STAMP)
+$(BUILD)/fuzz/obj/%.o: %.c $(SETUP_STAMP)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) $(PKG_CFLAGS) -MMD -MP -c $< -o $@
 
-build/fuzz/fuzz_%: build/fuzz/obj/tests/fuzz/fuzz_%.o $(FUZZ_LIB_OBJ)
+$(BUILD)/fuzz/fuzz_%: $(BUILD)/fuzz/obj/tests/fuzz/fuzz_%.o $(FUZZ_LIB_OBJ)
 	clang -fsanitize=fuzzer,address,undefined -o $@ $^ $(PKG_LIBS)
 
 fuzz: $(FUZZ_BINS)
@@ -34,7 +34,7 @@ FUZZ_SECONDS ?= 15
 fuzz-run: fuzz
 	FUZZ_SECONDS=$(FUZZ_SECONDS) tests/run.sh fuzz tests/fuzz/run-one.sh
 
--include $(shell find build/fuzz/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/fuzz/obj -name '*.d' 2>/dev/null)
 
 # --- benchmarks ---------------------------------------------------------------
 bench: all

@@ -8,13 +8,13 @@
 set -u
 suite=$1; shift
 root=$(cd "$(dirname "$0")/.." && pwd)
-results=$root/build/test-results
+results=$root/${BUILD:-build}/test-results
 mkdir -p "$results"
 log=$results/$suite.log
 : > "$log"
 export CMOCKA_MESSAGE_OUTPUT=TAP
 export BOOTRINO_ROOT=$root
-export BOOTRINO=${BOOTRINO:-$root/build/bootrino}
+export BOOTRINO=${BOOTRINO:-$root/${BUILD:-build}/bootrino}
 passed=0 failed=0 skipped=0
 for prog in "$@"; do
 	name=$(basename "$prog")

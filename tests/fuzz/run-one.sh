@@ -6,7 +6,7 @@ set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 . "$root/tests/lib/tap.sh"
 secs=${FUZZ_SECONDS:-15}
-for bin in "$root"/build/fuzz/fuzz_*; do
+for bin in "$root/${BUILD:-build}"/fuzz/fuzz_*; do
 	[ -x "$bin" ] || continue
 	name=${bin##*/fuzz_}
 	seeds=$root/tests/fuzz/corpus/$name
@@ -20,10 +20,10 @@ for bin in "$root"/build/fuzz/fuzz_*; do
 		not_ok "fuzz $name: corpus replay" "$(echo "$out" | tail -30)"
 		continue
 	fi
-	scratch=$root/build/fuzz/corpus-$name
+	scratch=$root/${BUILD:-build}/fuzz/corpus-$name
 	mkdir -p "$scratch"
 	if out=$("$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=1024 \
-		-artifact_prefix="$root/build/fuzz/crash-$name-" "$scratch" "$seeds" 2>&1); then
+		-artifact_prefix="$root/${BUILD:-build}/fuzz/crash-$name-" "$scratch" "$seeds" 2>&1); then
 		ok "fuzz $name: ${secs}s, $(echo "$out" | grep -Eo 'Done [0-9]+ runs' | tail -1)"
 	else
 		not_ok "fuzz $name: found a crash" "$(echo "$out" | tail -40)"
