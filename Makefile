@@ -14,7 +14,8 @@
 BUILD   ?= build
 export BUILD
 CC      ?= cc
-VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1.0)
+BASE_VERSION := 0.1.0
+VERSION := $(BASE_VERSION)$(shell git describe --always --dirty --exclude '*' 2>/dev/null | sed 's/^/+g/')
 
 MODULES := common verify fetch kexec disk cloudinit
 PKGS    := libcurl openssl libarchive libcjson
@@ -66,7 +67,18 @@ setup: $(SETUP_STAMP)
 
 $(BUILD)/obj/%.o: %.c $(SETUP_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -DBOOTRINO_VERSION='"$(VERSION)"' -MMD -MP -c $< -o $@
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+# Only the version command carries the version string, and it is rebuilt
+# when `git describe` changes (the stamp is rewritten only then).
+VERSION_STAMP := $(BUILD)/.version
+$(VERSION_STAMP): FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(VERSION)' | cmp -s - $@ || echo '$(VERSION)' > $@
+$(BUILD)/obj/agent/cmd_version.o: CPPFLAGS += -DBOOTRINO_VERSION='"$(VERSION)"'
+$(BUILD)/obj/agent/cmd_version.o: $(VERSION_STAMP)
+.PHONY: FORCE
+FORCE:
 
 define module_lib
 $(BUILD)/lib/lib$(1).a: $(call obj,$(wildcard $(1)/*.c))
