@@ -4,6 +4,8 @@
 #define BOOTRINO_VERIFY_VERIFY_H
 
 #include "verify/artifact.h"
+#include "verify/minisign.h"
+#include "verify/rollback.h"
 #include "verify/sha256.h"
 
 /* "OpenSSL 3.0.x …" */
