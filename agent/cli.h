@@ -16,6 +16,7 @@ struct br_command {
 	const char *summary; /* one line for `bootrino --help` */
 	const char *usage;   /* full text for `bootrino NAME --help` */
 	int (*run)(int argc, char **argv); /* argv[0] is the command name */
+	int verb; /* a bootrino.sh verb (listed apart in --help) */
 };
 
 #define BR_COMMAND(ident)                                                                  \

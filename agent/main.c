@@ -11,15 +11,36 @@
 extern const struct br_command __start_br_commands[];
 extern const struct br_command __stop_br_commands[];
 
+static int by_name(const void *a, const void *b)
+{
+	const struct br_command *const *x = a, *const *y = b;
+
+	return strcmp((*x)->name, (*y)->name);
+}
+
+/* Link order is arbitrary: list commands sorted, verbs apart. */
+static void list_commands(FILE *f, int verbs)
+{
+	const struct br_command *sorted[64];
+	const struct br_command *c;
+	size_t n = 0, i;
+
+	for (c = __start_br_commands; c < __stop_br_commands && n < 64; c++)
+		if (!!c->verb == !!verbs)
+			sorted[n++] = c;
+	qsort(sorted, n, sizeof(sorted[0]), by_name);
+	for (i = 0; i < n; i++)
+		fprintf(f, "  %-10s %s\n", sorted[i]->name, sorted[i]->summary);
+}
+
 static void usage(FILE *f)
 {
-	const struct br_command *c;
-
 	fprintf(f, "usage: bootrino COMMAND [OPTIONS]\n\n"
 		   "Replace a cloud server's stock OS with a verified run-from-RAM OS.\n\n"
 		   "commands:\n");
-	for (c = __start_br_commands; c < __stop_br_commands; c++)
-		fprintf(f, "  %-10s %s\n", c->name, c->summary);
+	list_commands(f, 0);
+	fprintf(f, "\nbootrino.sh verbs (inside a signed bootrino.sh, see docs/bootrino-sh.md):\n");
+	list_commands(f, 1);
 	fprintf(f, "\n'bootrino COMMAND --help' describes a command.\n"
 		   "Exit codes: 0 ok, 2 usage/config error, 3 verification failed,\n"
 		   "4 fetch failed, 5 kexec/boot failed, 6 disk error.\n");
