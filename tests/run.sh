@@ -19,7 +19,7 @@ passed=0 failed=0 skipped=0
 for prog in "$@"; do
 	name=$(basename "$prog")
 	echo "# --- $suite: $name" | tee -a "$log"
-	start=$(date +%s.%N)
+	start=$(date +%s%N)
 	out=$(mktemp)
 	timeout --foreground -k 10 "${TEST_TIMEOUT:-900}" "$prog" > "$out" 2>&1
 	rc=$?
@@ -38,9 +38,10 @@ for prog in "$@"; do
 		echo "# output of $name (last 40 lines):"
 		grep -Ev '^ok [0-9]+' "$out" | tail -40 | sed 's/^/#   /'
 	fi
-	end=$(date +%s.%N)
-	printf '# %s: %d passed, %d failed, %d skipped in %.1fs\n' "$name" "$p" "$f" "$s" \
-		"$(echo "$end - $start" | bc)" | tee -a "$log"
+	end=$(date +%s%N)
+	ms=$(((end - start) / 1000000))
+	printf '# %s: %d passed, %d failed, %d skipped in %d.%01ds\n' "$name" "$p" "$f" "$s" \
+		$((ms / 1000)) $((ms % 1000 / 100)) | tee -a "$log"
 	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
 	rm -f "$out"
 done

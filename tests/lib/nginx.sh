@@ -6,6 +6,8 @@
 # nginx is stopped when the test exits.
 nginx_start() {
 	local root=$1 tls=${2:-} dir=$TAP_TMP/nginx
+	# nginx workers run as nobody: mktemp -d's 0700 would make everything 403
+	chmod 755 "$TAP_TMP"
 	mkdir -p "$dir/logs" "$dir/tmp"
 	NGINX_PORT=$(free_port)
 	local tls_block=""
