@@ -2,7 +2,11 @@
  * With disk/, the only modules that include libarchive.
  *
  * Trust: every image is a struct verify_artifact (verify/artifact.h); this
- * module loads nothing else.
+ * module loads nothing else. The overlay is built here from bytes the
+ * caller hands over (facts, `file` entries of a signed bootrino.sh).
+ *
+ * docs/kexec.md describes the two load paths, the fallback rules and the
+ * meaning of every error.
  */
 #ifndef BOOTRINO_KEXEC_KEXEC_H
 #define BOOTRINO_KEXEC_KEXEC_H
@@ -18,13 +22,20 @@
 struct kexec_overlay; /* opaque */
 
 int kexec_overlay_new(struct kexec_overlay **out);
-/* Add a regular file (parent directories are created in the archive).
- * path is absolute inside the target ("/etc/bootrino/facts.json"); paths
- * with ".." components or that are not absolute are refused. */
+/* Add a regular file (parent directories are created in the archive, 0755
+ * root:root). path is absolute inside the target ("/etc/bootrino/facts.json");
+ * paths with "." or ".." components, or that are not absolute, are refused
+ * with -BR_ECONFIG. Adding the same path again replaces its content. */
 int kexec_overlay_add(struct kexec_overlay *ov, const char *path, const void *data, size_t len,
 		      unsigned mode);
-/* Add every file below a host directory, as if it were the target's /. */
+/* Add every file, directory and symlink below a host directory, as if it
+ * were the target's /. Device nodes, FIFOs and sockets are refused. */
 int kexec_overlay_add_dir(struct kexec_overlay *ov, const char *dir);
+/* Number of archive entries (files, directories, symlinks) so far. */
+size_t kexec_overlay_count(const struct kexec_overlay *ov);
+/* Write the archive (deterministic: sorted, mtime 0, uid/gid 0) into a new
+ * sealed memfd, positioned at 0. *size_out gets its size (padded to 4). */
+int kexec_overlay_memfd(const struct kexec_overlay *ov, int *fd_out, uint64_t *size_out);
 void kexec_overlay_free(struct kexec_overlay *ov);
 
 /* --- images ------------------------------------------------------------------ */
@@ -46,20 +57,34 @@ enum kexec_flags {
 
 /* What was (or would be) loaded, for the agent to print. */
 struct kexec_report {
-	char method[32];       /* "kexec_file_load", "kexec-tools", "dry-run" */
-	char why[256];         /* why a fallback was used, if one was */
+	char method[32];       /* "kexec_file_load" or "kexec-tools" (planned one in a dry run) */
+	char why[256];         /* why kexec-tools is (or would be) used, if it is */
 	char kernel_format[64];/* "bzImage (boot protocol 2.15)", "multiboot ELF32" */
 	uint64_t total_bytes;  /* kernel + initrds + overlay */
+	/* details (all filled by kexec_load, dry run or not) */
+	int dry_run;                                    /* 1: nothing was loaded */
+	uint64_t kernel_bytes;
+	uint64_t initrd_bytes[KEXEC_MAX_INITRDS];       /* per initrd / module */
+	char initrd_format[KEXEC_MAX_INITRDS][32];      /* "gzip", "cpio (newc)", "unknown" */
+	size_t n_initrds;
+	uint64_t overlay_bytes;                         /* 0 without overlay */
+	size_t overlay_entries;
+	uint64_t mem_available;                         /* MemAvailable; 0 if unknown */
+	char tools_path[256];                           /* kexec-tools binary, "" if none found */
+	char warning[256];                              /* "" or one line worth showing */
 };
 
 /* Validate and load img into the running kernel (or only validate with
  * KEXEC_DRY_RUN). -BR_EFORMAT, -BR_EKEXEC (detail explains: not root,
- * lockdown / Secure Boot, signature rejected, out of memory, …). */
+ * lockdown / Secure Boot, signature rejected, out of memory, …).
+ * Loading is refused (-BR_EKEXEC) while the environment variable
+ * BOOTRINO_KEXEC_NO_LOAD is set: a safety net for test suites running on
+ * a development host as root. */
 int kexec_load(const struct kexec_image *img, unsigned flags, struct kexec_report *rep);
 
 /* Start the loaded kernel: `systemctl kexec` when systemd is PID 1 (clean
  * shutdown of the old OS), otherwise sync + reboot(LINUX_REBOOT_CMD_KEXEC).
- * Returns only on failure. */
+ * Returns only on failure (also refused under BOOTRINO_KEXEC_NO_LOAD). */
 int kexec_execute(void);
 
 /* "libarchive 3.6.2 zlib/… liblzma/… libzstd/…" */

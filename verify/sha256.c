@@ -80,7 +80,7 @@ int verify_sha256_parse(const char *hex, uint8_t digest[VERIFY_SHA256_LEN])
 			return br_fail(-BR_EMALFORMED, "sha256 must be 64 hex digits");
 		digest[i] = (uint8_t)(hi << 4 | lo);
 	}
-	if (hex[2 * VERIFY_SHA256_LEN] != '\0')
+	if (hex[VERIFY_SHA256_HEXLEN] != '\0')
 		return br_fail(-BR_EMALFORMED, "sha256 must be 64 hex digits");
 	return 0;
 }
