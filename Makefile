@@ -96,11 +96,13 @@ $(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(AGENT_LIB_OBJ) $(MODUL
 	$(CC) $(LDFLAGS) -o $@ $< $(AGENT_LIB_OBJ) $(LINK_MODULES) $(PKG_LIBS) -lcmocka
 
 unit: $(UNIT_BINS) $(BUILD)/bootrino
+UNIT_SUITE ?= unit
 unit-run: unit
-	tests/run.sh unit $(UNIT_BINS)
+	tests/run.sh $(UNIT_SUITE) $(UNIT_BINS)
 
+# The unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
 asan:
-	$(MAKE) BUILD=$(BUILD)/asan SAN=1 unit-run
+	$(MAKE) BUILD=$(BUILD)/asan SAN=1 UNIT_SUITE=asan unit-run
 
 -include mk/*.mk
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -7,6 +7,7 @@
 set -u
 cd "$(dirname "$0")/.."
 results=build/test-results
+export TEST_RESULTS=$PWD/$results
 rm -rf "$results"; mkdir -p "$results"
 MAKE=${MAKE:-make}
 J=-j$(nproc)

@@ -8,7 +8,7 @@
 set -u
 suite=$1; shift
 root=$(cd "$(dirname "$0")/.." && pwd)
-results=$root/${BUILD:-build}/test-results
+results=${TEST_RESULTS:-$root/${BUILD:-build}/test-results}
 mkdir -p "$results"
 log=$results/$suite.log
 : > "$log"
