@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "agent/cli.h"
@@ -196,6 +197,29 @@ static int check_signature(const struct verify_keyring *kr, const char *tmp, con
 	return rc;
 }
 
+/* -o FILE must be something a download can replace: a directory, or a
+ * path in a directory that does not exist, is a bad argument (exit 2),
+ * said before any byte is fetched rather than after the transfer. */
+static int check_output(const char *out)
+{
+	char *copy = strdup(out);
+	struct stat st;
+	int rc = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	if (!*out || out[strlen(out) - 1] == '/')
+		rc = br_fail(-BR_EUSAGE, "'%s': not a file name", out);
+	else if (stat(out, &st) == 0 && S_ISDIR(st.st_mode))
+		rc = br_fail(-BR_EUSAGE, "%s: is a directory, not a file name", out);
+	else if (stat(dirname(copy), &st) < 0)
+		rc = br_fail(-BR_EUSAGE, "%s: directory %s: %s", out, copy, strerror(errno));
+	else if (!S_ISDIR(st.st_mode))
+		rc = br_fail(-BR_EUSAGE, "%s: %s is not a directory", out, copy);
+	free(copy);
+	return rc;
+}
+
 /* With a signature to check, the download lands on a private name next
  * to FILE first and becomes FILE only once the signature verified. */
 static int fetch_signed(const char *url, const char *out, const struct fetch_opts *o,
@@ -359,6 +383,10 @@ static int cmd_fetch(int argc, char **argv)
 	if (!minisig && nkeys > 0)
 		return cli_usage_error(cmd, "--pubkey without --minisig");
 	url = argv[optind];
+	br_errclear();
+	rc = check_output(out);
+	if (rc)
+		return cli_fail(rc, "-o");
 	{
 		/* a URL we would refuse is a usage error, not a verdict */
 		char check[FETCH_URL_MAX];

@@ -184,6 +184,8 @@ static int run(const char *url, const struct fetch_sink *sink, const struct fetc
 			x.have = 0;
 			res->restarts++;
 		}
+		if (cur != prev || x.have == 0)
+			x.size_seen = 0;
 		prev = cur;
 		s->tried = 1;
 		x.url = s->url;

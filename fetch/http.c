@@ -32,6 +32,9 @@ struct http_state {
 	struct fetch_content_range cr;
 	int has_ra, has_location;
 	unsigned ra;
+	/* offset one past the last byte the accepted response declared
+	 * (Content-Length / Content-Range), 0 when it declared none */
+	uint64_t body_end;
 };
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
@@ -107,7 +110,8 @@ static size_t headers_done(struct http_state *s, size_t len)
 			return abort_with(
 			    s, br_fail(-BR_EFETCH, "%s: 206 to a request without Range", x->url),
 			    FETCH_RETRY);
-		if (s->cr_state != 1 || s->cr.first != x->have) {
+		if (s->cr_state != 1 || s->cr.first != x->have ||
+		    (s->has_cl && s->cl != s->cr.last - s->cr.first + 1)) {
 			s->out->restart = 1;
 			return abort_with(s,
 					  br_fail(-BR_EFETCH,
@@ -116,10 +120,28 @@ static size_t headers_done(struct http_state *s, size_t len)
 						  x->url, x->have),
 					  FETCH_RETRY);
 		}
+		if (s->cr.last >= x->max) /* also keeps last + 1 from wrapping */
+			return abort_with(s,
+					  br_fail(-BR_ETOOBIG,
+						  "%s: range ends past the limit of %" PRIu64
+						  " bytes",
+						  x->url, x->max),
+					  FETCH_FATAL);
 		if (s->cr.complete_known)
 			total = s->cr.complete;
-		else if (s->has_cl)
-			total = x->have + s->cl;
+		else
+			total = s->cr.last + 1; /* size unknown: at least this */
+		if (x->size_seen && s->cr.complete_known && total != x->size_seen) {
+			/* the file changed on the server between attempts */
+			s->out->restart = 1;
+			return abort_with(s,
+					  br_fail(-BR_EFETCH,
+						  "%s: resumed file is %" PRIu64
+						  " bytes, it was %" PRIu64
+						  ": changed on the server",
+						  x->url, total, x->size_seen),
+					  FETCH_RETRY);
+		}
 		x->res->resumes++;
 		br_debug("%s: resuming at byte %" PRIu64, x->url, x->have);
 	} else {
@@ -143,6 +165,11 @@ static size_t headers_done(struct http_state *s, size_t len)
 					  x->url, total, x->max),
 				  FETCH_FATAL);
 	x->total = total;
+	/* A 206 may cover less than the rest of the file ("bytes N-M/T",
+	 * M < T-1): accept only its range now, resume for the remainder. */
+	s->body_end = status == 206 ? s->cr.last + 1 : total;
+	if (status == 200 || s->cr.complete_known)
+		x->size_seen = total;
 	s->in_body = 1;
 	return len;
 }
@@ -189,6 +216,16 @@ static size_t write_cb(char *buf, size_t size, size_t n, void *arg)
 		return abort_with(
 		    s, br_fail(-BR_ETOOBIG, "%s: more than %" PRIu64 " bytes", x->url, x->max),
 		    FETCH_FATAL);
+	if (s->body_end && len > s->body_end - x->have) {
+		/* more than the headers declared: they lied, so the bytes we
+		 * hold cannot be trusted to be the start of that file either */
+		s->out->restart = 1;
+		return abort_with(s,
+				  br_fail(-BR_EFETCH,
+					  "%s: body goes past the %" PRIu64 " bytes declared",
+					  x->url, s->body_end),
+				  FETCH_RETRY);
+	}
 	rc = fetch_pipe_write(x->pipe, buf, len);
 	if (rc)
 		return abort_with(s, rc, FETCH_FATAL);
@@ -401,6 +438,25 @@ void fetch_http_attempt(struct fetch_xfer *x, CURL *h, struct fetch_outcome *out
 
 		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
 		status_failure(&s, status);
+		return;
+	}
+	if (s.body_end && x->have < s.body_end) {
+		/* curl only holds the body to Content-Length: a 206 whose
+		 * Content-Range stops short of it would otherwise end a
+		 * download early, and without a pin nobody would notice */
+		set_outcome(out,
+			    br_fail(-BR_EFETCH, "%s: body ended at byte %" PRIu64 " of %" PRIu64,
+				    x->url, x->have, s.body_end),
+			    FETCH_RETRY);
+		return;
+	}
+	if (x->total && x->have < x->total) {
+		/* a partial 206: the rest comes with the next Range request */
+		set_outcome(out,
+			    br_fail(-BR_EFETCH,
+				    "%s: partial content, %" PRIu64 " of %" PRIu64 " bytes", x->url,
+				    x->have, x->total),
+			    FETCH_RETRY);
 		return;
 	}
 	set_outcome(out, 0, FETCH_DONE);

@@ -27,6 +27,7 @@ static int file_write(void *ctx, const void *data, size_t len)
 			return br_fail(-errno, "%s: write: %s", s->tmp, strerror(errno));
 		p += n;
 		len -= (size_t)n;
+		s->dirty = 1;
 	}
 	return 0;
 }
@@ -35,8 +36,14 @@ static int file_truncate(void *ctx)
 {
 	struct fetch_file_sink *s = ctx;
 
-	if (s->device)
-		return 0; /* a character device cannot take bytes back */
+	if (s->device) {
+		/* A character device cannot take bytes back: starting over
+		 * would write the start of the file a second time after them. */
+		if (!s->dirty)
+			return 0;
+		return br_fail(-ESPIPE, "%s: cannot restart a download already written to a device",
+			       s->path);
+	}
 
 	if (ftruncate(s->fd, 0) < 0 || lseek(s->fd, 0, SEEK_SET) < 0)
 		return br_fail(-errno, "%s: truncate: %s", s->tmp, strerror(errno));
@@ -75,6 +82,7 @@ int fetch_file_sink_open(const char *path, struct fetch_file_sink *s, struct fet
 	s->tmp = NULL;
 	s->path = path;
 	s->device = 0;
+	s->dirty = 0;
 	out->write = file_write;
 	out->truncate = file_truncate;
 	out->ctx = s;

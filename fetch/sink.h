@@ -13,6 +13,7 @@ struct fetch_file_sink {
 	const char *path; /* final path */
 	int device;	  /* path is a character device (/dev/null): written
 			     straight through, no temp file, no rename */
+	int dirty;	  /* device: bytes written that cannot be taken back */
 };
 
 /* Create the temp file next to path (O_EXCL, 0600). 0 or -errno with a

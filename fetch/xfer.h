@@ -15,10 +15,14 @@ struct fetch_xfer {
 	const struct fetch_opts *o;
 	struct fetch_pipe *pipe;
 	struct fetch_result *res;
-	const char *url;     /* the current source */
-	uint64_t max;	     /* size limit */
-	uint64_t have;	     /* bytes handed to the pipe since the last restart */
-	uint64_t total;	     /* expected size when known, else 0 */
+	const char *url; /* the current source */
+	uint64_t max;	 /* size limit */
+	uint64_t have;	 /* bytes handed to the pipe since the last restart */
+	uint64_t total;	 /* expected size when known, else 0 */
+	/* The size an earlier response from this source declared for the
+	 * bytes we hold (0: unknown): a resume that reports another size is
+	 * of another file, and must not be spliced onto ours. */
+	uint64_t size_seen;
 	double t0, deadline; /* monotonic seconds; deadline 0: none */
 	double last_progress;
 	unsigned attempt;

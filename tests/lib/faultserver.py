@@ -26,6 +26,13 @@ Scenarios (the "first" request is the first one for that path):
             starts one byte late (with those bytes); plain GETs like ok
   norange   first: like drop; then 200 with the whole body, Range ignored
   r416      first: like drop; Range requests get 416; plain GETs like ok
+  short206  first: like drop; second: a 206 covering only the next 1000
+            bytes ("bytes N-(N+999)/SIZE"); then like ok
+  long206   first: like drop; Range requests: a 206 for the rest whose
+            body (and Content-Length) carries 1000 bytes more; plain GETs ok
+  grown206  first: like drop; Range requests: a 206 saying the file is now
+            one byte longer ("bytes N-SIZE/SIZE+1"), with that byte; plain
+            GETs like ok
   cut/PATH  with --upstream URL: proxies GET URL/PATH (Range included) to a
             real server; the first request is reset after half the body
   echo      200 with the request line and headers as the body (any method)
@@ -219,6 +226,30 @@ class Handler(BaseHTTPRequestHandler):
                 self.close_connection = True
             else:
                 self.serve_ok()
+        elif scenario in ("short206", "long206", "grown206"):
+            start = self.range_start()
+            if n == 1:
+                self.drop_half()
+            elif start is None or (scenario == "short206" and n > 2):
+                self.serve_ok()
+            elif scenario == "short206":
+                part = BODY[start:start + 1000]
+                self.head(206, [("Content-Length", str(len(part))),
+                                ("Content-Range", "bytes %d-%d/%d"
+                                 % (start, start + len(part) - 1, len(BODY)))])
+                self.send_body(part)
+            elif scenario == "long206":
+                part = BODY[start:] + b"\0" * 1000
+                self.head(206, [("Content-Length", str(len(part))),
+                                ("Content-Range", "bytes %d-%d/%d"
+                                 % (start, len(BODY) - 1, len(BODY)))])
+                self.send_body(part)
+            else:
+                part = BODY[start:] + b"X"
+                self.head(206, [("Content-Length", str(len(part))),
+                                ("Content-Range", "bytes %d-%d/%d"
+                                 % (start, len(BODY), len(BODY) + 1))])
+                self.send_body(part)
         elif scenario == "norange":
             self.drop_half() if n == 1 else self.serve_ok(honour_range=False)
         else:

@@ -20,6 +20,7 @@
 #include "fetch/header.h"
 #include "fetch/pipe.h"
 #include "fetch/retry.h"
+#include "fetch/sink.h"
 #include "fetch/url.h"
 #include "verify/sha256.h"
 
@@ -454,6 +455,24 @@ static void test_fetch_file_url(void **state)
 	assert_int_equal(rmdir(dir), 0); /* fails if a temp file was left */
 }
 
+/* A restart into a character device must fail, not append the file's
+ * start a second time after the bytes already written. */
+static void test_device_sink_restart(void **state)
+{
+	struct fetch_file_sink fs;
+	struct fetch_sink sink;
+
+	(void)state;
+	assert_int_equal(fetch_file_sink_open("/dev/null", &fs, &sink), 0);
+	assert_int_equal(fs.device, 1);
+	assert_int_equal(sink.truncate(sink.ctx), 0); /* nothing written yet */
+	assert_int_equal(sink.write(sink.ctx, "abc", 3), 0);
+	assert_int_equal(sink.truncate(sink.ctx), -ESPIPE);
+	assert_non_null(strstr(br_errdetail(), "/dev/null: cannot restart"));
+	assert_int_equal(fetch_file_sink_commit(&fs), 0);
+	fetch_file_sink_close(&fs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -469,6 +488,7 @@ int main(void)
 	    cmocka_unit_test(test_pipe_digest),
 	    cmocka_unit_test(test_pipe_sink_error),
 	    cmocka_unit_test(test_fetch_file_url),
+	    cmocka_unit_test(test_device_sink_restart),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
