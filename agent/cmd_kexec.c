@@ -293,7 +293,8 @@ static int run(struct kexec_args *ka)
 	img.overlay = ov;
 
 	br_errclear();
-	rc = kexec_load(&img, ka->dry_run ? KEXEC_DRY_RUN : 0, &rep);
+	/* files named on the command line: the operator vouches for them */
+	rc = kexec_load(&img, KEXEC_ALLOW_UNPINNED | (ka->dry_run ? KEXEC_DRY_RUN : 0), &rep);
 	if (rc) {
 		ex = cli_fail(rc, "kexec");
 		/* a failure without a class of its own is still a failed boot */

@@ -254,7 +254,27 @@ out:
 	return rc;
 }
 
-static int validate(const struct kexec_image *img, struct kexec_report *rep,
+/* The trust choke point's last gate: a boot path that lost a pin on the
+ * way (a plan entry without sha256) is refused here even if every other
+ * check was skipped. */
+static int check_pinned(const struct kexec_image *img, unsigned flags)
+{
+	size_t i;
+
+	if (flags & KEXEC_ALLOW_UNPINNED)
+		return 0;
+	if (!verify_artifact_pinned(img->kernel))
+		return br_fail(-BR_EINSECURE, "%s: not pinned by sha256; refusing to load it",
+			       verify_artifact_path(img->kernel));
+	for (i = 0; i < img->n_initrds; i++)
+		if (!img->initrds[i] || !verify_artifact_pinned(img->initrds[i]))
+			return br_fail(-BR_EINSECURE, "%s: not pinned by sha256; refusing to load it",
+				       img->initrds[i] ? verify_artifact_path(img->initrds[i])
+						       : "initrd");
+	return 0;
+}
+
+static int validate(const struct kexec_image *img, unsigned flags, struct kexec_report *rep,
 		    struct kexec_bzimage *bz)
 {
 	uint8_t head[KEXEC_PROBE_LEN];
@@ -264,6 +284,9 @@ static int validate(const struct kexec_image *img, struct kexec_report *rep,
 	if (!img || !img->kernel || img->n_initrds > KEXEC_MAX_INITRDS)
 		return br_fail(-EINVAL, "kexec: no kernel, or more than %d initrds",
 			       KEXEC_MAX_INITRDS);
+	rc = check_pinned(img, flags);
+	if (rc)
+		return rc;
 	rc = read_head(img->kernel, head, sizeof(head), &n);
 	if (rc)
 		return rc;
@@ -287,7 +310,7 @@ int kexec_load(const struct kexec_image *img, unsigned flags, struct kexec_repor
 		rep = &local;
 	memset(rep, 0, sizeof(*rep));
 	rep->dry_run = (flags & KEXEC_DRY_RUN) != 0;
-	rc = validate(img, rep, &bz);
+	rc = validate(img, flags, rep, &bz);
 	if (rc)
 		return rc;
 	path = verify_artifact_path(img->kernel);

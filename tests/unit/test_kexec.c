@@ -650,6 +650,41 @@ static void test_sysinfo(void **state)
 }
 
 /* --- dry runs --------------------------------------------------------------- */
+#define DRY_UNPINNED (KEXEC_DRY_RUN | KEXEC_ALLOW_UNPINNED)
+
+/* Without KEXEC_ALLOW_UNPINNED, only pinned artifacts get through. */
+static void test_refuses_unpinned(void **state)
+{
+	uint8_t b[BZ_LEN];
+	uint8_t pin[VERIFY_SHA256_LEN];
+	struct verify_artifact *k, *pinned, *i1;
+	struct kexec_image img;
+	struct kexec_report rep;
+
+	(void)state;
+	make_bzimage(b, 0x020f, 0x03);
+	k = artifact("bz-unpinned", b, sizeof(b));
+	memset(&img, 0, sizeof(img));
+	img.type = KEXEC_LINUX;
+	img.kernel = k;
+	assert_int_equal(kexec_load(&img, KEXEC_DRY_RUN, &rep), -BR_EINSECURE);
+	assert_non_null(strstr(br_errdetail(), "not pinned by sha256"));
+
+	memcpy(pin, verify_artifact_digest(k), sizeof(pin));
+	assert_int_equal(verify_artifact_open(verify_artifact_path(k), pin, &pinned), 0);
+	img.kernel = pinned;
+	assert_int_equal(kexec_load(&img, KEXEC_DRY_RUN, &rep), 0);
+	/* a pinned kernel with an unpinned initrd is refused too */
+	i1 = artifact("initrd-unpinned.gz", "\x1f\x8b\x08\x00" "abcdef", 10);
+	img.initrds[0] = i1;
+	img.n_initrds = 1;
+	assert_int_equal(kexec_load(&img, KEXEC_DRY_RUN, &rep), -BR_EINSECURE);
+	assert_int_equal(kexec_load(&img, DRY_UNPINNED, &rep), 0);
+	verify_artifact_close(i1);
+	verify_artifact_close(pinned);
+	verify_artifact_close(k);
+}
+
 static void test_dry_run_linux(void **state)
 {
 	uint8_t b[BZ_LEN];
@@ -674,7 +709,7 @@ static void test_dry_run_linux(void **state)
 	img.n_initrds = 2;
 	img.cmdline = "console=ttyS0";
 	img.overlay = ov;
-	assert_int_equal(kexec_load(&img, KEXEC_DRY_RUN, &rep), 0);
+	assert_int_equal(kexec_load(&img, DRY_UNPINNED, &rep), 0);
 	assert_true(rep.dry_run);
 	assert_string_equal(rep.method, "kexec_file_load");
 	assert_string_equal(rep.kernel_format, "bzImage (boot protocol 2.15, 64-bit)");
@@ -689,7 +724,7 @@ static void test_dry_run_linux(void **state)
 
 	/* a command line longer than the kernel takes (64 here) */
 	img.cmdline = "0123456789012345678901234567890123456789012345678901234567890123456789";
-	assert_int_equal(kexec_load(&img, KEXEC_DRY_RUN, &rep), -BR_EFORMAT);
+	assert_int_equal(kexec_load(&img, DRY_UNPINNED, &rep), -BR_EFORMAT);
 	assert_non_null(strstr(br_errdetail(), "command line is 70 bytes"));
 
 	/* an old kernel goes to kexec-tools straight away */
@@ -698,7 +733,7 @@ static void test_dry_run_linux(void **state)
 	make_bzimage(b, 0x020a, 0);
 	k = artifact("bz-old", b, sizeof(b));
 	img.kernel = k;
-	if (kexec_load(&img, KEXEC_DRY_RUN, &rep) == 0) {
+	if (kexec_load(&img, DRY_UNPINNED, &rep) == 0) {
 		assert_string_equal(rep.method, "kexec-tools");
 		assert_non_null(strstr(rep.why, "older than 2.12"));
 	} else {
@@ -710,7 +745,7 @@ static void test_dry_run_linux(void **state)
 	memset(b, 0x5a, sizeof(b));
 	k = artifact("corrupt", b, sizeof(b));
 	img.kernel = k;
-	assert_int_equal(kexec_load(&img, KEXEC_DRY_RUN, &rep), -BR_EFORMAT);
+	assert_int_equal(kexec_load(&img, DRY_UNPINNED, &rep), -BR_EFORMAT);
 	assert_non_null(strstr(br_errdetail(), "corrupt: not a bzImage"));
 
 	kexec_overlay_free(ov);
@@ -737,7 +772,7 @@ static void test_dry_run_multiboot(void **state)
 	img.initrds[0] = m;
 	img.module_args[0] = "arg1 arg2";
 	img.n_initrds = 1;
-	rc = kexec_load(&img, KEXEC_DRY_RUN, &rep);
+	rc = kexec_load(&img, DRY_UNPINNED, &rep);
 	assert_string_equal(rep.kernel_format, "multiboot ELF32 (header at 0x1000)");
 	assert_string_equal(rep.method, "kexec-tools");
 	assert_string_equal(rep.initrd_format[0], "module");
@@ -750,7 +785,7 @@ static void test_dry_run_multiboot(void **state)
 	make_bzimage(b, 0x020f, 0x03);
 	k = artifact("bz-as-mb", b, BZ_LEN);
 	img.kernel = k;
-	assert_int_equal(kexec_load(&img, KEXEC_DRY_RUN, &rep), -BR_EFORMAT);
+	assert_int_equal(kexec_load(&img, DRY_UNPINNED, &rep), -BR_EFORMAT);
 	assert_non_null(strstr(br_errdetail(), "a Linux bzImage, not a multiboot kernel"));
 	verify_artifact_close(k);
 	verify_artifact_close(m);
@@ -796,6 +831,7 @@ int main(void)
 		cmocka_unit_test(test_errno_map),
 		cmocka_unit_test(test_tools_reason),
 		cmocka_unit_test(test_sysinfo),
+		cmocka_unit_test(test_refuses_unpinned),
 		cmocka_unit_test(test_dry_run_linux),
 		cmocka_unit_test(test_dry_run_multiboot),
 	};
