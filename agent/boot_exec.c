@@ -1,0 +1,170 @@
+/* Plan → fetched, verified artifacts → overlay → kexec. */
+#include "agent/boot_exec.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "common/log.h"
+#include "verify/artifact.h"
+#include "verify/sha256.h"
+
+struct loaded {
+	struct verify_artifact *kernel;
+	struct verify_artifact *images[CLI_PLAN_MAX_IMAGES];
+	size_t n_images;
+	char *filebuf[CLI_PLAN_MAX_FILES]; /* fetched `file @URL` contents */
+	size_t filelen[CLI_PLAN_MAX_FILES];
+	struct kexec_overlay *ov;
+};
+
+/* Fetch url (pinned unless the plan is --insecure) to path and open it at
+ * the trust choke point: what kexec loads is the bytes that were hashed. */
+static int fetch_artifact(const struct cli_exec *e, const struct cli_plan_artifact *a,
+			  const char *path, struct verify_artifact **out)
+{
+	uint8_t pin[VERIFY_SHA256_LEN];
+	struct fetch_opts o = *e->fetch;
+	int rc;
+
+	if (a->sha256[0]) {
+		rc = verify_sha256_parse(a->sha256, pin);
+		if (rc)
+			return br_fail(-BR_ECONFIG, "%s: bad pin", a->url);
+		o.sha256 = pin;
+	} else {
+		/* cli_plan_check_bootable() allowed this: --insecure */
+		br_log(BR_LOG_WARN, "%s: no sha256 pin, loading it anyway (--insecure)", a->url);
+		o.sha256 = NULL;
+	}
+	br_log(BR_LOG_INFO, "fetching %s", a->url);
+	rc = fetch_to_file(a->url, path, &o, NULL);
+	if (rc)
+		return rc;
+	if (a->sha256[0])
+		return verify_artifact_open(path, pin, out);
+	return verify_artifact_open_unpinned(path, out);
+}
+
+static int fetch_file_entry(const struct cli_exec *e, const struct cli_plan_file *f, char **buf,
+			    size_t *len)
+{
+	uint8_t pin[VERIFY_SHA256_LEN];
+	struct fetch_opts o = *e->fetch;
+	struct fetch_result res;
+	int rc;
+
+	o.sha256 = NULL;
+	if (f->sha256[0]) {
+		if (verify_sha256_parse(f->sha256, pin))
+			return br_fail(-BR_ECONFIG, "%s: bad pin", f->url);
+		o.sha256 = pin;
+	}
+	rc = fetch_to_memory(f->url, CLI_FILE_URL_MAX, &o, buf, len, &res);
+	if (rc)
+		return rc;
+	/* fetch/ checked the pin inline; the overlay holds these very bytes */
+	if (o.sha256 && !verify_digest_equal(res.sha256, pin, VERIFY_SHA256_LEN)) {
+		free(*buf);
+		*buf = NULL;
+		return br_fail(-BR_EHASH, "%s: sha256 mismatch", f->url);
+	}
+	return 0;
+}
+
+static int build_overlay(const struct cli_exec *e, const struct loaded *l, struct kexec_overlay *ov)
+{
+	const struct cli_plan *p = e->plan;
+	char *facts;
+	size_t i;
+	int rc = 0;
+
+	if (e->facts) {
+		facts = cJSON_Print(e->facts);
+		if (!facts)
+			return -ENOMEM;
+		rc = kexec_overlay_add(ov, CLI_PLAN_FACTS_PATH, facts, strlen(facts), 0644);
+		free(facts);
+		if (rc)
+			return rc;
+	}
+	for (i = 0; i < e->n_extra && !rc; i++)
+		rc = kexec_overlay_add(ov, e->extra[i].path, e->extra[i].data, e->extra[i].len,
+				       e->extra[i].mode);
+	for (i = 0; i < p->n_files && !rc; i++) {
+		const struct cli_plan_file *f = &p->files[i];
+
+		if (f->url)
+			rc = kexec_overlay_add(ov, f->path, l->filebuf[i], l->filelen[i], 0644);
+		else
+			rc = kexec_overlay_add(ov, f->path, f->content, f->len, 0644);
+	}
+	return rc;
+}
+
+int cli_exec_plan(struct cli_exec *e)
+{
+	const struct cli_plan *p = e->plan;
+	struct kexec_image img;
+	struct loaded l;
+	char path[400];
+	size_t i;
+	int rc;
+
+	memset(&l, 0, sizeof(l));
+	memset(&e->report, 0, sizeof(e->report));
+	rc = cli_plan_check_bootable(p);
+	if (rc)
+		return rc;
+	snprintf(path, sizeof(path), "%s/kernel", e->workdir);
+	rc = fetch_artifact(e, &p->kernel, path, &l.kernel);
+	if (rc)
+		goto out;
+	for (i = 0; i < p->n_images; i++) {
+		snprintf(path, sizeof(path), "%s/%s%zu", e->workdir,
+			 p->kind == CLI_PLAN_LINUX ? "initrd" : "module", i);
+		rc = fetch_artifact(e, &p->images[i], path, &l.images[i]);
+		if (rc)
+			goto out;
+		l.n_images++;
+	}
+	for (i = 0; i < p->n_files; i++) {
+		if (!p->files[i].url)
+			continue;
+		rc = fetch_file_entry(e, &p->files[i], &l.filebuf[i], &l.filelen[i]);
+		if (rc)
+			goto out;
+	}
+	rc = kexec_overlay_new(&l.ov);
+	if (rc)
+		goto out;
+	rc = build_overlay(e, &l, l.ov);
+	if (rc)
+		goto out;
+	memset(&img, 0, sizeof(img));
+	img.type = p->kind == CLI_PLAN_LINUX ? KEXEC_LINUX : KEXEC_MULTIBOOT;
+	img.kernel = l.kernel;
+	for (i = 0; i < l.n_images; i++) {
+		img.initrds[i] = l.images[i];
+		img.module_args[i] = p->images[i].args;
+	}
+	img.n_initrds = l.n_images;
+	img.cmdline = p->cmdline;
+	img.overlay = l.ov;
+	/* unpinned artifacts only exist in a plan the parent ran --insecure */
+	rc = kexec_load(&img,
+			(e->dry_run ? KEXEC_DRY_RUN : 0) | (p->insecure ? KEXEC_ALLOW_UNPINNED : 0),
+			&e->report);
+out:
+	for (i = 0; i < CLI_PLAN_MAX_FILES; i++)
+		free(l.filebuf[i]);
+	if (l.ov)
+		kexec_overlay_free(l.ov);
+	for (i = 0; i < l.n_images; i++)
+		verify_artifact_close(l.images[i]);
+	if (l.kernel)
+		verify_artifact_close(l.kernel);
+	return rc;
+}

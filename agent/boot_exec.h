@@ -1,0 +1,42 @@
+/* Executing a plan: fetch every artifact with its pin into the work dir,
+ * open each through verify_artifact_open() (the only thing kexec/
+ * accepts), build the overlay (facts.json, the plan's `file` entries,
+ * extra entries such as takeover's config.json) and load it with kexec —
+ * or only validate it (dry run). Shared by `boot` and `takeover`. */
+#ifndef BOOTRINO_AGENT_BOOT_EXEC_H
+#define BOOTRINO_AGENT_BOOT_EXEC_H
+
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "agent/plan.h"
+#include "fetch/fetch.h"
+#include "kexec/kexec.h"
+
+#define CLI_FILE_URL_MAX (16u << 20) /* a `file PATH @URL` entry */
+#define CLI_EXTRA_MAX 4
+
+struct cli_overlay_entry {
+	const char *path;
+	const char *data;
+	size_t len;
+	unsigned mode;
+};
+
+struct cli_exec {
+	const struct cli_plan *plan;
+	const char *workdir;
+	const struct fetch_opts *fetch;
+	const cJSON *facts; /* → /etc/bootrino/facts.json, may be NULL */
+	struct cli_overlay_entry extra[CLI_EXTRA_MAX];
+	size_t n_extra;
+	int dry_run;
+	struct kexec_report report; /* out */
+};
+
+/* Fetch, verify, build, load (or validate). 0 or rc with a detail; on
+ * success (not dry run) the target is loaded and kexec_execute() starts it. */
+int cli_exec_plan(struct cli_exec *e);
+
+#endif

@@ -1,0 +1,116 @@
+/* script → plan → verified artifacts → kexec. See agent/boot_flow.h. */
+#include "agent/boot_flow.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "agent/boot_exec.h"
+#include "agent/boot_script.h"
+#include "agent/facts.h"
+#include "agent/plan_print.h"
+#include "common/err.h"
+#include "common/log.h"
+#include "kexec/kexec.h"
+
+static void print_report(const struct cli_exec *e, int json)
+{
+	if (json) {
+		cli_plan_print_json(stdout, e->plan);
+		return;
+	}
+	cli_plan_print_text(stdout, e->plan);
+	printf("kexec     %s: %s, %llu bytes%s%s\n", e->report.method[0] ? e->report.method : "-",
+	       e->report.kernel_format[0] ? e->report.kernel_format : "?",
+	       (unsigned long long)e->report.total_bytes, e->report.why[0] ? "; " : "",
+	       e->report.why);
+}
+
+int cli_boot_flow(struct cli_boot_args *a, const struct cli_flow *f)
+{
+	const char *state_dir;
+	struct cli_exec e;
+	struct cli_plan p;
+	struct cli_run r;
+	cJSON *facts = NULL;
+	uint64_t count = 0;
+	int rc, ret;
+
+	/* the loader's state partition is not there yet: no anti-rollback
+	 * state in the loader unless --state-dir names one */
+	state_dir = a->state_dir_set		    ? a->state_dir
+		    : strcmp(f->stage, "host") == 0 ? CLI_HOST_STATE_DIR
+						    : NULL;
+	if (state_dir && cli_state_read_u64(state_dir, "boot-count", &count))
+		count = 0;
+
+	br_errclear();
+	rc = cli_facts_get(f->stage, &facts);
+	if (rc) {
+		/* facts are for the target's convenience; the boot goes on */
+		br_log(BR_LOG_WARN, "facts: %s",
+		       br_errdetail()[0] ? br_errdetail() : br_strerror(rc));
+		facts = NULL;
+	}
+	memset(&r, 0, sizeof(r));
+	r.script_url = a->cfg.script;
+	r.keys = &a->keys;
+	r.fetch = &a->fetch;
+	r.stage = f->stage;
+	r.cloud = cli_facts_str(facts, "cloud");
+	r.instance_id = cli_facts_str(facts, "instance_id");
+	r.boot_count = (unsigned long)count;
+	r.state_dir = state_dir;
+	r.insecure = a->cfg.insecure;
+	r.timeout_s = a->cfg.script_timeout;
+	br_errclear();
+	rc = cli_run_script(&r, &p);
+	if (rc) {
+		ret = cli_fail(rc, "boot");
+		if (r.exit_code)
+			ret = r.exit_code;
+		goto out;
+	}
+	if (!p.boot) {
+		ret = cli_fail(br_fail(-BR_ECONFIG,
+				       "%s: the script ended without `boot`: "
+				       "nothing to boot",
+				       r.url),
+			       "boot");
+		goto out;
+	}
+	memset(&e, 0, sizeof(e));
+	e.plan = &p;
+	e.workdir = r.workdir;
+	e.fetch = &a->fetch;
+	e.facts = facts;
+	e.dry_run = f->dry_run;
+	br_errclear();
+	rc = cli_exec_plan(&e);
+	if (rc) {
+		ret = cli_fail(rc, "boot");
+		goto out;
+	}
+	if (f->dry_run) {
+		print_report(&e, f->json);
+		ret = fflush(stdout) == 0 ? 0 : BR_EXIT_FAIL;
+		goto out;
+	}
+	/* loaded: from now on this signature is the oldest we accept */
+	if (state_dir) {
+		if (r.sig.has_timestamp &&
+		    cli_state_write_u64(state_dir, "last-timestamp", r.sig.timestamp))
+			br_log(BR_LOG_WARN, "%s", br_errdetail());
+		if (cli_state_write_u64(state_dir, "boot-count", count + 1))
+			br_log(BR_LOG_WARN, "%s", br_errdetail());
+	}
+	br_log(BR_LOG_INFO, "starting the target (%s)", e.report.method);
+	br_errclear();
+	rc = kexec_execute();
+	/* `systemctl kexec` returns once systemd took the job */
+	ret = rc ? cli_fail(rc, "kexec") : 0;
+out:
+	cli_plan_free(&p);
+	cli_run_cleanup(&r);
+	cJSON_Delete(facts);
+	return ret;
+}

@@ -1,0 +1,143 @@
+/* Shared options of the boot-flow commands. */
+#include "agent/boot_opts.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/err.h"
+#include "common/log.h"
+
+void cli_boot_args_init(struct cli_boot_args *a)
+{
+	memset(a, 0, sizeof(*a));
+	cli_config_init(&a->cli);
+	cli_config_init(&a->cfg);
+	fetch_opts_init(&a->fetch);
+}
+
+void cli_boot_args_free(struct cli_boot_args *a)
+{
+	cli_config_free(&a->cli);
+	cli_config_free(&a->cfg);
+	if (a->cacert_tmp[0])
+		unlink(a->cacert_tmp);
+	a->cacert_tmp[0] = '\0';
+}
+
+int cli_boot_option(const struct br_command *cmd, struct cli_boot_args *a, int c, const char *arg)
+{
+	unsigned long v;
+	int rc = 0;
+
+	switch (c) {
+	case CLI_OPT_SCRIPT:
+		rc = cli_config_set_str(&a->cli.script, arg);
+		break;
+	case CLI_OPT_PUBKEY:
+		rc = cli_config_add_pubkey(&a->cli, arg);
+		break;
+	case CLI_OPT_CACERT:
+		rc = cli_config_set_str(&a->cli.cacert, arg);
+		break;
+	case CLI_OPT_INSECURE:
+		a->cli.insecure = 1;
+		break;
+	case CLI_OPT_CONFIG:
+		a->config_path = arg;
+		break;
+	case CLI_OPT_TIMEOUT:
+		if (cli_parse_uint(arg, 3600, &v) || v == 0)
+			return cli_usage_error(cmd, "--timeout: 1 to 3600 seconds");
+		a->cli.script_timeout = (long)v;
+		break;
+	case CLI_OPT_STATE_DIR:
+		a->state_dir = arg;
+		a->state_dir_set = 1;
+		break;
+	default:
+		return CLI_CONTINUE;
+	}
+	if (rc)
+		return cli_usage_error(cmd, "%s",
+				       br_errdetail()[0] ? br_errdetail() : br_strerror(rc));
+	return 0;
+}
+
+static int take(char **dst, char **src)
+{
+	if (*src) {
+		free(*dst);
+		*dst = *src;
+		*src = NULL;
+	}
+	return 0;
+}
+
+int cli_boot_args_finish(const struct br_command *cmd, struct cli_boot_args *a)
+{
+	size_t i;
+	int rc;
+
+	if (a->config_path) {
+		br_errclear();
+		rc = cli_config_load(&a->cfg, a->config_path);
+		if (rc) {
+			cli_fail(rc, a->config_path);
+			return BR_EXIT_USAGE;
+		}
+	}
+	take(&a->cfg.script, &a->cli.script);
+	take(&a->cfg.cacert, &a->cli.cacert);
+	take(&a->cfg.loader, &a->cli.loader);
+	if (a->cli.insecure)
+		a->cfg.insecure = 1;
+	if (a->cli.script_timeout)
+		a->cfg.script_timeout = a->cli.script_timeout;
+	if (a->cli.mode != CLI_MODE_UNSET)
+		a->cfg.mode = a->cli.mode;
+	if (a->cli.n_pubkeys) {
+		for (i = 0; i < a->cfg.n_pubkeys; i++)
+			free(a->cfg.pubkeys[i]);
+		memcpy(a->cfg.pubkeys, a->cli.pubkeys, sizeof(a->cfg.pubkeys));
+		a->cfg.n_pubkeys = a->cli.n_pubkeys;
+		a->cli.n_pubkeys = 0;
+	}
+	memset(&a->keys, 0, sizeof(a->keys));
+	for (i = 0; i < a->cfg.n_pubkeys; i++) {
+		br_errclear();
+		rc = verify_keyring_add(&a->keys, a->cfg.pubkeys[i]);
+		if (rc) {
+			cli_fail(rc, "--pubkey");
+			return BR_EXIT_USAGE;
+		}
+	}
+	/* the loader carries the CA bundle's contents; fetch/ wants a file */
+	if (!a->cfg.cacert && a->cfg.cacert_pem) {
+		const char *tmp = getenv("TMPDIR");
+		size_t len = strlen(a->cfg.cacert_pem);
+		int fd;
+
+		snprintf(a->cacert_tmp, sizeof(a->cacert_tmp), "%s/bootrino-ca.XXXXXX",
+			 tmp && *tmp && strlen(tmp) < 32 ? tmp : "/tmp");
+		fd = mkstemp(a->cacert_tmp);
+		if (fd < 0 || write(fd, a->cfg.cacert_pem, len) != (ssize_t)len) {
+			if (fd >= 0)
+				close(fd);
+			cli_fail(-errno, "cacert_pem");
+			return BR_EXIT_FAIL;
+		}
+		close(fd);
+		a->cfg.cacert = strdup(a->cacert_tmp);
+		if (!a->cfg.cacert)
+			return cli_fail(-ENOMEM, "cacert");
+	}
+	a->fetch.cacert = a->cfg.cacert;
+	/* a run-from-RAM boot on a serial console: progress lines, not bars */
+	a->fetch.progress = 1;
+	a->fetch.progress_cb = cli_fetch_progress;
+	(void)cmd;
+	return 0;
+}

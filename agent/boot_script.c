@@ -1,0 +1,493 @@
+/* bootrino.sh: fetch, verify, run. See agent/boot_script.h. */
+#include "agent/boot_script.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent/detail.h"
+#include "agent/plan_file.h"
+#include "common/err.h"
+#include "common/log.h"
+#include "fetch/url.h"
+#include "verify/rollback.h"
+
+static int write_file(const char *path, const void *buf, size_t len, mode_t mode)
+{
+	const char *p = buf;
+	ssize_t n;
+	int fd, rc = 0;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+	if (fd < 0)
+		return br_fail(-errno, "%s: %s", path, strerror(errno));
+	while (len && !rc) {
+		n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			rc = -errno;
+		else {
+			p += n;
+			len -= (size_t)n;
+		}
+	}
+	if (close(fd) < 0 && !rc)
+		rc = -errno;
+	if (rc)
+		return br_fail(rc, "%s: %s", path, strerror(-rc));
+	return 0;
+}
+
+static int read_local(const char *path, char **buf, size_t *len)
+{
+	struct stat st;
+	ssize_t n;
+	size_t got = 0;
+	int fd, rc = 0;
+
+	*buf = NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return br_fail(-errno, "%s: %s", path, strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > (off_t)CLI_SCRIPT_MAX) {
+		close(fd);
+		return br_fail(-BR_ETOOBIG, "%s: not a regular file of at most %u bytes", path,
+			       CLI_SCRIPT_MAX);
+	}
+	*buf = malloc((size_t)st.st_size + 1);
+	if (!*buf) {
+		close(fd);
+		return -ENOMEM;
+	}
+	while (got < (size_t)st.st_size) {
+		n = read(fd, *buf + got, (size_t)st.st_size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			rc = br_fail(n < 0 ? -errno : -EIO, "%s: short read", path);
+			break;
+		}
+		got += (size_t)n;
+	}
+	close(fd);
+	if (rc) {
+		free(*buf);
+		*buf = NULL;
+		return rc;
+	}
+	(*buf)[got] = '\0';
+	*len = got;
+	return 0;
+}
+
+int cli_state_read_u64(const char *dir, const char *name, uint64_t *out)
+{
+	char path[512], buf[32], *end;
+	ssize_t n;
+	int fd;
+
+	*out = 0;
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : br_fail(-errno, "%s: %s", path, strerror(errno));
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return br_fail(-BR_ECONFIG, "%s: empty or unreadable", path);
+	buf[n] = '\0';
+	errno = 0;
+	*out = strtoull(buf, &end, 10);
+	if (errno || end == buf || (*end && *end != '\n'))
+		return br_fail(-BR_ECONFIG, "%s: not a number", path);
+	return 0;
+}
+
+/* mkdir -p: the loader has no /var/lib to start with */
+static int mkdir_p(const char *dir)
+{
+	char buf[512], *c;
+
+	if (snprintf(buf, sizeof(buf), "%s", dir) >= (int)sizeof(buf)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	for (c = buf + 1; *c; c++) {
+		if (*c != '/')
+			continue;
+		*c = '\0';
+		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+			return -1;
+		*c = '/';
+	}
+	return mkdir(buf, 0700) < 0 && errno != EEXIST ? -1 : 0;
+}
+
+int cli_state_write_u64(const char *dir, const char *name, uint64_t v)
+{
+	char path[512], tmp[520], buf[32];
+	int fd, rc = 0, len;
+
+	if (mkdir_p(dir) < 0)
+		return br_fail(-errno, "%s: %s", dir, strerror(errno));
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	len = snprintf(buf, sizeof(buf), "%" PRIu64 "\n", v);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return br_fail(-errno, "%s: %s", tmp, strerror(errno));
+	if (write(fd, buf, (size_t)len) != len || fsync(fd) < 0)
+		rc = errno ? -errno : -EIO;
+	if (close(fd) < 0 && !rc)
+		rc = -errno;
+	if (!rc && rename(tmp, path) < 0)
+		rc = -errno;
+	if (rc) {
+		unlink(tmp);
+		return br_fail(rc, "%s: %s", path, strerror(-rc));
+	}
+	return 0;
+}
+
+int cli_fetch_signed(const char *url, size_t cap, const struct fetch_opts *fo,
+		     const struct verify_keyring *keys, char **buf, size_t *len,
+		     struct verify_sigresult *res)
+{
+	char sigurl[CLI_PLAN_URL_MAX + 8], *sig = NULL;
+	size_t siglen = 0;
+	int rc;
+
+	*buf = NULL;
+	if ((size_t)snprintf(sigurl, sizeof(sigurl), "%s.minisig", url) >= sizeof(sigurl))
+		return br_fail(-BR_EUSAGE, "%.128s: URL too long", url);
+	rc = fetch_to_memory(url, cap, fo, buf, len, NULL);
+	if (rc)
+		return rc;
+	rc = fetch_to_memory(sigurl, VERIFY_SIGFILE_MAX, fo, &sig, &siglen, NULL);
+	/* the server answered and has no signature (or a local file has
+	 * none next to it): permanent, not a transient fetch failure */
+	if (rc == -BR_EHTTP || (rc == -BR_EFETCH && strncmp(url, "file://", 7) == 0))
+		rc = cli_wrap_detail(-BR_ESIG, "no signature: refusing an unsigned file");
+	if (!rc) {
+		rc = verify_minisign_buf(keys, *buf, *len, sig, siglen, res);
+		if (rc)
+			rc = cli_wrap_detail(rc, url);
+	}
+	free(sig);
+	if (rc) {
+		free(*buf);
+		*buf = NULL;
+	}
+	return rc;
+}
+
+/* Fetch (or read) the script and its signature and verify them. */
+static int get_verified(struct cli_run *r, char **script, size_t *len)
+{
+	char sigurl[CLI_PLAN_URL_MAX + 8], *sig = NULL;
+	size_t siglen = 0;
+	uint64_t last = 0;
+	int rc, want_sig = r->keys && r->keys->n > 0;
+
+	if (r->script_file) {
+		rc = read_local(r->script_file, script, len);
+		if (rc)
+			return rc;
+		snprintf(sigurl, sizeof(sigurl), "%s.minisig", r->script_file);
+		if (want_sig)
+			rc = read_local(sigurl, &sig, &siglen);
+		if (rc) {
+			rc = br_fail(-BR_ESIG, "%s: cannot read the signature (unsigned script?)",
+				     sigurl);
+			goto out;
+		}
+	} else if (want_sig) {
+		rc = cli_fetch_signed(r->url, CLI_SCRIPT_MAX, r->fetch, r->keys, script, len,
+				      &r->sig);
+		if (rc)
+			return rc;
+		goto rollback;
+	} else {
+		rc = fetch_to_memory(r->url, CLI_SCRIPT_MAX, r->fetch, script, len, NULL);
+		if (rc)
+			return rc;
+	}
+	if (!want_sig) {
+		br_log(BR_LOG_WARN, "%s: running WITHOUT signature verification (no --pubkey)",
+		       r->script_file ? r->script_file : r->url);
+		goto out;
+	}
+	rc = verify_minisign_buf(r->keys, *script, *len, sig, siglen, &r->sig);
+	if (rc) {
+		rc = cli_wrap_detail(rc, r->script_file ? r->script_file : r->url);
+		goto out;
+	}
+rollback:
+	if (r->state_dir) {
+		rc = cli_state_read_u64(r->state_dir, "last-timestamp", &last);
+		if (!rc)
+			rc = verify_check_rollback(last, &r->sig);
+		if (rc) {
+			rc = cli_wrap_detail(rc, r->script_file ? r->script_file : r->url);
+			goto out;
+		}
+	}
+	r->signed_ok = 1;
+out:
+	free(sig);
+	if (rc) {
+		free(*script);
+		*script = NULL;
+	}
+	return rc;
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+void cli_workdir_remove(char *dir)
+{
+	if (!dir[0])
+		return;
+	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	dir[0] = '\0';
+}
+
+void cli_run_cleanup(struct cli_run *r)
+{
+	cli_workdir_remove(r->workdir);
+}
+
+int cli_workdir_new(char *dir, size_t len)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	/* mkdtemp: mode 0700, a fresh name nobody else can have prepared */
+	snprintf(dir, len, "%s/bootrino.XXXXXX", tmp && *tmp && strlen(tmp) < 200 ? tmp : "/tmp");
+	if (!mkdtemp(dir)) {
+		int e = errno;
+
+		dir[0] = '\0';
+		return br_fail(-e, "work directory: %s", strerror(e));
+	}
+	return 0;
+}
+
+static int make_workdir(struct cli_run *r)
+{
+	char bin[300], self[4096], link[320];
+	ssize_t n;
+	int rc = cli_workdir_new(r->workdir, sizeof(r->workdir));
+
+	if (rc)
+		return rc;
+	/* `bootrino` on the script's PATH is this very binary */
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0)
+		return br_fail(-errno, "/proc/self/exe: %s", strerror(errno));
+	self[n] = '\0';
+	snprintf(bin, sizeof(bin), "%s/bin", r->workdir);
+	snprintf(link, sizeof(link), "%s/bootrino", bin);
+	if (mkdir(bin, 0700) < 0 || symlink(self, link) < 0)
+		return br_fail(-errno, "%s: %s", link, strerror(errno));
+	return 0;
+}
+
+static void base_url(const char *url, char *out, size_t outlen)
+{
+	if (fetch_url_resolve(url, ".", out, outlen))
+		snprintf(out, outlen, "%s", url);
+}
+
+struct envbuf {
+	char *v[24];
+	size_t n;
+};
+
+static void env_add(struct envbuf *e, const char *k, const char *v)
+{
+	if (!v || e->n + 1 >= sizeof(e->v) / sizeof(e->v[0]))
+		return;
+	if (asprintf(&e->v[e->n], "%s=%s", k, v) >= 0)
+		e->n++;
+}
+
+/* The script's environment: fixed, not inherited, so that the same script
+ * behaves the same on the host (cloud-init's environment) and in the
+ * loader (PID 1's nearly empty one). */
+static void build_env(const struct cli_run *r, const char *plan, struct envbuf *e)
+{
+	char path[600], base[CLI_PLAN_URL_MAX], count[24];
+	const char *dbg = getenv("BOOTRINO_DEBUG");
+
+	memset(e, 0, sizeof(*e));
+	snprintf(path, sizeof(path),
+		 "%s/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:"
+		 "/sbin:/bin",
+		 r->workdir);
+	base_url(r->url, base, sizeof(base));
+	snprintf(count, sizeof(count), "%lu", r->boot_count);
+	env_add(e, "PATH", path);
+	env_add(e, "HOME", "/");
+	env_add(e, "TERM", getenv("TERM"));
+	env_add(e, "BOOTRINO_DEBUG", dbg);
+	env_add(e, "BOOTRINO_STAGE", r->stage ? r->stage : "host");
+	env_add(e, "BOOTRINO_CLOUD", r->cloud ? r->cloud : "unknown");
+	env_add(e, "BOOTRINO_INSTANCE_ID", r->instance_id ? r->instance_id : "");
+	env_add(e, "BOOTRINO_SCRIPT_URL", r->url);
+	env_add(e, "BOOTRINO_BASE_URL", base);
+	env_add(e, "BOOTRINO_BOOT_COUNT", count);
+	env_add(e, "BOOTRINO_PLAN", plan);
+	e->v[e->n] = NULL;
+}
+
+static void env_free(struct envbuf *e)
+{
+	size_t i;
+
+	for (i = 0; i < e->n; i++)
+		free(e->v[i]);
+}
+
+/* Run /bin/sh SCRIPT in its own process group; kill the group at the end
+ * (a background job must not edit the plan after we read it). */
+static int run_sh(struct cli_run *r, const char *script, char *const *env, int *status)
+{
+	long limit = r->timeout_s > 0 ? r->timeout_s : CLI_SCRIPT_TIMEOUT_S;
+	struct timespec start, now, nap = {0, 20000000L};
+	pid_t pid, w;
+	int fd;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return br_fail(-errno, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		char *argv[] = {"sh", (char *)script, NULL};
+
+		setpgid(0, 0);
+		fd = open("/dev/null", O_RDONLY);
+		if (fd >= 0) {
+			dup2(fd, 0);
+			close(fd);
+		}
+		/* stdout is ours (plans, JSON): the script talks on stderr */
+		dup2(2, 1);
+		if (chdir(r->workdir) < 0)
+			_exit(127);
+		execve("/bin/sh", argv, env);
+		_exit(127);
+	}
+	setpgid(pid, pid);
+	for (;;) {
+		w = waitpid(pid, status, WNOHANG);
+		if (w == pid)
+			break;
+		if (w < 0 && errno != EINTR) {
+			kill(-pid, SIGKILL);
+			return br_fail(-errno, "waitpid: %s", strerror(errno));
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec - start.tv_sec >= limit) {
+			kill(-pid, SIGKILL);
+			while (waitpid(pid, status, 0) < 0 && errno == EINTR)
+				;
+			return br_fail(-BR_ECONFIG, "%s: the script did not finish within %lds",
+				       r->url, limit);
+		}
+		nanosleep(&nap, NULL);
+	}
+	kill(-pid, SIGKILL);
+	return 0;
+}
+
+int cli_run_script(struct cli_run *r, struct cli_plan *plan)
+{
+	char spath[320], ppath[320], *script = NULL;
+	struct cli_plan header;
+	struct envbuf env;
+	size_t len = 0;
+	int rc, status = 0;
+
+	cli_plan_init(plan);
+	r->workdir[0] = '\0';
+	r->exit_code = 0;
+	r->signed_ok = 0;
+	if (r->script_file) {
+		char *abs = realpath(r->script_file, NULL);
+
+		if (!abs)
+			return br_fail(-errno, "%s: %s", r->script_file, strerror(errno));
+		snprintf(r->url, sizeof(r->url), "file://%s", abs);
+		free(abs);
+	} else {
+		snprintf(r->url, sizeof(r->url), "%s", r->script_url);
+	}
+	rc = get_verified(r, &script, &len);
+	if (rc)
+		return rc;
+	rc = make_workdir(r);
+	if (rc)
+		goto out;
+	snprintf(spath, sizeof(spath), "%s/bootrino.sh", r->workdir);
+	snprintf(ppath, sizeof(ppath), "%s/plan.json", r->workdir);
+	/* the verified bytes, not a re-read of the URL */
+	rc = write_file(spath, script, len, 0400);
+	if (rc)
+		goto out;
+	cli_plan_init(&header);
+	rc = cli_plan_set_header(&header, r->url, r->insecure);
+	if (rc == -BR_EUSAGE)
+		rc = -BR_ECONFIG;
+	if (!rc)
+		rc = cli_plan_file_write(ppath, &header);
+	cli_plan_free(&header);
+	if (rc)
+		goto out;
+	build_env(r, ppath, &env);
+	br_debug("running %s (from %s)", spath, r->url);
+	rc = run_sh(r, spath, env.v, &status);
+	env_free(&env);
+	if (rc)
+		goto out;
+	rc = cli_plan_file_read(ppath, plan);
+	if (rc)
+		goto out;
+	if (plan->error) {
+		r->exit_code = plan->error_exit;
+		rc = br_fail(-BR_ECONFIG, "%s: a verb failed: %s", r->url, plan->error);
+	} else if (WIFSIGNALED(status)) {
+		rc = br_fail(-BR_ECONFIG, "%s: the script was killed by signal %d", r->url,
+			     WTERMSIG(status));
+	} else if (WEXITSTATUS(status) != 0) {
+		r->exit_code = WEXITSTATUS(status) >= 2 && WEXITSTATUS(status) <= 6
+				   ? WEXITSTATUS(status)
+				   : BR_EXIT_USAGE;
+		rc = br_fail(-BR_ECONFIG, "%s: the script exited with status %d", r->url,
+			     WEXITSTATUS(status));
+	}
+out:
+	free(script);
+	if (rc && rc != -BR_ECONFIG)
+		r->exit_code = 0;
+	else if (rc && !r->exit_code)
+		r->exit_code = BR_EXIT_USAGE;
+	return rc;
+}

@@ -1,0 +1,205 @@
+/* `bootrino init`: PID 1 of the loader's initramfs (design §2).
+ *
+ * Mounts, console, modules, network, configuration; then runs the boot
+ * flow in a child process and reaps every process (PID 1 inherits all
+ * orphans). It never exits — the kernel panics when PID 1 does, and a
+ * panic on a cloud VM is a machine nobody can log into: on failure it
+ * prints the reason on the console and tries again with exponential
+ * backoff (5 s doubling up to 5 min; a verification failure waits the
+ * full 5 min, as the same bytes will not verify sooner). See
+ * docs/stages.md. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "agent/boot_flow.h"
+#include "agent/cli.h"
+#include "agent/config.h"
+#include "agent/facts.h"
+#include "agent/init.h"
+#include "common/err.h"
+#include "common/log.h"
+
+#define CONFIG_PATH "/etc/bootrino/config.json"
+#define BACKOFF_MIN_S 5
+#define BACKOFF_MAX_S 300
+
+static int cmd_init(int argc, char **argv);
+
+BR_COMMAND(init) = {
+    .name = "init",
+    .summary = "PID 1 of the loader: network up, then run bootrino.sh (never exits)",
+    .usage = "usage: bootrino init   (as /init, PID 1 of the loader's initramfs)\n\n"
+	     "Mount /proc /sys /dev /run /tmp, load the modules listed in\n"
+	     "/lib/modules/$(uname -r)/bootrino.modules, bring up DHCP on every link\n"
+	     "(falling back to the host's carried facts), read /etc/bootrino/config.json\n"
+	     "and the kernel command line (bootrino.script=URL, bootrino.pubkey=KEY\n"
+	     "(repeatable), bootrino.loader=URL, bootrino.insecure, bootrino.shell),\n"
+	     "then run the boot flow; on failure retry with backoff, forever.\n",
+    .run = cmd_init,
+};
+
+/* Reap whatever died (orphans re-parented to us) for up to secs seconds. */
+static void sleep_reaping(unsigned secs)
+{
+	while (secs--) {
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;
+		sleep(1);
+	}
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+}
+
+static void start_shell(void)
+{
+	pid_t pid = fork();
+
+	if (pid != 0)
+		return;
+	setsid();
+	{
+		int fd = open("/dev/console", O_RDWR);
+		char *argv[] = {"sh", NULL};
+
+		if (fd >= 0) {
+			ioctl(fd, TIOCSCTTY, 1);
+			dup2(fd, 0);
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		execv("/bin/busybox", argv);
+	}
+	_exit(127);
+}
+
+static void load_config(struct cli_config *cfg)
+{
+	char cmdline[CLI_CONFIG_CMDLINE_MAX];
+	ssize_t n;
+	int fd;
+
+	cli_config_init(cfg);
+	br_errclear();
+	if (access(CONFIG_PATH, F_OK) == 0 && cli_config_load(cfg, CONFIG_PATH))
+		br_log(BR_LOG_ERROR, "init: %s: %s (ignored)", CONFIG_PATH, br_errdetail());
+	fd = open("/proc/cmdline", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, cmdline, sizeof(cmdline) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	cmdline[n] = '\0';
+	br_errclear();
+	/* the command line wins: whoever boots the loader by hand (PXE, a
+	 * test) says what to run */
+	if (cli_config_parse_cmdline(cfg, cmdline))
+		br_log(BR_LOG_ERROR, "init: kernel command line: %s", br_errdetail());
+}
+
+/* The boot flow, in a child: a crash or a leak there costs one attempt,
+ * not PID 1. */
+static int run_boot(const struct cli_config *cfg)
+{
+	static struct cli_boot_args a;
+	struct cli_flow flow = {.stage = "loader", .dry_run = 0, .json = 0};
+	pid_t pid, w;
+	int st = 0, ret;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		br_log(BR_LOG_ERROR, "init: fork: %s", strerror(errno));
+		return BR_EXIT_FAIL;
+	}
+	if (pid == 0) {
+		cli_boot_args_init(&a);
+		a.cfg = *cfg; /* shared with the parent's copy: never freed here */
+		ret = cli_boot_args_finish(&br_command_init, &a);
+		if (!ret)
+			ret = cli_boot_flow(&a, &flow);
+		fflush(NULL);
+		_exit(ret ? ret : BR_EXIT_BOOT);
+	}
+	/* reap everyone until our child is among them */
+	for (;;) {
+		w = waitpid(-1, &st, 0);
+		if (w == pid)
+			break;
+		if (w < 0 && errno != EINTR)
+			return BR_EXIT_FAIL;
+	}
+	if (WIFSIGNALED(st)) {
+		br_log(BR_LOG_ERROR, "init: the boot flow was killed by signal %d", WTERMSIG(st));
+		return BR_EXIT_FAIL;
+	}
+	return WEXITSTATUS(st);
+}
+
+static int cmd_init(int argc, char **argv)
+{
+	struct cli_config cfg;
+	cJSON *facts = NULL;
+	unsigned delay = BACKOFF_MIN_S, attempt = 0;
+	int need_net = 1, code, n;
+
+	(void)argc;
+	(void)argv;
+	if (getpid() != 1) {
+		fprintf(stderr, "bootrino: init: only as PID 1 of the loader (its /init)\n");
+		return BR_EXIT_USAGE;
+	}
+	cli_init_mounts();
+	cli_init_console();
+	/* PID 1 gets no default signal actions: nothing may stop us */
+	signal(SIGPIPE, SIG_IGN);
+	br_log(BR_LOG_INFO, "init: bootrino loader starting");
+	n = cli_init_modules(NULL);
+	br_log(BR_LOG_INFO, "init: %d kernel modules loaded", n);
+	load_config(&cfg);
+	if (cfg.shell) {
+		br_log(BR_LOG_WARN, "init: bootrino.shell: root shell on the console");
+		start_shell();
+	}
+	br_errclear();
+	if (cli_facts_get("loader", &facts)) {
+		br_log(BR_LOG_WARN, "init: facts: %s", br_errdetail());
+		facts = NULL;
+	}
+	for (;;) {
+		attempt++;
+		if (need_net) {
+			if (cli_init_network(facts) == 0)
+				need_net = 0;
+			else
+				br_log(BR_LOG_ERROR, "init: no network configured");
+		}
+		if (!cfg.script || cfg.n_pubkeys == 0) {
+			br_log(BR_LOG_ERROR,
+			       "init: no bootrino.sh to run: %s missing in %s and on the "
+			       "kernel command line",
+			       !cfg.script ? "bootrino.script=URL" : "bootrino.pubkey=KEY",
+			       CONFIG_PATH);
+			code = BR_EXIT_USAGE;
+		} else {
+			br_log(BR_LOG_INFO, "init: attempt %u: %s", attempt, cfg.script);
+			code = run_boot(&cfg);
+		}
+		/* a fetch failure may be the network: set it up again */
+		if (code == BR_EXIT_FETCH)
+			need_net = 1;
+		if (code == BR_EXIT_VERIFY || code == BR_EXIT_USAGE)
+			delay = BACKOFF_MAX_S;
+		br_log(BR_LOG_ERROR, "init: boot failed (exit %d); retrying in %u s", code, delay);
+		sleep_reaping(delay);
+		delay = delay * 2 > BACKOFF_MAX_S ? BACKOFF_MAX_S : delay * 2;
+	}
+}

@@ -1,0 +1,282 @@
+/* Configuration parsing: JSON file and kernel command line. */
+#include "agent/config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "agent/detail.h"
+#include "agent/json.h"
+#include "common/err.h"
+
+void cli_config_init(struct cli_config *c)
+{
+	memset(c, 0, sizeof(*c));
+}
+
+static void clear_pubkeys(struct cli_config *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_pubkeys; i++)
+		free(c->pubkeys[i]);
+	c->n_pubkeys = 0;
+}
+
+void cli_config_free(struct cli_config *c)
+{
+	clear_pubkeys(c);
+	free(c->script);
+	free(c->cacert);
+	free(c->cacert_pem);
+	free(c->loader);
+	memset(c, 0, sizeof(*c));
+}
+
+int cli_config_set_str(char **slot, const char *value)
+{
+	char *v = strdup(value);
+
+	if (!v)
+		return -ENOMEM;
+	free(*slot);
+	*slot = v;
+	return 0;
+}
+
+int cli_config_add_pubkey(struct cli_config *c, const char *key)
+{
+	size_t i;
+
+	if (!key || !key[0] || strlen(key) > CLI_CONFIG_KEY_MAX)
+		return br_fail(-BR_ECONFIG, "pubkey: empty or longer than %d bytes",
+			       CLI_CONFIG_KEY_MAX);
+	for (i = 0; i < c->n_pubkeys; i++)
+		if (strcmp(c->pubkeys[i], key) == 0)
+			return 0;
+	if (c->n_pubkeys >= VERIFY_MAX_KEYS)
+		return br_fail(-BR_ECONFIG, "more than %d public keys", VERIFY_MAX_KEYS);
+	c->pubkeys[c->n_pubkeys] = strdup(key);
+	if (!c->pubkeys[c->n_pubkeys])
+		return -ENOMEM;
+	c->n_pubkeys++;
+	return 0;
+}
+
+static int set_opt_str(const cJSON *root, const char *key, size_t max, int allow_ctrl, char **slot)
+{
+	const char *v;
+	int rc = cli_json_get_string("config", root, key, 0, max, allow_ctrl, &v);
+
+	if (rc || !v)
+		return rc;
+	if (!v[0])
+		return br_fail(-BR_ECONFIG, "config: \"%s\" is empty", key);
+	return cli_config_set_str(slot, v);
+}
+
+static int parse_pubkeys(struct cli_config *c, const cJSON *arr)
+{
+	const cJSON *it;
+	int rc;
+
+	if (!cJSON_IsArray(arr))
+		return br_fail(-BR_ECONFIG, "config: \"pubkeys\" must be an array of strings");
+	clear_pubkeys(c);
+	cJSON_ArrayForEach(it, arr)
+	{
+		if (!cJSON_IsString(it) || !it->valuestring)
+			return br_fail(-BR_ECONFIG, "config: \"pubkeys\" must hold strings");
+		rc = cli_config_add_pubkey(c, it->valuestring);
+		if (rc)
+			return rc == -BR_ECONFIG ? cli_wrap_detail(rc, "config") : rc;
+	}
+	return 0;
+}
+
+int cli_config_parse(struct cli_config *c, const char *buf, size_t len)
+{
+	static const char *const keys[] = {"script",	 "pubkeys",	   "cacert",
+					   "cacert_pem", "loader",	   "mode",
+					   "insecure",	 "script_timeout", NULL};
+	const cJSON *pk;
+	const char *mode;
+	cJSON *root;
+	int rc;
+
+	rc = cli_json_parse_object("config", buf, len, CLI_CONFIG_MAX_BYTES, &root);
+	if (rc)
+		return rc;
+	rc = cli_json_check_keys("config", root, keys);
+	if (!rc)
+		rc = set_opt_str(root, "script", CLI_CONFIG_URL_MAX, 0, &c->script);
+	if (!rc)
+		rc = set_opt_str(root, "cacert", 4096, 0, &c->cacert);
+	if (!rc)
+		rc = set_opt_str(root, "cacert_pem", CLI_CONFIG_PEM_MAX, 1, &c->cacert_pem);
+	if (!rc)
+		rc = set_opt_str(root, "loader", CLI_CONFIG_URL_MAX, 0, &c->loader);
+	if (!rc)
+		rc = cli_json_get_bool("config", root, "insecure", &c->insecure);
+	if (!rc)
+		rc =
+		    cli_json_get_int("config", root, "script_timeout", 1, 3600, &c->script_timeout);
+	if (!rc)
+		rc = cli_json_get_string("config", root, "mode", 0, 16, 0, &mode);
+	if (!rc && mode) {
+		if (strcmp(mode, "loader") == 0)
+			c->mode = CLI_MODE_LOADER;
+		else if (strcmp(mode, "direct") == 0)
+			c->mode = CLI_MODE_DIRECT;
+		else
+			rc = br_fail(-BR_ECONFIG, "config: \"mode\" must be \"loader\" or "
+						  "\"direct\"");
+	}
+	pk = cJSON_GetObjectItemCaseSensitive(root, "pubkeys");
+	if (!rc && pk)
+		rc = parse_pubkeys(c, pk);
+	cJSON_Delete(root);
+	return rc;
+}
+
+int cli_config_load(struct cli_config *c, const char *path)
+{
+	struct stat st;
+	char *buf = NULL;
+	ssize_t n;
+	size_t got = 0;
+	int fd, rc;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return br_fail(-errno, "%s: %s", path, strerror(errno));
+	if (fstat(fd, &st) < 0) {
+		rc = br_fail(-errno, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size > (off_t)CLI_CONFIG_MAX_BYTES) {
+		rc = br_fail(-BR_ETOOBIG, "%s: not a regular file of at most %u bytes", path,
+			     CLI_CONFIG_MAX_BYTES);
+		goto out;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	while (got < (size_t)st.st_size) {
+		n = read(fd, buf + got, (size_t)st.st_size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			rc = br_fail(n < 0 ? -errno : -EIO, "%s: short read", path);
+			goto out;
+		}
+		got += (size_t)n;
+	}
+	rc = cli_config_parse(c, buf, got);
+out:
+	free(buf);
+	close(fd);
+	return rc;
+}
+
+/* Next word of a kernel command line, as the kernel's next_arg() splits
+ * it: whitespace separates, double quotes group (and are removed). */
+static const char *next_word(const char *s, char *out, size_t cap, int *toolong)
+{
+	size_t n = 0;
+	int inq = 0;
+
+	*toolong = 0;
+	while (*s == ' ' || *s == '\t' || *s == '\n')
+		s++;
+	if (!*s)
+		return NULL;
+	for (; *s && (inq || (*s != ' ' && *s != '\t' && *s != '\n')); s++) {
+		if (*s == '"') {
+			inq = !inq;
+			continue;
+		}
+		if (n + 1 < cap)
+			out[n++] = *s;
+		else
+			*toolong = 1;
+	}
+	out[n] = '\0';
+	return s;
+}
+
+int cli_config_parse_cmdline(struct cli_config *c, const char *cmdline)
+{
+	char word[CLI_CONFIG_CMDLINE_MAX];
+	const char *s = cmdline, *v;
+	int toolong, rc;
+
+	if (strlen(cmdline) >= CLI_CONFIG_CMDLINE_MAX)
+		return br_fail(-BR_ECONFIG, "kernel command line longer than %d bytes",
+			       CLI_CONFIG_CMDLINE_MAX - 1);
+	while ((s = next_word(s, word, sizeof(word), &toolong)) != NULL) {
+		if (strncmp(word, "bootrino.", 9) != 0)
+			continue;
+		v = strchr(word, '=');
+		v = v ? v + 1 : NULL;
+		rc = 0;
+		if (strncmp(word, "bootrino.script=", 16) == 0) {
+			rc = v && *v && strlen(v) <= CLI_CONFIG_URL_MAX
+				 ? cli_config_set_str(&c->script, v)
+				 : br_fail(-BR_ECONFIG, "bootrino.script: empty or too long");
+		} else if (strncmp(word, "bootrino.loader=", 16) == 0) {
+			rc = v && *v && strlen(v) <= CLI_CONFIG_URL_MAX
+				 ? cli_config_set_str(&c->loader, v)
+				 : br_fail(-BR_ECONFIG, "bootrino.loader: empty or too long");
+		} else if (strncmp(word, "bootrino.pubkey=", 16) == 0) {
+			rc = cli_config_add_pubkey(c, v);
+		} else if (strcmp(word, "bootrino.insecure") == 0) {
+			c->insecure = 1;
+		} else if (strcmp(word, "bootrino.shell") == 0) {
+			c->shell = 1;
+		}
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+char *cli_config_to_json(const struct cli_config *c)
+{
+	cJSON *o = cJSON_CreateObject(), *arr;
+	char *out = NULL;
+	size_t i;
+
+	if (!o)
+		return NULL;
+	if (c->script && !cJSON_AddStringToObject(o, "script", c->script))
+		goto out;
+	arr = cJSON_AddArrayToObject(o, "pubkeys");
+	if (!arr)
+		goto out;
+	for (i = 0; i < c->n_pubkeys; i++) {
+		cJSON *s = cJSON_CreateString(c->pubkeys[i]);
+
+		if (!s || !cJSON_AddItemToArray(arr, s)) {
+			cJSON_Delete(s);
+			goto out;
+		}
+	}
+	if ((c->cacert_pem && !cJSON_AddStringToObject(o, "cacert_pem", c->cacert_pem)) ||
+	    (c->mode != CLI_MODE_UNSET &&
+	     !cJSON_AddStringToObject(o, "mode",
+				      c->mode == CLI_MODE_DIRECT ? "direct" : "loader")) ||
+	    !cJSON_AddBoolToObject(o, "insecure", c->insecure) ||
+	    (c->script_timeout &&
+	     !cJSON_AddNumberToObject(o, "script_timeout", (double)c->script_timeout)))
+		goto out;
+	out = cJSON_PrintUnformatted(o);
+out:
+	cJSON_Delete(o);
+	return out;
+}

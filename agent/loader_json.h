@@ -1,0 +1,24 @@
+/* loader.json (design §3): the signed description of the loader that
+ * takeover kexecs into. Parsed into a plan so that fetching, pinning and
+ * loading go through the same code as a bootrino.sh plan.
+ *
+ *   {"kernel": {"url": "vmlinuz", "sha256": "<64 hex>"},
+ *    "initrd": [{"url": "initrd.img", "sha256": "<64 hex>"}],
+ *    "cmdline": "console=ttyS0"}
+ *
+ * URLs are relative to loader.json's own URL; every pin is required. */
+#ifndef BOOTRINO_AGENT_LOADER_JSON_H
+#define BOOTRINO_AGENT_LOADER_JSON_H
+
+#include <stddef.h>
+
+#include "agent/plan.h"
+
+#define CLI_LOADER_JSON_MAX (64u << 10)
+
+/* 0, or -BR_ECONFIG / -BR_ETOOBIG / -BR_EINSECURE with a detail. p is
+ * initialised here; free it with cli_plan_free() either way. */
+int cli_loader_json_parse(struct cli_plan *p, cli_plan_resolver resolve, const char *url,
+			  const char *buf, size_t len);
+
+#endif

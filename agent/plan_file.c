@@ -1,0 +1,184 @@
+/* Plan file I/O with locking. */
+#include "agent/plan_file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/err.h"
+#include "fetch/url.h"
+
+int cli_plan_file_read(const char *path, struct cli_plan *p)
+{
+	struct stat st;
+	char *buf = NULL;
+	size_t got = 0;
+	ssize_t n;
+	int fd, rc;
+
+	cli_plan_init(p);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return br_fail(-errno, "%s: %s", path, strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		rc = br_fail(-BR_ECONFIG, "%s: not a regular file", path);
+		goto out;
+	}
+	if (st.st_size > (off_t)CLI_PLAN_MAX_BYTES) {
+		rc = br_fail(-BR_ECONFIG, "%s: plan over %u bytes", path, CLI_PLAN_MAX_BYTES);
+		goto out;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	while (got < (size_t)st.st_size) {
+		n = read(fd, buf + got, (size_t)st.st_size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			rc = br_fail(n < 0 ? -errno : -EIO, "%s: short read", path);
+			goto out;
+		}
+		got += (size_t)n;
+	}
+	rc = cli_plan_from_json(p, buf, got);
+out:
+	free(buf);
+	close(fd);
+	return rc;
+}
+
+static int write_all(int fd, const char *s, size_t len)
+{
+	ssize_t n;
+
+	while (len) {
+		n = write(fd, s, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		s += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int cli_plan_file_write(const char *path, const struct cli_plan *p)
+{
+	cJSON *j = cli_plan_to_json(p);
+	char *text = j ? cJSON_Print(j) : NULL;
+	char *tmp = NULL;
+	size_t len;
+	int fd = -1, rc;
+
+	cJSON_Delete(j);
+	if (!text)
+		return -ENOMEM;
+	len = strlen(text);
+	/* the verbs enforce the caps on each field; this bounds the sum */
+	if (len + 1 > CLI_PLAN_MAX_BYTES) {
+		rc = br_fail(-BR_ECONFIG, "plan over %u bytes", CLI_PLAN_MAX_BYTES);
+		goto out;
+	}
+	text[len++] = '\n'; /* cJSON_Print's NUL becomes the newline */
+	if (asprintf(&tmp, "%s.tmp.XXXXXX", path) < 0) {
+		tmp = NULL;
+		rc = -ENOMEM;
+		goto out;
+	}
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		rc = br_fail(-errno, "%s: %s", tmp, strerror(errno));
+		goto out_free;
+	}
+	rc = write_all(fd, text, len);
+	if (!rc && fsync(fd) < 0)
+		rc = -errno;
+	if (close(fd) < 0 && !rc)
+		rc = -errno;
+	if (!rc && rename(tmp, path) < 0)
+		rc = -errno;
+	if (rc) {
+		unlink(tmp);
+		rc = br_fail(rc, "%s: %s", path, strerror(-rc));
+	}
+out_free:
+	free(tmp);
+out:
+	free(text);
+	return rc;
+}
+
+/* "VERB: detail", without doubling a prefix the detail already has. */
+static void verb_message(char *msg, size_t len, const char *verb, int rc)
+{
+	const char *d = br_errdetail()[0] ? br_errdetail() : br_strerror(rc);
+	size_t n = strlen(verb);
+
+	if (strncmp(d, verb, n) == 0 && d[n] == ':')
+		snprintf(msg, len, "%s", d);
+	else
+		snprintf(msg, len, "%s: %s", verb, d);
+}
+
+int cli_plan_file_apply(const char *path, const char *verb, int argc, char *const *argv)
+{
+	struct cli_plan p;
+	char *lock = NULL, msg[600];
+	int lfd, rc, wrc;
+
+	if (asprintf(&lock, "%s.lock", path) < 0)
+		return -ENOMEM;
+	lfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (lfd < 0) {
+		rc = br_fail(-errno, "%s: %s", lock, strerror(errno));
+		free(lock);
+		return rc;
+	}
+	while ((rc = flock(lfd, LOCK_EX)) < 0 && errno == EINTR)
+		;
+	if (rc < 0) {
+		rc = br_fail(-errno, "%s: lock: %s", lock, strerror(errno));
+		goto out;
+	}
+	rc = cli_plan_file_read(path, &p);
+	if (rc)
+		goto out;
+	br_errclear();
+	rc = cli_plan_verb(&p, fetch_url_resolve, verb, argc, argv);
+	if (rc) {
+		verb_message(msg, sizeof(msg), verb, rc);
+		cli_plan_set_error(&p, br_exitcode(rc), msg);
+		br_fail(rc, "%s", msg);
+	}
+	wrc = cli_plan_file_write(path, &p);
+	cli_plan_free(&p);
+	if (!rc && wrc) {
+		/* the addition did not fit: the plan on disk lacks it, so poison
+		 * that plan, or a script ignoring this failure would boot
+		 * without it */
+		char why[sizeof(msg)];
+
+		rc = wrc;
+		verb_message(msg, sizeof(msg), verb, rc);
+		snprintf(why, sizeof(why), "%s", msg);
+		if (cli_plan_file_read(path, &p) == 0) {
+			cli_plan_set_error(&p, br_exitcode(rc), msg);
+			cli_plan_file_write(path, &p);
+			cli_plan_free(&p);
+		}
+		br_fail(rc, "%s", why);
+	}
+out:
+	close(lfd); /* releases the lock */
+	free(lock);
+	return rc;
+}

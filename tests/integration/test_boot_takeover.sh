@@ -1,0 +1,151 @@
+#!/bin/bash
+# `bootrino takeover --dry-run` (default path through the signed
+# loader.json, and --direct) against a real nginx on loopback, with keys
+# and signatures made by the real minisign CLI. --dry-run only: this never
+# kexecs the machine it runs on.
+set -u
+. "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/nginx.sh"
+
+for tool in minisign nginx python3; do
+	if ! command -v $tool > /dev/null; then
+		not_ok "$tool is installed" "run scripts/setup.sh"
+		done_testing
+		exit 1
+	fi
+done
+
+T=$TAP_TMP
+S=$T/site
+mkdir -p "$S/loader" "$S/alt" "$S/target" "$T/state"
+chmod 711 "$T"
+cd "$T" || exit 1
+
+run() {
+	local name=$1 want=$2 rc
+	shift 2
+	"$@" > "$T/out" 2> "$T/err"
+	rc=$?
+	OUT=$(cat "$T/out") ERR=$(cat "$T/err")
+	if [ "$rc" = "$want" ]; then ok "$name"
+	else not_ok "$name" "expected exit $want, got $rc; stdout: $OUT; stderr: $ERR"; fi
+}
+has() {
+	if printf '%s\n' "$2" | grep -Eq -- "$3"; then ok "$1"; else not_ok "$1" "no /$3/ in: $2"; fi
+}
+
+minisign -G -W -p k.pub -s k.key > /dev/null 2>&1 || { not_ok "minisign -G"; done_testing; exit 1; }
+K=$(sed -n 2p k.pub)
+
+# a file with a bzImage setup header (kexec --dry-run checks the format)
+mkkernel() {
+	python3 - "$1" <<'PY'
+import struct, sys
+img = bytearray(5 * 512 + 65536)
+img[0x1f1] = 4
+struct.pack_into("<H", img, 0x1fe, 0xAA55)
+img[0x202:0x206] = b"HdrS"
+struct.pack_into("<H", img, 0x206, 0x020f)
+img[0x211] = 0x01
+struct.pack_into("<I", img, 0x230, 0x200000)
+img[0x234] = 1
+struct.pack_into("<H", img, 0x236, 0x3)
+struct.pack_into("<I", img, 0x260, 0x1000000)
+open(sys.argv[1], "wb").write(img)
+PY
+}
+for d in loader alt target; do
+	mkkernel "$S/$d/vmlinuz"
+	head -c 30000 /dev/urandom > "$S/$d/initrd.img"
+done
+sum() { sha256sum "$1" | cut -d' ' -f1; }
+LK=$(sum "$S/loader/vmlinuz") LI=$(sum "$S/loader/initrd.img")
+TK=$(sum "$S/target/vmlinuz") TI=$(sum "$S/target/initrd.img")
+sign() { minisign -S -s k.key -m "$1" > /dev/null; }
+
+# loader.json NAME KERNEL_SHA INITRD_SHA [DIR]
+loader_json() {
+	printf '{"kernel": {"url": "vmlinuz", "sha256": "%s"},\n "initrd": [{"url": "initrd.img", "sha256": "%s"}],\n "cmdline": "console=ttyS0 quiet"}\n' \
+		"$2" "$3" > "$S/${4:-loader}/$1"
+	sign "$S/${4:-loader}/$1"
+}
+loader_json loader.json "$LK" "$LI"
+printf '#!/bin/sh\nset -e\nbootrino kernel target/vmlinuz sha256=%s console=ttyS0\nbootrino initrd target/initrd.img sha256=%s\nbootrino boot\n' \
+	"$TK" "$TI" > "$S/bootrino.sh"
+sign "$S/bootrino.sh"
+
+nginx_start "$S" || { not_ok "nginx starts"; done_testing; exit 1; }
+U=$NGINX_URL
+
+# --- default path: the loader -------------------------------------------------
+run "takeover --dry-run: exit 0" 0 "$BOOTRINO" takeover --script "$U/bootrino.sh" --pubkey "$K" --dry-run
+has "names loader.json next to the script" "$OUT" "^loader +$U/loader/loader.json"
+has "loader kernel URL resolved against loader.json" "$OUT" "^kernel +$U/loader/vmlinuz"
+has "loader initrd URL resolved against loader.json" "$OUT" "^initrd +$U/loader/initrd.img"
+has "loader command line" "$OUT" "^cmdline +console=ttyS0 quiet"
+has "overlay carries config.json" "$OUT" "/etc/bootrino/config.json \(script $U/bootrino.sh, 1 key\)"
+has "kexec validated the kernel" "$OUT" "^kexec +.*bzImage"
+if grep -q 'GET /bootrino.sh ' "$T/nginx/logs/access.log"; then
+	not_ok "default path does not run bootrino.sh on the host"
+else ok "default path does not run bootrino.sh on the host"; fi
+
+cp "$S/loader/loader.json" "$S/loader/tampered.json"
+cp "$S/loader/loader.json.minisig" "$S/loader/tampered.json.minisig"
+sed -i 's/quiet/quiet init=\/bin\/sh/' "$S/loader/tampered.json"
+run "tampered loader.json: exit 3" 3 "$BOOTRINO" takeover --script "$U/bootrino.sh" --pubkey "$K" \
+	--loader "$U/loader/tampered.json" --dry-run
+has "tampered loader.json: one line naming it" "$ERR" "^bootrino: error: takeover: $U/loader/tampered.json: "
+
+loader_json badinitrd.json "$LK" 0000000000000000000000000000000000000000000000000000000000000000
+run "wrong initrd sha256 in loader.json: exit 3" 3 "$BOOTRINO" takeover --script "$U/bootrino.sh" \
+	--pubkey "$K" --loader "$U/loader/badinitrd.json" --dry-run
+has "wrong initrd sha256: names the initrd" "$ERR" "initrd\.img.*sha256 mismatch"
+
+printf '{"kernel": {"url": "vmlinuz"}}\n' > "$S/loader/nopin.json"
+sign "$S/loader/nopin.json"
+run "loader.json without a pin: exit 3, even with --insecure" 3 "$BOOTRINO" takeover --insecure \
+	--script "$U/bootrino.sh" --pubkey "$K" --loader "$U/loader/nopin.json" --dry-run
+
+printf '{"kernel": {"url": "vmlinuz", "sha256": "%s"}, "bogus": 1}\n' "$LK" > "$S/loader/unknown.json"
+sign "$S/loader/unknown.json"
+run "loader.json with an unknown key: exit 2" 2 "$BOOTRINO" takeover --script "$U/bootrino.sh" \
+	--pubkey "$K" --loader "$U/loader/unknown.json" --dry-run
+
+cp "$S/loader/loader.json" "$S/loader/unsigned.json"
+run "unsigned loader.json: exit 3" 3 "$BOOTRINO" takeover --script "$U/bootrino.sh" --pubkey "$K" \
+	--loader "$U/loader/unsigned.json" --dry-run
+
+loader_json loader.json "$(sum "$S/alt/vmlinuz")" "$(sum "$S/alt/initrd.img")" alt
+run "--loader URL overrides the default" 0 "$BOOTRINO" takeover --script "$U/bootrino.sh" --pubkey "$K" \
+	--loader "$U/alt/loader.json" --dry-run
+has "--loader: the alternative kernel" "$OUT" "^kernel +$U/alt/vmlinuz"
+
+echo 9999999999 > "$T/state/loader-timestamp"
+run "loader.json older than the last one accepted: exit 3" 3 "$BOOTRINO" takeover --script "$U/bootrino.sh" \
+	--pubkey "$K" --dry-run --state-dir "$T/state"
+has "loader rollback: says why" "$ERR" "loader.json: .*older than"
+rm -f "$T/state/loader-timestamp"
+run "takeover --dry-run records no loader timestamp" 0 "$BOOTRINO" takeover --script "$U/bootrino.sh" \
+	--pubkey "$K" --dry-run --state-dir "$T/state"
+if [ ! -e "$T/state/loader-timestamp" ]; then ok "dry run: state untouched"; else not_ok "dry run: state untouched"; fi
+
+# --- --config FILE ------------------------------------------------------------
+printf '{"script": "%s", "pubkeys": ["%s"]}\n' "$U/bootrino.sh" "$K" > config.json
+run "--config FILE supplies script and keys" 0 "$BOOTRINO" takeover --config config.json --dry-run
+printf '{"script": "%s", "pubkeys": "%s"}\n' "$U/bootrino.sh" "$K" > badconfig.json
+run "malformed --config: exit 2" 2 "$BOOTRINO" takeover --config badconfig.json --dry-run
+has "malformed --config: names the file" "$ERR" "badconfig.json: .*pubkeys"
+printf '{"script": "%s", "pubkeys": ["RWQnotakey"]}\n' "$U/bootrino.sh" > badkey.json
+run "config with an unusable key: exit 2" 2 "$BOOTRINO" takeover --config badkey.json --dry-run
+
+# --- --direct: bootrino.sh on the host ---------------------------------------------
+run "takeover --direct --dry-run: exit 0" 0 "$BOOTRINO" takeover --direct --script "$U/bootrino.sh" \
+	--pubkey "$K" --dry-run --state-dir "$T/state"
+has "--direct: the target's kernel, not the loader's" "$OUT" "^kernel +$U/target/vmlinuz"
+has "--direct: the target's initrd" "$OUT" "^initrd +$U/target/initrd.img"
+
+run "takeover without --pubkey: exit 2" 2 "$BOOTRINO" takeover --script "$U/bootrino.sh" --dry-run
+run "takeover, server down: exit 4" 4 "$BOOTRINO" takeover --script "http://127.0.0.1:$(free_port)/bootrino.sh" \
+	--pubkey "$K" --dry-run
+
+done_testing
