@@ -10,7 +10,7 @@ libcurl4-openssl-dev libssl-dev libarchive-dev libcjson-dev libcmocka-dev
 zlib1g-dev liblzma-dev libzstd-dev libbz2-dev
 clang libclang-rt-14-dev libfuzzer-14-dev clang-tidy clang-format cppcheck
 dpkg-dev cmake autoconf automake libtool
-minisign nginx-light openssl curl python3 time hyperfine bc
+minisign nginx-light openssl curl wget python3 python3-yaml time hyperfine bc
 busybox-static kexec-tools cpio xz-utils zstd gzip
 qemu-system-x86 qemu-utils ovmf seabios
 cloud-image-utils debootstrap e2fsprogs dosfstools mtools fdisk gdisk

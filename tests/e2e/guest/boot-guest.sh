@@ -1,0 +1,119 @@
+#!/bin/bash
+# Boot the stock-cloud guest (build-guest.sh) under QEMU with a user-data
+# file, as a cloud would: a throw-away copy-on-write overlay over the
+# cached disk, a NoCloud seed (cloud-localds) as the second drive, the
+# serial console in a log.
+#
+#   boot-guest.sh --user-data FILE --serial LOG [--forward PORT]...
+#                 [--hostfwd HOSTPORT:GUESTPORT]... [--timeout SECONDS]
+#                 [--pidfile FILE] [--workdir DIR] [--guest-dir DIR] [--mem MiB]
+#
+# Networking is QEMU user mode, and the guest reaches nothing but the host
+# ports named with --forward, as 10.0.2.2:PORT (relayed to 127.0.0.1:PORT),
+# so no traffic ever leaves this machine: QEMU runs in a network namespace
+# of its own holding only a loopback, so slirp's NAT has nowhere to go, and
+# each guestfwd relay steps back into the host's namespace (nsenter) to
+# reach 127.0.0.1:PORT. Unlike slirp's restrict=on (the fallback where
+# namespaces are not allowed), DHCP still hands out a router, as a cloud's
+# does. --hostfwd HOSTPORT:GUESTPORT listens on 127.0.0.1:HOSTPORT inside
+# QEMU's namespace: reach it with
+#   nsenter --net=/proc/$(cat WORKDIR/netns.pid)/ns/net curl http://127.0.0.1:HOSTPORT/
+# (guest-curl.sh WORKDIR URL does that). TCG unless BOOTRINO_KVM=1.
+# With --pidfile QEMU runs in the background (killed after --timeout
+# anyway, default 600 s) and the script returns at once; otherwise it
+# waits for QEMU to exit.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+root_dir=$(cd "$here/../../.." && pwd)
+guest_dir=$root_dir/build/guest
+user_data= serial= pidfile= workdir= timeout_s=600 mem=1024
+forwards=() hostfwds=()
+
+die() { printf 'boot-guest: error: %s\n' "$*" >&2; exit 1; }
+while [ $# -gt 0 ]; do
+	case $1 in
+	--user-data) user_data=$2; shift 2 ;;
+	--serial) serial=$2; shift 2 ;;
+	--forward) forwards+=("$2"); shift 2 ;;
+	--hostfwd) hostfwds+=("$2"); shift 2 ;;
+	--timeout) timeout_s=$2; shift 2 ;;
+	--pidfile) pidfile=$2; shift 2 ;;
+	--workdir) workdir=$2; shift 2 ;;
+	--guest-dir) guest_dir=$2; shift 2 ;;
+	--mem) mem=$2; shift 2 ;;
+	*) die "unknown option $1" ;;
+	esac
+done
+[ -n "$user_data" ] && [ -f "$user_data" ] || die "--user-data FILE is required"
+[ -n "$serial" ] || die "--serial LOG is required"
+for f in disk.img vmlinuz initrd.img; do
+	[ -f "$guest_dir/$f" ] || die "$guest_dir/$f missing: run tests/e2e/guest/build-guest.sh"
+done
+for tool in qemu-system-x86_64 qemu-img cloud-localds python3; do
+	command -v "$tool" > /dev/null || die "$tool not found (scripts/setup.sh installs it)"
+done
+[ -n "$workdir" ] || workdir=$(mktemp -d "${TMPDIR:-/tmp}/bootrino-guest.XXXXXX")
+mkdir -p "$workdir"
+
+# A fresh instance every boot: new overlay, new instance-id.
+qemu-img create -q -f qcow2 -b "$guest_dir/disk.img" -F raw "$workdir/overlay.qcow2"
+iid=iid-bootrino-$(date +%s)-$$
+printf 'instance-id: %s\nlocal-hostname: stock-guest\n' "$iid" > "$workdir/meta-data"
+cloud-localds "$workdir/seed.img" "$user_data" "$workdir/meta-data" ||
+	die "cloud-localds failed"
+
+# The host alias moves to .254 so that 10.0.2.2 (where tests expect the
+# host) is free for the guestfwd relays.
+isolate=1
+unshare -n true 2> /dev/null && command -v nsenter > /dev/null || isolate=0
+if [ "$isolate" = 1 ]; then
+	# a process in the host's namespace for the relays to nsenter into
+	sleep "$((timeout_s + 30))" > /dev/null 2>&1 &
+	anchor=$!
+	echo "$anchor" > "$workdir/anchor.pid"
+	netdev="user,id=n0,host=10.0.2.254"
+	relay="nsenter --net=/proc/$anchor/ns/net python3 $here/relay.py 127.0.0.1"
+else
+	netdev="user,id=n0,restrict=on,host=10.0.2.254"
+	relay="python3 $here/relay.py 127.0.0.1"
+fi
+for p in "${forwards[@]}"; do
+	case $p in *[!0-9]* | "") die "--forward wants a port number, got '$p'" ;; esac
+	netdev+=",guestfwd=tcp:10.0.2.2:$p-cmd:$relay $p"
+done
+for h in "${hostfwds[@]}"; do
+	netdev+=",hostfwd=tcp:127.0.0.1:${h%%:*}-:${h##*:}"
+done
+accel=tcg cpu=max
+if [ "${BOOTRINO_KVM:-0}" = 1 ] && [ -w /dev/kvm ]; then accel=kvm cpu=host; fi
+
+: > "$serial"
+qemu=(qemu-system-x86_64 -accel "$accel" -cpu "$cpu" -m "$mem" -smp 1
+	-nodefaults -display none -no-reboot
+	-kernel "$guest_dir/vmlinuz" -initrd "$guest_dir/initrd.img"
+	-append "root=/dev/vda1 ro console=ttyS0 net.ifnames=0 panic=-1"
+	-drive "file=$workdir/overlay.qcow2,format=qcow2,if=virtio"
+	-drive "file=$workdir/seed.img,format=raw,if=virtio,readonly=on"
+	-netdev "$netdev" -device virtio-net-pci,netdev=n0
+	-serial "file:$serial")
+run=(timeout -k 5 "$timeout_s" "${qemu[@]}")
+if [ "$isolate" = 1 ]; then
+	# unshare and sh exec: $! is timeout's pid, in the new namespace
+	run=(unshare -n sh -c 'ip link set lo up && exec "$@"' sh "${run[@]}")
+fi
+printf '%s\n' "$(date +%s.%N)" > "$workdir/poweron"
+if [ -n "$pidfile" ]; then
+	"${run[@]}" > "$workdir/qemu.log" 2>&1 &
+	echo $! > "$pidfile"
+	echo $! > "$workdir/netns.pid"
+	if [ "$isolate" = 1 ]; then
+		qpid=$!
+		(while kill -0 "$qpid" 2> /dev/null; do sleep 2; done; kill "$anchor") > /dev/null 2>&1 &
+	fi
+else
+	rc=0
+	"${run[@]}" || rc=$?
+	[ "$isolate" = 1 ] && kill "$anchor" 2> /dev/null
+	exit "$rc"
+fi

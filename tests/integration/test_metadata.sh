@@ -1,0 +1,114 @@
+#!/bin/bash
+# `bootrino metadata` against tests/lib/metadata_server.py on 127.0.0.1,
+# which imitates the AWS (IMDSv2), GCP and DigitalOcean metadata services
+# (and refuses requests without the headers the real ones want).
+set -u
+. "$(dirname "$0")/../lib/tap.sh"
+
+T=$TAP_TMP
+SRV=$BOOTRINO_ROOT/tests/lib/metadata_server.py
+
+# start_server [FAULT]: sets MD_URL, MD_LOG
+start_server() {
+	local pf=$T/port.$$.$RANDOM
+	MD_LOG=$T/md-${1:-ok}.log
+	timeout 300 python3 "$SRV" --port-file "$pf" --log "$MD_LOG" ${1:+--fault "$1"} --lifetime 240 &
+	tap_on_exit "kill $! 2> /dev/null"
+	for _ in $(seq 100); do [ -s "$pf" ] && break; sleep 0.05; done
+	MD_URL=http://127.0.0.1:$(cat "$pf")
+}
+run() { # NAME WANT_RC CMD...
+	local name=$1 want=$2 rc
+	shift 2
+	"$@" > "$T/out" 2> "$T/err"
+	rc=$?
+	OUT=$(cat "$T/out") ERR=$(cat "$T/err")
+	if [ "$rc" = "$want" ]; then ok "$name"
+	else not_ok "$name" "expected exit $want, got $rc; stderr: $ERR"; fi
+}
+jq_() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
+one_line_err() { # NAME REGEX
+	if [ "$(printf '%s\n' "$ERR" | wc -l)" = 1 ] && printf '%s\n' "$ERR" | grep -Eq -- "$2"; then ok "$1"
+	else not_ok "$1" "stderr: $ERR"; fi
+}
+
+start_server
+
+# --- DigitalOcean ------------------------------------------------------------------
+run "digitalocean: facts with metadata" 0 "$BOOTRINO" metadata --cloud digitalocean --metadata-url "$MD_URL"
+if [ "$(printf '%s' "$OUT" | jq_ 'd["cloud"], d["instance_id"], d["hostname"], d["region"]')" = "('digitalocean', '2756294', 'droplet-1', 'ams3')" ]; then
+	ok "digitalocean: cloud, droplet id, hostname, region"
+else
+	not_ok "digitalocean: fields" "$OUT"
+fi
+printf '%s' "$OUT" | jq_ '"do-key" in d["ssh_authorized_keys"][0] and "metadata" in d["sources"]' | grep -qx True &&
+	ok "digitalocean: ssh key from public_keys" || not_ok "digitalocean: ssh key" "$OUT"
+
+# --- AWS IMDSv2 ----------------------------------------------------------------------
+run_cloud() { # CLOUD NAME
+	"$BOOTRINO" metadata --cloud "$1" --metadata-url "$MD_URL" > "$T/out" 2> "$T/err"
+	RC=$? OUT=$(cat "$T/out") ERR=$(cat "$T/err")
+	if [ "$RC" = 0 ]; then ok "$2"; else not_ok "$2" "exit $RC: $ERR"; return 1; fi
+}
+if run_cloud aws "aws: facts with IMDSv2 metadata"; then
+	[ "$(printf '%s' "$OUT" | jq_ 'd["instance_id"], d["zone"], d["hostname"]')" = "('i-0123456789abcdef0', 'eu-west-1b', 'ip-172-31-5-6.eu-west-1.compute.internal')" ] &&
+		ok "aws: instance id, zone, hostname" || not_ok "aws: fields" "$OUT"
+	printf '%s' "$OUT" | jq_ '"aws-key" in d["ssh_authorized_keys"][0]' | grep -qx True &&
+		ok "aws: ssh key from public-keys/0/openssh-key" || not_ok "aws: ssh key" "$OUT"
+	grep -q '^PUT /latest/api/token 200 .*X-aws-ec2-metadata-token-ttl-seconds' "$MD_LOG" &&
+		ok "aws: token via PUT with a TTL" || not_ok "aws: token via PUT" "$(cat "$MD_LOG")"
+	! grep -q '^GET /latest/.* 401' "$MD_LOG" && ok "aws: every GET carried the token" ||
+		not_ok "aws: every GET carried the token" "$(cat "$MD_LOG")"
+fi
+
+# --- GCP ------------------------------------------------------------------------------
+if run_cloud gcp "gcp: facts with metadata"; then
+	[ "$(printf '%s' "$OUT" | jq_ 'd["instance_id"], d["zone"], d["region"]')" = "('7334521912345678901', 'us-central1-a', 'us-central1')" ] &&
+		ok "gcp: 64-bit instance id exact, zone, region" || not_ok "gcp: fields" "$OUT"
+	printf '%s' "$OUT" | jq_ 'len(d["ssh_authorized_keys"])' | grep -qx 2 &&
+		ok "gcp: instance + project ssh-keys" || not_ok "gcp: ssh keys" "$OUT"
+	! grep -q ' 403 ' "$MD_LOG" && ok "gcp: every request had Metadata-Flavor: Google" ||
+		not_ok "gcp: Metadata-Flavor" "$(cat "$MD_LOG")"
+fi
+
+# --- hostile or absent services --------------------------------------------------------
+for fault in garbage trailing huge; do
+	start_server "$fault"
+	run "digitalocean $fault document: exit 3" 3 "$BOOTRINO" metadata --cloud digitalocean --metadata-url "$MD_URL"
+	one_line_err "digitalocean $fault document: one line naming the URL" "$MD_URL"
+	[ -z "$OUT" ] && ok "digitalocean $fault document: no JSON printed" || not_ok "no JSON printed" "$OUT"
+done
+port=$(free_port)
+start=$(date +%s)
+run "nothing listening: exit 4" 4 "$BOOTRINO" metadata --cloud digitalocean --metadata-url "http://127.0.0.1:$port" --timeout 5
+took=$(($(date +%s) - start))
+[ "$took" -le 15 ] && ok "nothing listening: bounded (${took}s)" || not_ok "nothing listening: bounded" "${took}s"
+
+# --- never the link-local address off-cloud ------------------------------------------------
+run "--cloud aws without a URL on a non-AWS machine" 0 "$BOOTRINO" metadata --cloud aws --timeout 1
+printf '%s' "$OUT" | jq_ 'd["metadata"]["error"]' | grep -q "not on aws; give the metadata URL explicitly" &&
+	ok "…records why it did not ask 169.254.169.254" || not_ok "metadata error recorded" "$OUT"
+run "--metadata-url without --cloud" 2 "$BOOTRINO" metadata --metadata-url "$MD_URL"
+run "--cloud azure" 2 "$BOOTRINO" metadata --cloud azure
+
+# --- files and netlink -----------------------------------------------------------------------
+run "--no-metadata" 0 "$BOOTRINO" metadata --no-metadata
+printf '%s' "$OUT" | jq_ '[l["name"] for l in d["network"]["links"] if l["loopback"]] == ["lo"] and any(a["address"] == "127.0.0.1" and a["link"] == "lo" for a in d["network"]["addresses"])' | grep -qx True &&
+	ok "netlink: lo with 127.0.0.1/8" || not_ok "netlink: lo" "$OUT"
+want=$(ip -4 route show default 2> /dev/null | awk '/default via/ {print $3; exit}')
+if [ -n "$want" ]; then
+	printf '%s' "$OUT" | jq_ 'any(r["dst"] == "default" and r.get("gateway") == "'"$want"'" for r in d["network"]["routes"])' | grep -qx True &&
+		ok "netlink: default route via $want (as ip route says)" || not_ok "netlink: default route" "$OUT"
+else
+	skip "netlink: default route" "this machine has no IPv4 default route"
+fi
+root=$T/fakeroot
+mkdir -p "$root/sys/class/dmi/id" "$root/run/cloud-init" "$root/etc"
+echo "Google" > "$root/sys/class/dmi/id/sys_vendor"
+echo "Google Compute Engine" > "$root/sys/class/dmi/id/product_name"
+echo '{"v1": {"instance_id": "123", "local_hostname": "vm-1", "public_ssh_keys": ["ssh-ed25519 AAAAx a@b"]}}' > "$root/run/cloud-init/instance-data.json"
+echo "nameserver 169.254.169.254" > "$root/etc/resolv.conf"
+run "fake root: detection + instance-data.json" 0 "$BOOTRINO" metadata --root "$root" --no-metadata
+[ "$(printf '%s' "$OUT" | jq_ 'd["cloud"], d["instance_id"], d["hostname"], d["ssh_authorized_keys"], d["dns"]["nameservers"]')" = "('gcp', '123', 'vm-1', ['ssh-ed25519 AAAAx a@b'], ['169.254.169.254'])" ] &&
+	ok "fake root: gcp, id, hostname, keys, DNS from the files" || not_ok "fake root facts" "$OUT"
+done_testing
