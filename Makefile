@@ -123,3 +123,7 @@ clean:
 
 distclean:
 	rm -rf build
+
+# --- the main journey, on built-in defaults ----------------------------------
+demo: all static images
+	scripts/demo.sh
