@@ -20,13 +20,17 @@ cd "$root"
 export BOOTRINO_ROOT=$root BOOTRINO=$root/build/bootrino
 demo=$root/build/demo
 rm -rf "$demo"; mkdir -p "$demo"
-# the test helpers (nginx, guest) print TAP lines for their own failures
+# the test helpers (nginx, guest) print TAP lines for their own failures;
+# their scratch directory (site, nginx, guest disk overlay) lives in
+# build/demo while the demo runs
+export TMPDIR=$demo
 . tests/lib/tap.sh
 . tests/lib/nginx.sh
 . tests/e2e/guest/takeover-lib.sh
 
-say() { printf '\033[1mdemo:\033[0m %s\n' "$*"; }
-fail() { printf 'demo: FAILED: %s\n' "$*" >&2; [ -n "${SERIAL:-}" ] && cp "$SERIAL" "$demo/serial.log" && echo "demo: serial log: $demo/serial.log" >&2; exit 1; }
+if [ -t 1 ]; then b=$'\033[1m' n=$'\033[0m'; else b= n=; fi
+say() { printf '%sdemo:%s %s\n' "$b" "$n" "$*"; }
+fail() { printf 'demo: FAILED: %s (serial log: %s)\n' "$*" "$demo/serial.log" >&2; exit 1; }
 t0=$(now)
 at() { printf '%6.1fs' "$(echo "$(now) - $t0" | bc)"; }
 
@@ -41,8 +45,8 @@ say "user-data: $demo/user-data ($(wc -c < "$demo/user-data") bytes)"
 
 t0=$(now)
 guest_boot demo "$demo/user-data"
-ln -sf "$SERIAL" "$demo/serial.log"
-say "stock Debian 12 guest powered on (QEMU, $( [ "${BOOTRINO_KVM:-0}" = 1 ] && echo KVM || echo TCG)); serial console: $demo/serial.log"
+tap_on_exit "cp '$SERIAL' '$demo/serial.log' 2>/dev/null"
+say "stock Debian 12 guest powered on (QEMU, $( [ "${BOOTRINO_KVM:-0}" = 1 ] && echo KVM || echo TCG)); serial console: $SERIAL (kept as $demo/serial.log)"
 
 step() { # REGEX SECS WHAT
 	wait_for "$SERIAL" "$1" "$2" || fail "no '$1' on the serial console within $2 s ($3)"
@@ -76,7 +80,7 @@ esac
 echo "$page" | sed -e 's/<[^>]*>//g' -e '/^[[:space:]]*$/d' | head -12 | sed 's/^/    /'
 echo
 say "where to look:"
-echo "    serial console  $demo/serial.log"
+echo "    serial console  $SERIAL (kept as $demo/serial.log)"
 echo "    site            $demo/site (bootrino.sh, loader/, tinylinux/)"
 echo "    user-data       $demo/user-data"
 echo "    demo page       http://127.0.0.1:$page_port/"
@@ -84,6 +88,5 @@ if [ -t 0 ]; then
 	say "the guest keeps running; press Enter to stop it"
 	read -r _
 fi
-cp "$SERIAL" "$demo/serial.log.keep" 2>/dev/null && mv "$demo/serial.log.keep" "$demo/serial.log"
 guest_stop
 say "done"
