@@ -72,14 +72,21 @@ void verify_keyid_hex(const uint8_t keyid[VERIFY_KEYID_LEN], char *out)
 	static const char digits[] = "0123456789ABCDEF";
 	size_t i;
 
-	/* minisign prints the key number as a little-endian uint64 in %016X */
+	size_t n = 0;
+
+	/* minisign prints the key number as a little-endian uint64 with
+	 * "%" PRIX64, without zero padding (its .pub comment says
+	 * "8D51278F6BC6DA7", not "08D5…"): print it the same way, so the ID
+	 * in our messages is the one the operator sees in the .pub file. */
 	for (i = 0; i < VERIFY_KEYID_LEN; i++) {
 		uint8_t b = keyid[VERIFY_KEYID_LEN - 1 - i];
 
-		out[2 * i] = digits[b >> 4];
-		out[2 * i + 1] = digits[b & 15];
+		if (n || b >> 4)
+			out[n++] = digits[b >> 4];
+		if (n || (b & 15) || i == VERIFY_KEYID_LEN - 1)
+			out[n++] = digits[b & 15];
 	}
-	out[VERIFY_KEYID_HEXLEN] = '\0';
+	out[n] = '\0';
 }
 
 int verify_minisign_parse_pubkey(const char *b64, size_t len, struct verify_pubkey *out)

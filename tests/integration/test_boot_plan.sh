@@ -21,20 +21,6 @@ mkdir -p "$S/v1" "$S/conf" "$T/state"
 chmod 711 "$T"
 cd "$T" || exit 1
 
-# run NAME WANT_RC CMD...: exit code must be WANT_RC; stdout/stderr in $OUT/$ERR
-run() {
-	local name=$1 want=$2 rc
-	shift 2
-	"$@" > "$T/out" 2> "$T/err"
-	rc=$?
-	OUT=$(cat "$T/out") ERR=$(cat "$T/err")
-	if [ "$rc" = "$want" ]; then ok "$name"
-	else not_ok "$name" "expected exit $want, got $rc; stdout: $OUT; stderr: $ERR"; fi
-}
-# has NAME TEXT REGEX
-has() {
-	if printf '%s\n' "$2" | grep -Eq -- "$3"; then ok "$1"; else not_ok "$1" "no /$3/ in: $2"; fi
-}
 
 minisign -G -W -p k.pub -s k.key > /dev/null 2>&1 && minisign -G -W -p other.pub -s other.key > /dev/null 2>&1 ||
 	{ not_ok "minisign -G makes keys"; done_testing; exit 1; }

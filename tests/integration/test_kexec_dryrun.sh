@@ -10,27 +10,11 @@ export BOOTRINO_KEXEC_NO_LOAD=1
 T=$TAP_TMP
 cd "$T" || exit 1
 
-# run NAME WANT_RC ARGS...: `bootrino kexec ARGS` exits WANT_RC; stdout and
-# stderr land in $OUT and $ERR
+# run NAME WANT_RC ARGS...: `bootrino kexec ARGS` exits WANT_RC
 run() {
-	local name=$1 want=$2 rc
+	local name=$1 want=$2
 	shift 2
-	"$BOOTRINO" kexec "$@" > "$T/out" 2> "$T/err"
-	rc=$?
-	OUT=$(cat "$T/out") ERR=$(cat "$T/err")
-	if [ "$rc" = "$want" ]; then ok "$name"
-	else not_ok "$name" "expected exit $want, got $rc; stdout: $OUT; stderr: $ERR"; fi
-}
-# err_is NAME REGEX: stderr is exactly one line and matches REGEX
-err_is() {
-	if [ "$(printf '%s\n' "$ERR" | wc -l)" = 1 ] && printf '%s\n' "$ERR" | grep -Eq -- "$2"; then
-		ok "$1"
-	else
-		not_ok "$1" "stderr: $ERR"
-	fi
-}
-out_has() {
-	if printf '%s\n' "$OUT" | grep -Eq -- "$2"; then ok "$1"; else not_ok "$1" "stdout: $OUT"; fi
+	run_cmd "$name" "$want" "$BOOTRINO" kexec "$@"
 }
 
 # A bzImage header as the boot protocol lays it out: 1 setup sector + the

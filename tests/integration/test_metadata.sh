@@ -17,20 +17,7 @@ start_server() {
 	for _ in $(seq 100); do [ -s "$pf" ] && break; sleep 0.05; done
 	MD_URL=http://127.0.0.1:$(cat "$pf")
 }
-run() { # NAME WANT_RC CMD...
-	local name=$1 want=$2 rc
-	shift 2
-	"$@" > "$T/out" 2> "$T/err"
-	rc=$?
-	OUT=$(cat "$T/out") ERR=$(cat "$T/err")
-	if [ "$rc" = "$want" ]; then ok "$name"
-	else not_ok "$name" "expected exit $want, got $rc; stderr: $ERR"; fi
-}
 jq_() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
-one_line_err() { # NAME REGEX
-	if [ "$(printf '%s\n' "$ERR" | wc -l)" = 1 ] && printf '%s\n' "$ERR" | grep -Eq -- "$2"; then ok "$1"
-	else not_ok "$1" "stderr: $ERR"; fi
-}
 
 start_server
 

@@ -18,19 +18,6 @@ K1=$(sed -n 2p k1.pub)
 K2=$(sed -n 2p k2.pub)
 SHA=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
 
-run() { # NAME WANT_RC CMD...: OUT/ERR hold stdout/stderr
-	local name=$1 want=$2 rc
-	shift 2
-	"$@" > "$T/out" 2> "$T/err"
-	rc=$?
-	OUT=$(cat "$T/out") ERR=$(cat "$T/err")
-	if [ "$rc" = "$want" ]; then ok "$name"
-	else not_ok "$name" "expected exit $want, got $rc; stderr: $ERR"; fi
-}
-one_line_err() { # NAME REGEX
-	if [ "$(printf '%s\n' "$ERR" | wc -l)" = 1 ] && printf '%s\n' "$ERR" | grep -Eq -- "$2"; then ok "$1"
-	else not_ok "$1" "stderr: $ERR"; fi
-}
 ud() { "$BOOTRINO" userdata "$@"; }
 base=(--agent-url https://example.com/bootrino --agent-sha256 "$SHA" --script https://example.com/bootrino.sh)
 

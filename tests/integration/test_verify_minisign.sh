@@ -13,25 +13,6 @@ fi
 T=$TAP_TMP
 cd "$T" || exit 1
 
-# run NAME WANT_RC CMD...: CMD's exit code must be WANT_RC; its stdout and
-# stderr land in $OUT and $ERR for further checks.
-run() {
-	local name=$1 want=$2 rc
-	shift 2
-	"$@" > "$T/out" 2> "$T/err"
-	rc=$?
-	OUT=$(cat "$T/out") ERR=$(cat "$T/err")
-	if [ "$rc" = "$want" ]; then ok "$name"
-	else not_ok "$name" "expected exit $want, got $rc; stdout: $OUT; stderr: $ERR"; fi
-}
-# err_is NAME REGEX: stderr is exactly one line and matches REGEX
-err_is() {
-	if [ "$(printf '%s\n' "$ERR" | wc -l)" = 1 ] && printf '%s\n' "$ERR" | grep -Eq -- "$2"; then
-		ok "$1"
-	else
-		not_ok "$1" "stderr: $ERR"
-	fi
-}
 # minisign_says NAME good|bad FILE SIG PUB...: minisign -V agrees
 minisign_says() {
 	local name=$1 want=$2 file=$3 sig=$4 pub=$5 got

@@ -41,3 +41,35 @@ TAP_TMP=$(mktemp -d "${TMPDIR:-/tmp}/bootrino-test.XXXXXX")
 _tap_exit_cmds="rm -rf '$TAP_TMP'"
 tap_on_exit() { _tap_exit_cmds="$1; $_tap_exit_cmds"; trap "$_tap_exit_cmds" EXIT; }
 trap "$_tap_exit_cmds" EXIT
+
+# run NAME WANT_RC CMD...: passes when CMD exits with WANT_RC; its stdout
+# and stderr are kept in $OUT and $ERR for the checks below. (A test may
+# redefine run() around run_cmd, e.g. to prefix a subcommand.)
+run() { run_cmd "$@"; }
+run_cmd() {
+	local name=$1 want=$2 rc
+	shift 2
+	"$@" > "$TAP_TMP/.run-out" 2> "$TAP_TMP/.run-err"
+	rc=$?
+	OUT=$(cat "$TAP_TMP/.run-out") ERR=$(cat "$TAP_TMP/.run-err")
+	if [ "$rc" = "$want" ]; then ok "$name"
+	else not_ok "$name" "expected exit $want, got $rc; stdout: $OUT; stderr: $ERR"; fi
+}
+# err_is NAME REGEX: the last run's stderr is exactly one line matching REGEX
+# (the "one clear line" rule for bad input)
+err_is() {
+	if [ "$(printf '%s\n' "$ERR" | wc -l)" = 1 ] && printf '%s\n' "$ERR" | grep -Eq -- "$2"; then
+		ok "$1"
+	else
+		not_ok "$1" "stderr: $ERR"
+	fi
+}
+one_line_err() { err_is "$@"; }
+# out_has NAME REGEX: the last run's stdout matches REGEX
+out_has() {
+	if printf '%s\n' "$OUT" | grep -Eq -- "$2"; then ok "$1"; else not_ok "$1" "stdout: $OUT"; fi
+}
+# has NAME TEXT REGEX: TEXT matches REGEX
+has() {
+	if printf '%s\n' "$2" | grep -Eq -- "$3"; then ok "$1"; else not_ok "$1" "no /$3/ in: $2"; fi
+}

@@ -634,9 +634,24 @@ static void test_rollback(void **state)
 	assert_non_null(strstr(br_errdetail(), "no timestamp"));
 }
 
+/* key IDs print as minisign's .pub comment does: no zero padding */
+static void test_keyid_hex_unpadded(void **state)
+{
+	const uint8_t id[VERIFY_KEYID_LEN] = { 0xa7, 0x6d, 0xbc, 0xf6, 0x78, 0x12, 0xd5, 0x08 };
+	const uint8_t zero[VERIFY_KEYID_LEN] = { 0 };
+	char hex[VERIFY_KEYID_HEXLEN + 1];
+
+	(void)state;
+	verify_keyid_hex(id, hex);
+	assert_string_equal(hex, "8D51278F6BC6DA7");
+	verify_keyid_hex(zero, hex);
+	assert_string_equal(hex, "0");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_keyid_hex_unpadded),
 		cmocka_unit_test(test_sha256_abc),
 		cmocka_unit_test(test_sha256_parse),
 		cmocka_unit_test(test_artifact),
