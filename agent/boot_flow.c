@@ -12,22 +12,35 @@
 #include "common/log.h"
 #include "kexec/kexec.h"
 
-static void print_report(const struct cli_exec *e, int json)
+static void print_report(FILE *out, const struct cli_exec *e, int json)
 {
 	if (json) {
-		cli_plan_print_json(stdout, e->plan);
+		cli_plan_print_json(out, e->plan);
 		return;
 	}
-	cli_plan_print_text(stdout, e->plan);
-	printf("kexec     %s: %s, %llu bytes%s%s\n", e->report.method[0] ? e->report.method : "-",
-	       e->report.kernel_format[0] ? e->report.kernel_format : "?",
-	       (unsigned long long)e->report.total_bytes, e->report.why[0] ? "; " : "",
-	       e->report.why);
+	cli_plan_print_text(out, e->plan);
+	fprintf(
+	    out, "kexec     %s: %s, %llu bytes%s%s\n", e->report.method[0] ? e->report.method : "-",
+	    e->report.kernel_format[0] ? e->report.kernel_format : "?",
+	    (unsigned long long)e->report.total_bytes, e->report.why[0] ? "; " : "", e->report.why);
 }
 
-int cli_boot_flow(struct cli_boot_args *a, const struct cli_flow *f)
+/* How one run of the flow behaves: `boot`, `takeover --direct` and init
+ * run it for real (or dry); takeover's default path runs it as a
+ * preflight, always dry, reporting to its own stream. */
+struct flow_how {
+	const char *what;	  /* first word of the failure line */
+	const char *script_stage; /* BOOTRINO_STAGE */
+	const char *facts_stage;  /* where the facts come from */
+	const char *state_dir;	  /* anti-rollback state, NULL: none */
+	int dry_run;
+	int json;
+	FILE *report; /* dry run: where the plan goes, NULL: nowhere */
+};
+
+static int flow_run(struct cli_boot_args *a, const struct flow_how *h)
 {
-	const char *state_dir;
+	const char *state_dir = h->state_dir;
 	struct cli_exec e;
 	struct cli_plan p;
 	struct cli_run r;
@@ -35,16 +48,11 @@ int cli_boot_flow(struct cli_boot_args *a, const struct cli_flow *f)
 	uint64_t count = 0;
 	int rc, ret;
 
-	/* the loader's state partition is not there yet: no anti-rollback
-	 * state in the loader unless --state-dir names one */
-	state_dir = a->state_dir_set		    ? a->state_dir
-		    : strcmp(f->stage, "host") == 0 ? CLI_HOST_STATE_DIR
-						    : NULL;
 	if (state_dir && cli_state_read_u64(state_dir, "boot-count", &count))
 		count = 0;
 
 	br_errclear();
-	rc = cli_facts_get(f->stage, &facts);
+	rc = cli_facts_get(h->facts_stage, &facts);
 	if (rc) {
 		/* facts are for the target's convenience; the boot goes on */
 		br_log(BR_LOG_WARN, "facts: %s",
@@ -55,7 +63,7 @@ int cli_boot_flow(struct cli_boot_args *a, const struct cli_flow *f)
 	r.script_url = a->cfg.script;
 	r.keys = &a->keys;
 	r.fetch = &a->fetch;
-	r.stage = f->stage;
+	r.stage = h->script_stage;
 	r.cloud = cli_facts_str(facts, "cloud");
 	r.instance_id = cli_facts_str(facts, "instance_id");
 	r.boot_count = (unsigned long)count;
@@ -65,7 +73,7 @@ int cli_boot_flow(struct cli_boot_args *a, const struct cli_flow *f)
 	br_errclear();
 	rc = cli_run_script(&r, &p);
 	if (rc) {
-		ret = cli_fail(rc, "boot");
+		ret = cli_fail(rc, h->what);
 		if (r.exit_code)
 			ret = r.exit_code;
 		goto out;
@@ -75,7 +83,7 @@ int cli_boot_flow(struct cli_boot_args *a, const struct cli_flow *f)
 				       "%s: the script ended without `boot`: "
 				       "nothing to boot",
 				       r.url),
-			       "boot");
+			       h->what);
 		goto out;
 	}
 	memset(&e, 0, sizeof(e));
@@ -83,16 +91,19 @@ int cli_boot_flow(struct cli_boot_args *a, const struct cli_flow *f)
 	e.workdir = r.workdir;
 	e.fetch = &a->fetch;
 	e.facts = facts;
-	e.dry_run = f->dry_run;
+	e.dry_run = h->dry_run;
 	br_errclear();
 	rc = cli_exec_plan(&e);
 	if (rc) {
-		ret = cli_fail(rc, "boot");
+		ret = cli_fail(rc, h->what);
 		goto out;
 	}
-	if (f->dry_run) {
-		print_report(&e, f->json);
-		ret = fflush(stdout) == 0 ? 0 : BR_EXIT_FAIL;
+	if (h->dry_run) {
+		ret = 0;
+		if (h->report) {
+			print_report(h->report, &e, h->json);
+			ret = fflush(h->report) == 0 ? 0 : BR_EXIT_FAIL;
+		}
 		goto out;
 	}
 	/* loaded: from now on this signature is the oldest we accept */
@@ -113,4 +124,40 @@ out:
 	cli_run_cleanup(&r);
 	cJSON_Delete(facts);
 	return ret;
+}
+
+int cli_boot_flow(struct cli_boot_args *a, const struct cli_flow *f)
+{
+	struct flow_how h;
+
+	memset(&h, 0, sizeof(h));
+	h.what = "boot";
+	h.script_stage = f->stage;
+	h.facts_stage = f->stage;
+	/* the loader's state partition is not there yet: no anti-rollback
+	 * state in the loader unless --state-dir names one */
+	h.state_dir = a->state_dir_set		      ? a->state_dir
+		      : strcmp(f->stage, "host") == 0 ? CLI_HOST_STATE_DIR
+						      : NULL;
+	h.dry_run = f->dry_run;
+	h.json = f->json;
+	h.report = stdout;
+	return flow_run(a, &h);
+}
+
+int cli_boot_preflight(struct cli_boot_args *a, FILE *report)
+{
+	struct flow_how h;
+
+	memset(&h, 0, sizeof(h));
+	h.what = "takeover";
+	/* the run being checked is the loader's */
+	h.script_stage = "loader";
+	/* the loader carries the host's facts */
+	h.facts_stage = "host";
+	/* the loader has no anti-rollback state yet; the host has */
+	h.state_dir = a->state_dir_set ? a->state_dir : CLI_HOST_STATE_DIR;
+	h.dry_run = 1;
+	h.report = report;
+	return flow_run(a, &h);
 }

@@ -1,5 +1,7 @@
 /* `bootrino takeover`: the host stage (design §2). Default: fetch the
- * signed loader.json, fetch + pin the loader's kernel and initrd, and
+ * signed loader.json, run the boot flow as a dry-run preflight (bootrino.sh
+ * and every artifact of its plan verified here, then deleted; the loader
+ * fetches them again), fetch + pin the loader's kernel and initrd, and
  * kexec into it with an overlay carrying /etc/bootrino/config.json and
  * /etc/bootrino/facts.json. --direct: run the boot flow here and kexec the
  * target straight away. Nothing destructive happens before every byte is
@@ -41,7 +43,10 @@ BR_COMMAND(takeover) = {
 	     "initrd with their sha256 pins, and kexec into the loader with an overlay\n"
 	     "holding /etc/bootrino/config.json (script URL, keys, CA bundle) and\n"
 	     "/etc/bootrino/facts.json (network, ssh keys, hostname, instance id).\n"
-	     "The loader's `bootrino init` then runs bootrino.sh.\n\n"
+	     "The loader's `bootrino init` then runs bootrino.sh. Before that, a\n"
+	     "preflight here does what `boot --dry-run` does (bootrino.sh, its\n"
+	     "signature and every artifact of its plan verified), so a bad script or\n"
+	     "pin fails now, with the system untouched.\n\n"
 	     "      --script URL    bootrino.sh\n"
 	     "      --pubkey KEY    trusted minisign key (repeatable, at least one)\n"
 	     "      --direct        run bootrino.sh here and kexec its target (RAM only)\n"
@@ -128,9 +133,52 @@ static int loader_config(const struct cli_config *in, char **json)
 	return rc;
 }
 
+/* Runs the preflight; on a dry run *plan gets the verified plan as text. */
+static int preflight(struct cli_boot_args *a, int dry_run, char **plan)
+{
+	size_t len = 0;
+	FILE *f = NULL;
+	int ret;
+
+	*plan = NULL;
+	if (dry_run) {
+		f = open_memstream(plan, &len);
+		if (!f)
+			return cli_fail(-errno, "takeover");
+	}
+	br_log(BR_LOG_INFO, "preflight: verifying %s and its plan", a->cfg.script);
+	ret = cli_boot_preflight(a, f);
+	if (f && fclose(f) && !ret)
+		ret = cli_fail(-ENOMEM, "takeover");
+	if (ret) {
+		free(*plan);
+		*plan = NULL;
+	}
+	return ret;
+}
+
+/* The preflight's plan, indented under the script it came from. */
+static void print_target(const char *script, const char *plan)
+{
+	const char *line, *nl;
+
+	printf("target    %s: signature and every artifact verified here; "
+	       "the loader fetches them again\n",
+	       script);
+	for (line = plan; line && *line; line = nl + 1) {
+		nl = strchr(line, '\n');
+		if (!nl) {
+			printf("  %s\n", line);
+			break;
+		}
+		printf("  %.*s\n", (int)(nl - line), line);
+	}
+}
+
 static int via_loader(struct cli_boot_args *a, int dry_run)
 {
 	char url[CLI_PLAN_URL_MAX], workdir[256] = "", *doc = NULL, *config = NULL;
+	char *target = NULL;
 	struct verify_sigresult sig;
 	struct cli_exec e;
 	struct cli_plan p;
@@ -168,6 +216,11 @@ static int via_loader(struct cli_boot_args *a, int dry_run)
 		ret = cli_fail(rc, "takeover");
 		goto out;
 	}
+	/* design §2: the loader would only fetch bootrino.sh after the stock OS
+	 * is gone, so verify now, on the host, everything it will use */
+	ret = preflight(a, dry_run, &target);
+	if (ret)
+		goto out;
 	br_errclear();
 	rc = cli_facts_get("host", &facts);
 	if (rc) {
@@ -199,6 +252,7 @@ static int via_loader(struct cli_boot_args *a, int dry_run)
 		printf("overlay   %s\n", CLI_FACTS_PATH);
 		printf("kexec     %s: %s, %llu bytes\n", e.report.method, e.report.kernel_format,
 		       (unsigned long long)e.report.total_bytes);
+		print_target(a->cfg.script, target);
 		ret = fflush(stdout) == 0 ? 0 : BR_EXIT_FAIL;
 		goto out;
 	}
@@ -212,6 +266,7 @@ static int via_loader(struct cli_boot_args *a, int dry_run)
 out:
 	cJSON_Delete(facts);
 	cli_workdir_remove(workdir);
+	free(target);
 	free(config);
 	free(doc);
 	cli_plan_free(&p);

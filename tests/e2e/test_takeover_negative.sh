@@ -6,6 +6,9 @@
 #   - bootrino.sh changed after signing (--direct: takeover runs it)
 #   - tinylinux's initrd changed after bootrino.sh pinned it (--direct)
 #   - loader.json changed after signing (default path: takeover checks it)
+#   - the same bootrino.sh and initrd changes on the default path: takeover's
+#     preflight verifies the loader's whole run on the host first
+# SCENARIOS="NAME…" runs only those (default: all).
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
 . "$BOOTRINO_ROOT/tests/lib/nginx.sh"
@@ -14,9 +17,12 @@ set -u
 takeover_setup
 ok "site published and served; guest image ready"
 
+wanted() { [ -z "${SCENARIOS:-}" ] || [[ " $SCENARIOS " == *" $1 "* ]]; }
+
 refused() { # NAME WHAT-REGEX [userdata args…]
 	local name=$1 what=$2
 	shift 2
+	wanted "$name" || return 0
 	takeover_userdata "$TAP_TMP/$name.ud" "$@"
 	alive_userdata "$TAP_TMP/$name.ud" "$TAP_TMP/$name.mime"
 	guest_boot "$name" "$TAP_TMP/$name.mime"
@@ -39,11 +45,13 @@ refused() { # NAME WHAT-REGEX [userdata args…]
 cp -p "$SITE/bootrino.sh" "$TAP_TMP/bootrino.sh.orig"
 echo "echo tampered" >> "$SITE/bootrino.sh"
 refused tampered-script "bootrino.sh" --direct
+refused tampered-script-loader "takeover: .*bootrino.sh"
 cp -p "$TAP_TMP/bootrino.sh.orig" "$SITE/bootrino.sh"
 
 cp -p "$SITE/tinylinux/initrd.img" "$TAP_TMP/initrd.orig"
 printf 'x' >> "$SITE/tinylinux/initrd.img"
 refused wrong-initrd "initrd.img.*sha256 mismatch" --direct
+refused wrong-initrd-loader "takeover: .*initrd.img.*sha256 mismatch"
 cp -p "$TAP_TMP/initrd.orig" "$SITE/tinylinux/initrd.img"
 
 cp -p "$SITE/loader/loader.json" "$TAP_TMP/loader.json.orig"

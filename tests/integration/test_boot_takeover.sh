@@ -85,9 +85,45 @@ has "loader initrd URL resolved against loader.json" "$OUT" "^initrd +$U/loader/
 has "loader command line" "$OUT" "^cmdline +console=ttyS0 quiet"
 has "overlay carries config.json" "$OUT" "/etc/bootrino/config.json \(script $U/bootrino.sh, 1 key\)"
 has "kexec validated the kernel" "$OUT" "^kexec +.*bzImage"
-if grep -q 'GET /bootrino.sh ' "$T/nginx/logs/access.log"; then
-	not_ok "default path does not run bootrino.sh on the host"
-else ok "default path does not run bootrino.sh on the host"; fi
+# preflight (design §2): bootrino.sh and its whole plan are verified on the
+# host before the loader replaces the running system
+has "preflight: names the verified script" "$OUT" "^target +$U/bootrino.sh: signature and every artifact verified"
+has "preflight: the target's kernel" "$OUT" "^  kernel +$U/target/vmlinuz"
+has "preflight: the target's initrd" "$OUT" "^  initrd +$U/target/initrd.img"
+has "preflight: kexec validated the target" "$OUT" "^  kexec +.*bzImage"
+for f in bootrino.sh bootrino.sh.minisig target/vmlinuz target/initrd.img; do
+	if grep -q "GET /$f " "$T/nginx/logs/access.log"; then ok "preflight fetched $f"
+	else not_ok "preflight fetched $f"; fi
+done
+
+# a script that leaves a marker when it runs: tampered, it must never run
+printf '#!/bin/sh\nset -e\nbootrino kernel target/vmlinuz sha256=%s\nbootrino initrd target/initrd.img sha256=%s\nbootrino boot\n' \
+	"$TK" "$TI" > "$S/tampered.sh"
+sign "$S/tampered.sh"
+sed -i "2i touch '$T/marker'" "$S/tampered.sh"
+run "default path, tampered bootrino.sh: exit 3" 3 "$BOOTRINO" takeover --script "$U/tampered.sh" \
+	--pubkey "$K" --dry-run
+has "tampered bootrino.sh: one line naming it" "$ERR" "^bootrino: error: takeover: $U/tampered.sh"
+if [ ! -e "$T/marker" ]; then ok "tampered bootrino.sh never ran"
+else not_ok "tampered bootrino.sh never ran"; fi
+
+printf '#!/bin/sh\nset -e\nbootrino kernel target/vmlinuz sha256=%s\nbootrino initrd target/initrd.img sha256=%s\nbootrino boot\n' \
+	"$TK" "$LI" > "$S/wrongpin.sh"
+sign "$S/wrongpin.sh"
+run "default path, wrong initrd sha256 in bootrino.sh: exit 3" 3 "$BOOTRINO" takeover \
+	--script "$U/wrongpin.sh" --pubkey "$K" --dry-run
+has "wrong initrd sha256: one line naming the initrd" "$ERR" "^bootrino: error: takeover: .*target/initrd\.img.*sha256 mismatch"
+if [ "$(grep -c 'error:' "$T/err")" = 1 ]; then ok "wrong initrd sha256: exactly one error line"
+else not_ok "wrong initrd sha256: exactly one error line" "$ERR"; fi
+
+# the preflight's downloads live in a private work dir, gone when it returns
+mkdir -p "$T/tmp"
+run "preflight with TMPDIR: exit 0" 0 env TMPDIR="$T/tmp" "$BOOTRINO" takeover --script "$U/bootrino.sh" \
+	--pubkey "$K" --dry-run
+run "failed preflight with TMPDIR: exit 3" 3 env TMPDIR="$T/tmp" "$BOOTRINO" takeover \
+	--script "$U/wrongpin.sh" --pubkey "$K" --dry-run
+if [ -z "$(ls -A "$T/tmp")" ]; then ok "preflight leaves no downloads behind"
+else not_ok "preflight leaves no downloads behind" "$(ls -lR "$T/tmp")"; fi
 
 cp "$S/loader/loader.json" "$S/loader/tampered.json"
 cp "$S/loader/loader.json.minisig" "$S/loader/tampered.json.minisig"
