@@ -27,8 +27,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rc == 0) {
 		if (memcmp(b.alg, "Ed", 2) != 0)
 			abort();
+		/* unpadded like minisign's own display: 1..16 hex digits */
 		verify_keyid_hex(b.keyid, hex);
-		if (strlen(hex) != VERIFY_KEYID_HEXLEN)
+		if (strlen(hex) == 0 || strlen(hex) > VERIFY_KEYID_HEXLEN)
 			abort();
 	}
 	return 0;
