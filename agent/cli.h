@@ -13,20 +13,20 @@
 
 struct br_command {
 	const char *name;
-	const char *summary; /* one line for `bootrino --help` */
-	const char *usage;   /* full text for `bootrino NAME --help` */
+	const char *summary;		   /* one line for `bootrino --help` */
+	const char *usage;		   /* full text for `bootrino NAME --help` */
 	int (*run)(int argc, char **argv); /* argv[0] is the command name */
-	int verb; /* a bootrino.sh verb (listed apart in --help) */
+	int verb;			   /* a bootrino.sh verb (listed apart in --help) */
 };
 
-#define BR_COMMAND(ident)                                                                  \
-	static const struct br_command br_command_##ident                                   \
-		__attribute__((used, section("br_commands"), aligned(sizeof(void *))))
+#define BR_COMMAND(ident)                                                                          \
+	static const struct br_command br_command_##ident                                          \
+	    __attribute__((used, section("br_commands"), aligned(sizeof(void *))))
 
 /* Print "bootrino: NAME: usage error: …" and the command's usage to stderr;
  * returns BR_EXIT_USAGE for `return cli_usage_error(...)`. */
 int cli_usage_error(const struct br_command *cmd, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /* Print the command's usage to stdout (for --help) and return 0. */
 int cli_help(const struct br_command *cmd);
@@ -43,8 +43,11 @@ int cli_parse_size(const char *s, unsigned long long *out);
 int cli_parse_uint(const char *s, unsigned long max, unsigned long *out);
 
 /* Long options shared by every command, to splice into getopt tables. */
-#define CLI_COMMON_OPTIONS                                                                 \
-	{ "help", no_argument, NULL, 'h' }, { "verbose", no_argument, NULL, 'v' }
+#define CLI_COMMON_OPTIONS                                                                         \
+	{"help", no_argument, NULL, 'h'},                                                          \
+	{                                                                                          \
+		"verbose", no_argument, NULL, 'v'                                                  \
+	}
 
 #define CLI_CONTINUE (-1)
 

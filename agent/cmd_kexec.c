@@ -15,34 +15,35 @@
 static int cmd_kexec(int argc, char **argv);
 
 BR_COMMAND(kexec) = {
-	.name = "kexec",
-	.summary = "load and start a kernel or multiboot image from RAM (kexec)",
-	.usage = "usage: bootrino kexec --kernel K [--initrd I]… [--cmdline C] [--overlay DIR]…\n"
-		 "                      [--multiboot] [--module \"M [ARGS]\"]… [--load-only] [--dry-run]\n"
-		 "                      [--sha256-kernel H] [--sha256-initrd H]…\n\n"
-		 "Load a Linux bzImage with its initrds (joined into one, the overlay last)\n"
-		 "with kexec_file_load, or through kexec-tools when the running kernel cannot\n"
-		 "take it that way; a multiboot kernel and its modules always go through\n"
-		 "kexec-tools. Then start it: `systemctl kexec` when systemd is PID 1,\n"
-		 "otherwise sync + reboot(LINUX_REBOOT_CMD_KEXEC).\n\n"
-		 "  -k, --kernel K         the kernel (bzImage, or multiboot ELF with --multiboot)\n"
-		 "  -i, --initrd I         an initrd, repeatable, in order (Linux)\n"
-		 "  -c, --cmdline C        the kernel command line\n"
-		 "  -o, --overlay DIR      put DIR's files into the target's / (a newc cpio\n"
-		 "                         appended after the last initrd), repeatable\n"
-		 "  -m, --multiboot        K is a multiboot (v1) kernel\n"
-		 "  -M, --module \"M ARGS\"  a multiboot module and its command line, repeatable\n"
-		 "  -l, --load-only        load, but do not start it\n"
-		 "  -n, --dry-run          check formats, sizes and free memory, print what\n"
-		 "                         would be loaded; touches nothing\n"
-		 "      --sha256-kernel H  refuse K unless its sha256 is H\n"
-		 "      --sha256-initrd H  the same for the initrds (modules), in order\n"
-		 "  -v, --verbose          debug output\n"
-		 "  -h, --help             this text\n\n"
-		 "Exit status: 0 ok (a started kernel never returns), 2 usage error or a file\n"
-		 "that cannot be opened, 3 sha256 mismatch, 5 the kernel refused or the image\n"
-		 "is not loadable (wrong format, not root, lockdown, out of memory, …).\n",
-	.run = cmd_kexec,
+    .name = "kexec",
+    .summary = "load and start a kernel or multiboot image from RAM (kexec)",
+    .usage =
+	"usage: bootrino kexec --kernel K [--initrd I]… [--cmdline C] [--overlay DIR]…\n"
+	"                      [--multiboot] [--module \"M [ARGS]\"]… [--load-only] [--dry-run]\n"
+	"                      [--sha256-kernel H] [--sha256-initrd H]…\n\n"
+	"Load a Linux bzImage with its initrds (joined into one, the overlay last)\n"
+	"with kexec_file_load, or through kexec-tools when the running kernel cannot\n"
+	"take it that way; a multiboot kernel and its modules always go through\n"
+	"kexec-tools. Then start it: `systemctl kexec` when systemd is PID 1,\n"
+	"otherwise sync + reboot(LINUX_REBOOT_CMD_KEXEC).\n\n"
+	"  -k, --kernel K         the kernel (bzImage, or multiboot ELF with --multiboot)\n"
+	"  -i, --initrd I         an initrd, repeatable, in order (Linux)\n"
+	"  -c, --cmdline C        the kernel command line\n"
+	"  -o, --overlay DIR      put DIR's files into the target's / (a newc cpio\n"
+	"                         appended after the last initrd), repeatable\n"
+	"  -m, --multiboot        K is a multiboot (v1) kernel\n"
+	"  -M, --module \"M ARGS\"  a multiboot module and its command line, repeatable\n"
+	"  -l, --load-only        load, but do not start it\n"
+	"  -n, --dry-run          check formats, sizes and free memory, print what\n"
+	"                         would be loaded; touches nothing\n"
+	"      --sha256-kernel H  refuse K unless its sha256 is H\n"
+	"      --sha256-initrd H  the same for the initrds (modules), in order\n"
+	"  -v, --verbose          debug output\n"
+	"  -h, --help             this text\n\n"
+	"Exit status: 0 ok (a started kernel never returns), 2 usage error or a file\n"
+	"that cannot be opened, 3 sha256 mismatch, 5 the kernel refused or the image\n"
+	"is not loadable (wrong format, not root, lockdown, out of memory, …).\n",
+    .run = cmd_kexec,
 };
 
 #define OPT_SHA_KERNEL 1000
@@ -86,18 +87,18 @@ static int add_module(struct kexec_args *ka, const char *spec)
 static int parse(int argc, char **argv, struct kexec_args *ka)
 {
 	static const struct option opts[] = {
-		{ "kernel", required_argument, NULL, 'k' },
-		{ "initrd", required_argument, NULL, 'i' },
-		{ "cmdline", required_argument, NULL, 'c' },
-		{ "overlay", required_argument, NULL, 'o' },
-		{ "multiboot", no_argument, NULL, 'm' },
-		{ "module", required_argument, NULL, 'M' },
-		{ "load-only", no_argument, NULL, 'l' },
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "sha256-kernel", required_argument, NULL, OPT_SHA_KERNEL },
-		{ "sha256-initrd", required_argument, NULL, OPT_SHA_INITRD },
-		CLI_COMMON_OPTIONS,
-		{ NULL, 0, NULL, 0 },
+	    {"kernel", required_argument, NULL, 'k'},
+	    {"initrd", required_argument, NULL, 'i'},
+	    {"cmdline", required_argument, NULL, 'c'},
+	    {"overlay", required_argument, NULL, 'o'},
+	    {"multiboot", no_argument, NULL, 'm'},
+	    {"module", required_argument, NULL, 'M'},
+	    {"load-only", no_argument, NULL, 'l'},
+	    {"dry-run", no_argument, NULL, 'n'},
+	    {"sha256-kernel", required_argument, NULL, OPT_SHA_KERNEL},
+	    {"sha256-initrd", required_argument, NULL, OPT_SHA_INITRD},
+	    CLI_COMMON_OPTIONS,
+	    {NULL, 0, NULL, 0},
 	};
 	const struct br_command *cmd = &br_command_kexec;
 	int c, rc;
@@ -111,12 +112,14 @@ static int parse(int argc, char **argv, struct kexec_args *ka)
 			break;
 		case 'i':
 			if (ka->n_initrds >= KEXEC_MAX_INITRDS)
-				return cli_usage_error(cmd, "more than %d --initrd", KEXEC_MAX_INITRDS);
+				return cli_usage_error(cmd, "more than %d --initrd",
+						       KEXEC_MAX_INITRDS);
 			ka->initrds[ka->n_initrds++] = optarg;
 			break;
 		case 'M':
 			if (ka->n_modules >= KEXEC_MAX_INITRDS)
-				return cli_usage_error(cmd, "more than %d --module", KEXEC_MAX_INITRDS);
+				return cli_usage_error(cmd, "more than %d --module",
+						       KEXEC_MAX_INITRDS);
 			if (!optarg || !optarg[0] || optarg[0] == ' ')
 				return cli_usage_error(cmd, "--module needs a file name first");
 			if (add_module(ka, optarg))
@@ -129,13 +132,22 @@ static int parse(int argc, char **argv, struct kexec_args *ka)
 			break;
 		case 'o':
 			if (ka->n_overlays >= KEXEC_MAX_INITRDS)
-				return cli_usage_error(cmd, "more than %d --overlay", KEXEC_MAX_INITRDS);
+				return cli_usage_error(cmd, "more than %d --overlay",
+						       KEXEC_MAX_INITRDS);
 			ka->overlays[ka->n_overlays++] = optarg;
 			break;
-		case 'm': ka->multiboot = 1; break;
-		case 'l': ka->load_only = 1; break;
-		case 'n': ka->dry_run = 1; break;
-		case OPT_SHA_KERNEL: ka->kernel_sha = optarg; break;
+		case 'm':
+			ka->multiboot = 1;
+			break;
+		case 'l':
+			ka->load_only = 1;
+			break;
+		case 'n':
+			ka->dry_run = 1;
+			break;
+		case OPT_SHA_KERNEL:
+			ka->kernel_sha = optarg;
+			break;
 		case OPT_SHA_INITRD:
 			if (ka->n_sha >= KEXEC_MAX_INITRDS)
 				return cli_usage_error(cmd, "more than %d --sha256-initrd",
@@ -153,7 +165,8 @@ static int parse(int argc, char **argv, struct kexec_args *ka)
 	if (!ka->kernel)
 		return cli_usage_error(cmd, "--kernel is required");
 	if (ka->multiboot && ka->n_initrds)
-		return cli_usage_error(cmd, "--initrd is for Linux kernels; give --module with --multiboot");
+		return cli_usage_error(
+		    cmd, "--initrd is for Linux kernels; give --module with --multiboot");
 	if (!ka->multiboot && ka->n_modules)
 		return cli_usage_error(cmd, "--module needs --multiboot");
 	if (ka->multiboot)
@@ -213,8 +226,8 @@ static void print_report(const struct kexec_args *ka, const struct kexec_image *
 	       verify_artifact_pinned(img->kernel) ? "" : " (unpinned)");
 	for (i = 0; i < rep->n_initrds; i++) {
 		verify_sha256_hex(verify_artifact_digest(img->initrds[i]), hex);
-		printf("  %s:  %s: %s, %llu bytes, sha256 %s%s", ka->multiboot ? "module" : "initrd",
-		       ka->initrds[i], rep->initrd_format[i],
+		printf("  %s:  %s: %s, %llu bytes, sha256 %s%s",
+		       ka->multiboot ? "module" : "initrd", ka->initrds[i], rep->initrd_format[i],
 		       (unsigned long long)rep->initrd_bytes[i], hex,
 		       verify_artifact_pinned(img->initrds[i]) ? "" : " (unpinned)");
 		if (img->module_args[i])
@@ -260,7 +273,7 @@ static int build_overlay(const struct kexec_args *ka, struct kexec_overlay **out
 
 static int run(struct kexec_args *ka)
 {
-	struct verify_artifact *kernel = NULL, *initrds[KEXEC_MAX_INITRDS] = { NULL };
+	struct verify_artifact *kernel = NULL, *initrds[KEXEC_MAX_INITRDS] = {NULL};
 	struct kexec_overlay *ov = NULL;
 	struct kexec_image img;
 	struct kexec_report rep;

@@ -13,21 +13,21 @@
 static int cmd_verify(int argc, char **argv);
 
 BR_COMMAND(verify) = {
-	.name = "verify",
-	.summary = "check a file's minisign signature against trusted keys",
-	.usage = "usage: bootrino verify FILE --pubkey KEY [--pubkey KEY2]… [--sig FILE.minisig]\n\n"
-		 "Verify FILE against its minisign signature (default FILE.minisig).\n"
-		 "KEY is a public key as `minisign -G` prints it (RW…) or the path of\n"
-		 "its .pub file; give --pubkey several times to trust several keys\n"
-		 "(key rotation). Prehashed and legacy signatures are both accepted.\n\n"
-		 "  -k, --pubkey KEY   trust this public key (repeatable, at least one)\n"
-		 "  -s, --sig FILE     signature file (default: FILE.minisig)\n"
-		 "  -v, --verbose      debug output\n"
-		 "  -h, --help         this text\n\n"
-		 "Exit status: 0 good signature, 2 usage error or unusable key,\n"
-		 "3 verification failed (bad signature, unknown key ID, tampered trusted\n"
-		 "comment, malformed or missing signature file).\n",
-	.run = cmd_verify,
+    .name = "verify",
+    .summary = "check a file's minisign signature against trusted keys",
+    .usage = "usage: bootrino verify FILE --pubkey KEY [--pubkey KEY2]… [--sig FILE.minisig]\n\n"
+	     "Verify FILE against its minisign signature (default FILE.minisig).\n"
+	     "KEY is a public key as `minisign -G` prints it (RW…) or the path of\n"
+	     "its .pub file; give --pubkey several times to trust several keys\n"
+	     "(key rotation). Prehashed and legacy signatures are both accepted.\n\n"
+	     "  -k, --pubkey KEY   trust this public key (repeatable, at least one)\n"
+	     "  -s, --sig FILE     signature file (default: FILE.minisig)\n"
+	     "  -v, --verbose      debug output\n"
+	     "  -h, --help         this text\n\n"
+	     "Exit status: 0 good signature, 2 usage error or unusable key,\n"
+	     "3 verification failed (bad signature, unknown key ID, tampered trusted\n"
+	     "comment, malformed or missing signature file).\n",
+    .run = cmd_verify,
 };
 
 /* The trusted comment is signed, but a key holder could still put terminal
@@ -41,10 +41,10 @@ static void print_comment(const char *s)
 static int cmd_verify(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "pubkey", required_argument, NULL, 'k' },
-		{ "sig", required_argument, NULL, 's' },
-		CLI_COMMON_OPTIONS,
-		{ NULL, 0, NULL, 0 },
+	    {"pubkey", required_argument, NULL, 'k'},
+	    {"sig", required_argument, NULL, 's'},
+	    CLI_COMMON_OPTIONS,
+	    {NULL, 0, NULL, 0},
 	};
 	static struct verify_keyring kr; /* static: keeps 400+ bytes off the stack */
 	struct verify_sigresult res;

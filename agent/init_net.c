@@ -223,10 +223,14 @@ int cli_init_network(const cJSON *facts)
 	if (n == 0)
 		br_log(BR_LOG_WARN, "init: no network link found (missing NIC driver?)");
 	/* every link at once: a cloud VM may have several NICs, and each
-	 * udhcpc waits up to 5 tries x 2 s */
+	 * udhcpc waits up to 5 tries x 2 s. busybox does not ask for
+	 * classless static routes (option 121) or the MTU (26) unless told:
+	 * GCP hands out a /32 whose only route is in option 121, and without
+	 * it the loader has an address and no way out. */
 	for (i = 0; i < n; i++) {
-		char *argv[] = {BUSYBOX, "udhcpc", "-i", links[i].name, "-n",	       "-q", "-t",
-				"5",	 "-T",	   "2",	 "-s",		UDHCPC_SCRIPT, NULL};
+		char *argv[] = {BUSYBOX, "udhcpc", "-i", links[i].name, "-n", "-q",
+				"-t",	 "5",	   "-T", "2",		"-O", "staticroutes",
+				"-O",	 "mtu",	   "-s", UDHCPC_SCRIPT, NULL};
 
 		snprintf(up, sizeof(up), "ip link set %.31s up", links[i].name);
 		run_words(up);

@@ -25,7 +25,7 @@ static int by_name(const void *a, const void *b)
 /* Link order is arbitrary: list commands sorted, verbs apart. */
 static void list_commands(FILE *f, int verbs)
 {
-	struct entry sorted[64] = { { NULL } };
+	struct entry sorted[64] = {{NULL}};
 	const struct br_command *c;
 	size_t n = 0, i;
 

@@ -32,23 +32,40 @@ const char *br_strerror(int rc)
 	int code = rc < 0 ? -rc : rc;
 
 	switch (code) {
-	case 0: return "success";
-	case BR_EUSAGE: return "usage error";
-	case BR_ECONFIG: return "malformed configuration";
-	case BR_EHASH: return "sha256 mismatch";
-	case BR_ESIG: return "bad signature";
-	case BR_EKEYID: return "signed by an untrusted key";
-	case BR_EMALFORMED: return "malformed input";
-	case BR_ETOOBIG: return "too large";
-	case BR_EROLLBACK: return "rollback refused";
-	case BR_EINSECURE: return "not pinned";
-	case BR_EFETCH: return "fetch failed";
-	case BR_EHTTP: return "HTTP error";
-	case BR_EREDIRECT: return "redirect refused";
-	case BR_ETLS: return "TLS verification failed";
-	case BR_EKEXEC: return "kexec failed";
-	case BR_EFORMAT: return "unsupported image format";
-	case BR_EDISK: return "disk error";
+	case 0:
+		return "success";
+	case BR_EUSAGE:
+		return "usage error";
+	case BR_ECONFIG:
+		return "malformed configuration";
+	case BR_EHASH:
+		return "sha256 mismatch";
+	case BR_ESIG:
+		return "bad signature";
+	case BR_EKEYID:
+		return "signed by an untrusted key";
+	case BR_EMALFORMED:
+		return "malformed input";
+	case BR_ETOOBIG:
+		return "too large";
+	case BR_EROLLBACK:
+		return "rollback refused";
+	case BR_EINSECURE:
+		return "not pinned";
+	case BR_EFETCH:
+		return "fetch failed";
+	case BR_EHTTP:
+		return "HTTP error";
+	case BR_EREDIRECT:
+		return "redirect refused";
+	case BR_ETLS:
+		return "TLS verification failed";
+	case BR_EKEXEC:
+		return "kexec failed";
+	case BR_EFORMAT:
+		return "unsupported image format";
+	case BR_EDISK:
+		return "disk error";
 	default:
 		if (code > 0 && code < BR_EBASE)
 			return strerror(code);
@@ -61,23 +78,30 @@ int br_exitcode(int rc)
 	int code = rc < 0 ? -rc : rc;
 
 	switch (code) {
-	case 0: return BR_EXIT_OK;
+	case 0:
+		return BR_EXIT_OK;
 	case BR_EUSAGE:
-	case BR_ECONFIG: return BR_EXIT_USAGE;
+	case BR_ECONFIG:
+		return BR_EXIT_USAGE;
 	case BR_EHASH:
 	case BR_ESIG:
 	case BR_EKEYID:
 	case BR_EMALFORMED:
 	case BR_ETOOBIG:
 	case BR_EROLLBACK:
-	case BR_EINSECURE: return BR_EXIT_VERIFY;
+	case BR_EINSECURE:
+		return BR_EXIT_VERIFY;
 	case BR_EFETCH:
 	case BR_EHTTP:
 	case BR_EREDIRECT:
-	case BR_ETLS: return BR_EXIT_FETCH;
+	case BR_ETLS:
+		return BR_EXIT_FETCH;
 	case BR_EKEXEC:
-	case BR_EFORMAT: return BR_EXIT_BOOT;
-	case BR_EDISK: return BR_EXIT_DISK;
-	default: return BR_EXIT_FAIL;
+	case BR_EFORMAT:
+		return BR_EXIT_BOOT;
+	case BR_EDISK:
+		return BR_EXIT_DISK;
+	default:
+		return BR_EXIT_FAIL;
 	}
 }

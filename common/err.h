@@ -14,8 +14,8 @@
 enum br_errcode {
 	BR_EBASE = 1000,
 	/* usage / configuration (exit 2) */
-	BR_EUSAGE,     /* bad argument or option */
-	BR_ECONFIG,    /* malformed config / plan / JSON */
+	BR_EUSAGE,  /* bad argument or option */
+	BR_ECONFIG, /* malformed config / plan / JSON */
 	/* verification (exit 3): permanent, never retried */
 	BR_EHASH,      /* sha256 mismatch */
 	BR_ESIG,       /* signature does not verify */
@@ -25,13 +25,13 @@ enum br_errcode {
 	BR_EROLLBACK,  /* signature timestamp older than last seen */
 	BR_EINSECURE,  /* artifact without a pin, refused */
 	/* fetch (exit 4): transient or server-side */
-	BR_EFETCH,     /* connection, timeout, reset, 5xx */
-	BR_EHTTP,      /* HTTP status that is not worth retrying (4xx) */
-	BR_EREDIRECT,  /* redirect refused (scheme, count) */
-	BR_ETLS,       /* TLS verification failed */
+	BR_EFETCH,    /* connection, timeout, reset, 5xx */
+	BR_EHTTP,     /* HTTP status that is not worth retrying (4xx) */
+	BR_EREDIRECT, /* redirect refused (scheme, count) */
+	BR_ETLS,      /* TLS verification failed */
 	/* kexec / boot (exit 5) */
-	BR_EKEXEC,     /* kernel refused the image */
-	BR_EFORMAT,    /* not a kernel / multiboot image we can load */
+	BR_EKEXEC,  /* kernel refused the image */
+	BR_EFORMAT, /* not a kernel / multiboot image we can load */
 	/* disk (exit 6) */
 	BR_EDISK,
 	BR_ELAST

@@ -17,7 +17,7 @@ enum br_loglevel br_log_get_level(void)
 
 void br_log(enum br_loglevel level, const char *fmt, ...)
 {
-	static const char *const prefix[] = { "error: ", "warning: ", "", "debug: " };
+	static const char *const prefix[] = {"error: ", "warning: ", "", "debug: "};
 	va_list ap;
 
 	if (level > cur_level)

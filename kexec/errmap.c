@@ -11,10 +11,10 @@
 int kexec_errno_falls_back(int err)
 {
 	switch (err) {
-	case ENOSYS:     /* kernel built without CONFIG_KEXEC_FILE */
-	case ENOEXEC:    /* no in-kernel loader recognises the image */
+	case ENOSYS:	 /* kernel built without CONFIG_KEXEC_FILE */
+	case ENOEXEC:	 /* no in-kernel loader recognises the image */
 	case EOPNOTSUPP: /* image type or PE signature wrapper unsupported */
-	case EINVAL:     /* the in-kernel loader refused the image's layout */
+	case EINVAL:	 /* the in-kernel loader refused the image's layout */
 		return 1;
 	default:
 		/* Not EPERM: it means not root, lockdown (which blocks
@@ -89,14 +89,13 @@ int kexec_map_errno(int err, const char *what, const char *root, int is_root)
 			       "signed kernels (KEXEC_SIG)",
 			       what);
 	case ENOEXEC:
-		return br_fail(-BR_EFORMAT,
-			       "%s: wrong format: the running kernel cannot load this image (ENOEXEC)",
-			       what);
+		return br_fail(
+		    -BR_EFORMAT,
+		    "%s: wrong format: the running kernel cannot load this image (ENOEXEC)", what);
 	case ENOMEM:
 	case EADDRNOTAVAIL:
-		return br_fail(-BR_EKEXEC,
-			       "%s: out of memory: no room for the image in RAM (%s)", what,
-			       strerror(err));
+		return br_fail(-BR_EKEXEC, "%s: out of memory: no room for the image in RAM (%s)",
+			       what, strerror(err));
 	case EFBIG:
 		return br_fail(-BR_EKEXEC, "%s: file too large for kexec (2 GiB at most per file)",
 			       what);
@@ -106,7 +105,8 @@ int kexec_map_errno(int err, const char *what, const char *root, int is_root)
 		return br_fail(-BR_EKEXEC, "%s: a file is still open for writing elsewhere", what);
 	case EINVAL:
 		return br_fail(-BR_EKEXEC,
-			       "%s: the kernel refused the image or its command line (EINVAL)", what);
+			       "%s: the kernel refused the image or its command line (EINVAL)",
+			       what);
 	case ENOSYS:
 		return br_fail(-BR_EKEXEC,
 			       "%s: the running kernel has no kexec support (CONFIG_KEXEC off)",
@@ -119,9 +119,9 @@ int kexec_map_errno(int err, const char *what, const char *root, int is_root)
 /* kexec-tools ends its complaints with strerror(errno). */
 int kexec_errno_from_text(const char *line)
 {
-	static const int candidates[] = { EPERM,  EKEYREJECTED, EBADMSG, ENOKEY, ENODATA,
-					  ENOEXEC, ENOMEM,      EADDRNOTAVAIL, EFBIG, EBUSY,
-					  ETXTBSY, ENOSYS,      EINVAL };
+	static const int candidates[] = {EPERM,	  EKEYREJECTED, EBADMSG,       ENOKEY, ENODATA,
+					 ENOEXEC, ENOMEM,	EADDRNOTAVAIL, EFBIG,  EBUSY,
+					 ETXTBSY, ENOSYS,	EINVAL};
 	size_t i;
 
 	for (i = 0; i < sizeof(candidates) / sizeof(candidates[0]); i++)

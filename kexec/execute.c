@@ -24,8 +24,8 @@ extern char **environ;
 
 static int run_systemctl(void)
 {
-	static const char *const candidates[] = { "/usr/bin/systemctl", "/bin/systemctl" };
-	char *argv[] = { (char *)"systemctl", (char *)"kexec", NULL };
+	static const char *const candidates[] = {"/usr/bin/systemctl", "/bin/systemctl"};
+	char *argv[] = {(char *)"systemctl", (char *)"kexec", NULL};
 	const char *bin = "systemctl";
 	pid_t pid;
 	int status, rc;

@@ -25,7 +25,7 @@
 #define XLF_CAN_BE_LOADED_ABOVE_4G 0x02
 #define XLF_EFI_HANDOVER_64 0x08
 
-#define BZ_MIN_VERSION 0x0206      /* cmdline_size exists from 2.06 */
+#define BZ_MIN_VERSION 0x0206	    /* cmdline_size exists from 2.06 */
 #define BZ_FILE_LOAD_VERSION 0x020c /* kexec_file_load's bzImage64 loader */
 
 #define MB_MAGIC 0x1badb002u
@@ -60,8 +60,8 @@ int kexec_probe_bzimage(const uint8_t *buf, size_t len, uint64_t file_size,
 
 	memset(out, 0, sizeof(*out));
 	if (len < BZ_MIN_LEN || memcmp(buf + BZ_HEADER, "HdrS", 4) != 0) {
-		set_why(out->why, sizeof(out->why), "not a bzImage: no \"HdrS\" magic at 0x202", buf,
-			len);
+		set_why(out->why, sizeof(out->why), "not a bzImage: no \"HdrS\" magic at 0x202",
+			buf, len);
 		return -BR_EFORMAT;
 	}
 	if (le16(buf + BZ_BOOT_FLAG) != 0xaa55) {
@@ -77,7 +77,8 @@ int kexec_probe_bzimage(const uint8_t *buf, size_t len, uint64_t file_size,
 	}
 	out->loadflags = buf[BZ_LOADFLAGS];
 	if (!(out->loadflags & BZ_LOADED_HIGH)) {
-		snprintf(out->why, sizeof(out->why), "a zImage, not a bzImage (LOADED_HIGH not set)");
+		snprintf(out->why, sizeof(out->why),
+			 "a zImage, not a bzImage (LOADED_HIGH not set)");
 		return -BR_EFORMAT;
 	}
 	/* 0 means 4 for compatibility with ancient kernels */
@@ -107,8 +108,9 @@ int kexec_probe_bzimage(const uint8_t *buf, size_t len, uint64_t file_size,
 	else if (!(out->xloadflags & XLF_KERNEL_64))
 		snprintf(out->why, sizeof(out->why), "not a 64-bit kernel (XLF_KERNEL_64 not set)");
 	else if (!(out->xloadflags & XLF_CAN_BE_LOADED_ABOVE_4G))
-		snprintf(out->why, sizeof(out->why),
-			 "kernel cannot be loaded above 4 GiB (XLF_CAN_BE_LOADED_ABOVE_4G not set)");
+		snprintf(
+		    out->why, sizeof(out->why),
+		    "kernel cannot be loaded above 4 GiB (XLF_CAN_BE_LOADED_ABOVE_4G not set)");
 	else
 		out->file_load_ok = 1;
 	return 0;
@@ -156,8 +158,9 @@ static int check_elf32(const uint8_t *buf, size_t len, uint64_t file_size,
 		return -BR_EFORMAT;
 	}
 	if (buf[4] != 1) {
-		snprintf(out->why, sizeof(out->why),
-			 "a multiboot ELF64 without the a.out kludge: kexec-tools loads ELF32 only");
+		snprintf(
+		    out->why, sizeof(out->why),
+		    "a multiboot ELF64 without the a.out kludge: kexec-tools loads ELF32 only");
 		return -BR_EFORMAT;
 	}
 	type = le16(buf + 16);
@@ -206,9 +209,10 @@ int kexec_probe_multiboot(const uint8_t *buf, size_t len, uint64_t file_size,
 		out->offset = (uint32_t)off;
 		out->flags = flags;
 		if (flags & MB_UNSUPPORTED) {
-			snprintf(out->why, sizeof(out->why),
-				 "multiboot header requires features nobody implements (flags 0x%08x)",
-				 flags);
+			snprintf(
+			    out->why, sizeof(out->why),
+			    "multiboot header requires features nobody implements (flags 0x%08x)",
+			    flags);
 			return -BR_EFORMAT;
 		}
 		if (flags & MB_AOUT_KLUDGE) {
@@ -223,8 +227,8 @@ int kexec_probe_multiboot(const uint8_t *buf, size_t len, uint64_t file_size,
 		return check_elf32(buf, len, file_size, out);
 	}
 	if (bad_sum >= 0) {
-		snprintf(out->why, sizeof(out->why),
-			 "multiboot header at 0x%lx has a bad checksum", (unsigned long)bad_sum);
+		snprintf(out->why, sizeof(out->why), "multiboot header at 0x%lx has a bad checksum",
+			 (unsigned long)bad_sum);
 		return -BR_EFORMAT;
 	}
 	set_why(out->why, sizeof(out->why),
@@ -240,16 +244,18 @@ struct magic {
 
 /* What usr/initramfs and lib/decompress.c accept (cpio: newc only). */
 static const struct magic initrd_magics[] = {
-	{ "070701", 6, "cpio (newc)" },
-	{ "070702", 6, "cpio (newc+crc)" },
-	{ "\x1f\x8b", 2, "gzip" },
-	{ "\x1f\x9e", 2, "gzip" },
-	{ "\xfd" "7zXZ\0", 6, "xz" },
-	{ "\x28\xb5\x2f\xfd", 4, "zstd" },
-	{ "\x02\x21\x4c\x18", 4, "lz4" },
-	{ "BZh", 3, "bzip2" },
-	{ "\x5d\x00\x00", 3, "lzma" },
-	{ "\x89LZO", 4, "lzo" },
+    {"070701", 6, "cpio (newc)"},
+    {"070702", 6, "cpio (newc+crc)"},
+    {"\x1f\x8b", 2, "gzip"},
+    {"\x1f\x9e", 2, "gzip"},
+    {"\xfd"
+     "7zXZ\0",
+     6, "xz"},
+    {"\x28\xb5\x2f\xfd", 4, "zstd"},
+    {"\x02\x21\x4c\x18", 4, "lz4"},
+    {"BZh", 3, "bzip2"},
+    {"\x5d\x00\x00", 3, "lzma"},
+    {"\x89LZO", 4, "lzo"},
 };
 
 const char *kexec_probe_initrd(const uint8_t *buf, size_t len)

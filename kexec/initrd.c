@@ -94,7 +94,8 @@ int kexec_copy_fd(int dst_fd, int src_fd, uint64_t len)
 	/* sendfile with an offset pointer leaves src_fd's offset alone */
 	while ((uint64_t)off < len) {
 		uint64_t left = len - (uint64_t)off;
-		ssize_t n = sendfile(dst_fd, src_fd, &off, left < (1u << 30) ? (size_t)left : 1u << 30);
+		ssize_t n =
+		    sendfile(dst_fd, src_fd, &off, left < (1u << 30) ? (size_t)left : 1u << 30);
 
 		if (n < 0 && errno == EINTR)
 			continue;

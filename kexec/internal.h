@@ -14,14 +14,14 @@
 
 /* --- format.c: image formats, from the first bytes of a file ---------------- */
 struct kexec_bzimage {
-	uint16_t version;      /* boot protocol, 0x020f = 2.15 */
+	uint16_t version; /* boot protocol, 0x020f = 2.15 */
 	uint8_t loadflags;
 	uint16_t xloadflags;
-	uint32_t cmdline_size; /* longest command line the kernel takes */
-	uint64_t setup_bytes;  /* real-mode part: (setup_sects + 1) * 512 */
-	uint64_t payload_bytes;/* protected-mode part: syssize * 16 */
-	int file_load_ok;      /* kexec_file_load's x86-64 loader will take it */
-	char why[128];         /* why it is refused, or why not file_load_ok */
+	uint32_t cmdline_size;	/* longest command line the kernel takes */
+	uint64_t setup_bytes;	/* real-mode part: (setup_sects + 1) * 512 */
+	uint64_t payload_bytes; /* protected-mode part: syssize * 16 */
+	int file_load_ok;	/* kexec_file_load's x86-64 loader will take it */
+	char why[128];		/* why it is refused, or why not file_load_ok */
 };
 /* 0, or -BR_EFORMAT with out->why. len: bytes at buf; file_size: the
  * whole file (catches a truncated kernel). */
@@ -29,9 +29,9 @@ int kexec_probe_bzimage(const uint8_t *buf, size_t len, uint64_t file_size,
 			struct kexec_bzimage *out);
 
 struct kexec_multiboot {
-	uint32_t offset;  /* of the header in the file */
+	uint32_t offset; /* of the header in the file */
 	uint32_t flags;
-	int aout_kludge;  /* load addresses come from the header, not ELF */
+	int aout_kludge; /* load addresses come from the header, not ELF */
 	char why[128];
 };
 int kexec_probe_multiboot(const uint8_t *buf, size_t len, uint64_t file_size,

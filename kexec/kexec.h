@@ -16,7 +16,7 @@
 
 #include "verify/artifact.h"
 
-#define KEXEC_MAX_INITRDS 16  /* initrds (Linux) or modules (multiboot) */
+#define KEXEC_MAX_INITRDS 16 /* initrds (Linux) or modules (multiboot) */
 
 /* --- overlay: a newc cpio appended after the last initrd ------------------ */
 struct kexec_overlay; /* opaque */
@@ -44,11 +44,12 @@ enum kexec_type { KEXEC_LINUX, KEXEC_MULTIBOOT };
 struct kexec_image {
 	enum kexec_type type;
 	const struct verify_artifact *kernel;
-	const struct verify_artifact *initrds[KEXEC_MAX_INITRDS]; /* Linux initrds, or multiboot modules */
-	const char *module_args[KEXEC_MAX_INITRDS];               /* multiboot module args (may be NULL) */
+	const struct verify_artifact
+	    *initrds[KEXEC_MAX_INITRDS];	    /* Linux initrds, or multiboot modules */
+	const char *module_args[KEXEC_MAX_INITRDS]; /* multiboot module args (may be NULL) */
 	size_t n_initrds;
-	const char *cmdline;                                      /* may be NULL */
-	const struct kexec_overlay *overlay;                      /* may be NULL */
+	const char *cmdline;		     /* may be NULL */
+	const struct kexec_overlay *overlay; /* may be NULL */
 };
 
 enum kexec_flags {
@@ -61,21 +62,21 @@ enum kexec_flags {
 
 /* What was (or would be) loaded, for the agent to print. */
 struct kexec_report {
-	char method[32];       /* "kexec_file_load" or "kexec-tools" (planned one in a dry run) */
-	char why[256];         /* why kexec-tools is (or would be) used, if it is */
-	char kernel_format[64];/* "bzImage (boot protocol 2.15)", "multiboot ELF32" */
-	uint64_t total_bytes;  /* kernel + initrds + overlay */
+	char method[32];	/* "kexec_file_load" or "kexec-tools" (planned one in a dry run) */
+	char why[256];		/* why kexec-tools is (or would be) used, if it is */
+	char kernel_format[64]; /* "bzImage (boot protocol 2.15)", "multiboot ELF32" */
+	uint64_t total_bytes;	/* kernel + initrds + overlay */
 	/* details (all filled by kexec_load, dry run or not) */
-	int dry_run;                                    /* 1: nothing was loaded */
+	int dry_run; /* 1: nothing was loaded */
 	uint64_t kernel_bytes;
-	uint64_t initrd_bytes[KEXEC_MAX_INITRDS];       /* per initrd / module */
-	char initrd_format[KEXEC_MAX_INITRDS][32];      /* "gzip", "cpio (newc)", "unknown" */
+	uint64_t initrd_bytes[KEXEC_MAX_INITRDS];  /* per initrd / module */
+	char initrd_format[KEXEC_MAX_INITRDS][32]; /* "gzip", "cpio (newc)", "unknown" */
 	size_t n_initrds;
-	uint64_t overlay_bytes;                         /* 0 without overlay */
+	uint64_t overlay_bytes; /* 0 without overlay */
 	size_t overlay_entries;
-	uint64_t mem_available;                         /* MemAvailable; 0 if unknown */
-	char tools_path[256];                           /* kexec-tools binary, "" if none found */
-	char warning[256];                              /* "" or one line worth showing */
+	uint64_t mem_available; /* MemAvailable; 0 if unknown */
+	char tools_path[256];	/* kexec-tools binary, "" if none found */
+	char warning[256];	/* "" or one line worth showing */
 };
 
 /* Validate and load img into the running kernel (or only validate with

@@ -51,8 +51,9 @@ static int check_linux(const struct kexec_image *img, const uint8_t *head, size_
 			       "%s: command line is %zu bytes, this kernel takes at most %u", path,
 			       cl, bz->cmdline_size);
 	snprintf(rep->kernel_format, sizeof(rep->kernel_format),
-		 "bzImage (boot protocol %u.%02u%s%s)", (unsigned)bz->version >> 8, (unsigned)bz->version & 0xff,
-		 bz->xloadflags & 0x01 ? ", 64-bit" : "", bz->xloadflags & 0x08 ? ", EFI" : "");
+		 "bzImage (boot protocol %u.%02u%s%s)", (unsigned)bz->version >> 8,
+		 (unsigned)bz->version & 0xff, bz->xloadflags & 0x01 ? ", 64-bit" : "",
+		 bz->xloadflags & 0x08 ? ", EFI" : "");
 	return 0;
 }
 
@@ -268,9 +269,9 @@ static int check_pinned(const struct kexec_image *img, unsigned flags)
 			       verify_artifact_path(img->kernel));
 	for (i = 0; i < img->n_initrds; i++)
 		if (!img->initrds[i] || !verify_artifact_pinned(img->initrds[i]))
-			return br_fail(-BR_EINSECURE, "%s: not pinned by sha256; refusing to load it",
-				       img->initrds[i] ? verify_artifact_path(img->initrds[i])
-						       : "initrd");
+			return br_fail(
+			    -BR_EINSECURE, "%s: not pinned by sha256; refusing to load it",
+			    img->initrds[i] ? verify_artifact_path(img->initrds[i]) : "initrd");
 	return 0;
 }
 

@@ -88,7 +88,8 @@ static int normalise(const char *path, char *out, size_t len)
 		while (*p && *p != '/')
 			p++;
 		clen = (size_t)(p - start);
-		if ((clen == 1 && start[0] == '.') || (clen == 2 && start[0] == '.' && start[1] == '.'))
+		if ((clen == 1 && start[0] == '.') ||
+		    (clen == 2 && start[0] == '.' && start[1] == '.'))
 			return br_fail(-BR_ECONFIG, "overlay: %s: \".\" and \"..\" are not allowed",
 				       path);
 		if (clen > 255 || o + clen + 2 > len)
@@ -178,8 +179,8 @@ static int add_parents(struct kexec_overlay *ov, const char *norm, const char *o
 }
 
 /* Add or replace an entry; takes ownership of data (malloc'ed or NULL). */
-static int add_entry(struct kexec_overlay *ov, const char *path, enum ov_type type,
-		     unsigned mode, void *data, size_t len)
+static int add_entry(struct kexec_overlay *ov, const char *path, enum ov_type type, unsigned mode,
+		     void *data, size_t len)
 {
 	char norm[OVERLAY_PATH_MAX];
 	struct ov_entry *e;
@@ -296,8 +297,8 @@ out:
 	return rc;
 }
 
-static int add_host_symlink(struct kexec_overlay *ov, int dfd, const char *name,
-			    const char *inside, const char *host)
+static int add_host_symlink(struct kexec_overlay *ov, int dfd, const char *name, const char *inside,
+			    const char *host)
 {
 	char target[OVERLAY_PATH_MAX];
 	char *copy;
@@ -334,10 +335,11 @@ static int walk(struct kexec_overlay *ov, int dfd, const char *inside, const cha
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
 		if ((size_t)snprintf(sub_inside, sizeof(sub_inside), "%s/%s", inside, de->d_name) >=
-			    sizeof(sub_inside) ||
+			sizeof(sub_inside) ||
 		    (size_t)snprintf(sub_host, sizeof(sub_host), "%s/%s", host, de->d_name) >=
-			    sizeof(sub_host)) {
-			rc = br_fail(-BR_ECONFIG, "overlay: %s/%s: path too long", host, de->d_name);
+			sizeof(sub_host)) {
+			rc =
+			    br_fail(-BR_ECONFIG, "overlay: %s/%s: path too long", host, de->d_name);
 			break;
 		}
 		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {

@@ -56,7 +56,7 @@ static int securityfs_mounted(const char *root)
  * on without a parameter: then this says "unknown". */
 static int lockdown_from_cmdline(const char *root, char *mode, size_t len)
 {
-	static const char *const modes[] = { "confidentiality", "integrity" };
+	static const char *const modes[] = {"confidentiality", "integrity"};
 	char cmdline[4096];
 	size_t i;
 

@@ -215,7 +215,7 @@ static void collect(int fd, char *buf, size_t len)
  * "error" or "cannot", then the last non-empty line. *err gets the errno. */
 void kexec_tools_reason(char *out, char *line_out, size_t len, int *err)
 {
-	static const char *const words[] = { "failed", "error", "Error", "annot", "Invalid" };
+	static const char *const words[] = {"failed", "error", "Error", "annot", "Invalid"};
 	char *line, *save = NULL, *best = NULL, *last = NULL;
 	size_t i;
 
@@ -238,7 +238,7 @@ void kexec_tools_reason(char *out, char *line_out, size_t len, int *err)
 int kexec_tools_load(const char *bin, const struct kexec_image *img, int initrd_fd, int overlay_fd)
 {
 	const char *what = verify_artifact_path(img->kernel);
-	struct spawn_args sa = { .argc = 0 };
+	struct spawn_args sa = {.argc = 0};
 	posix_spawn_file_actions_t fa;
 	char out[TOOLS_OUTPUT_MAX], reason[512];
 	int pipefd[2], status, rc, i, err;

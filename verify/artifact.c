@@ -103,7 +103,8 @@ static int artifact_open(const char *path, const uint8_t *pin, struct verify_art
 
 		verify_sha256_hex(pin, want);
 		verify_sha256_hex(a->digest, got);
-		rc = br_fail(-BR_EHASH, "%s: sha256 mismatch: expected %s, got %s", path, want, got);
+		rc =
+		    br_fail(-BR_EHASH, "%s: sha256 mismatch: expected %s, got %s", path, want, got);
 		goto err_stat;
 	}
 	a->pinned = pin != NULL;

@@ -29,10 +29,10 @@ struct verify_minisign_ctx {
 	struct verify_pubkey key;
 	size_t key_index;
 	int prehashed;
-	EVP_MD_CTX *blake;  /* prehashed: running BLAKE2b-512 */
-	uint8_t *msg;       /* legacy: the whole message, up to VERIFY_LEGACY_MAX */
+	EVP_MD_CTX *blake; /* prehashed: running BLAKE2b-512 */
+	uint8_t *msg;	   /* legacy: the whole message, up to VERIFY_LEGACY_MAX */
 	size_t msglen, msgcap;
-	int failed;         /* an update failed: final must not succeed */
+	int failed; /* an update failed: final must not succeed */
 };
 
 /* --- keyring --------------------------------------------------------------- */
@@ -61,8 +61,8 @@ static int read_small(const char *path, const char *what, char *buf, size_t cap,
 			break;
 		n += (size_t)r;
 		if (n > cap) {
-			rc = br_fail(-BR_EMALFORMED, "%s: malformed %s: larger than %zu bytes", path,
-				     what, cap);
+			rc = br_fail(-BR_EMALFORMED, "%s: malformed %s: larger than %zu bytes",
+				     path, what, cap);
 			break;
 		}
 	}
@@ -172,8 +172,10 @@ int verify_minisign_begin(const struct verify_keyring *kr, const char *sig, size
 
 		verify_keyid_hex(ctx->sig.keyid, hex);
 		rc = -BR_EKEYID;
-		br_fail(rc, "unknown key ID %s: signed by a key that is not among the %zu trusted key(s)",
-			hex, kr->n);
+		br_fail(
+		    rc,
+		    "unknown key ID %s: signed by a key that is not among the %zu trusted key(s)",
+		    hex, kr->n);
 		goto err;
 	}
 	ctx->key = kr->keys[i];
@@ -269,8 +271,9 @@ int verify_minisign_final(struct verify_minisign_ctx *ctx, struct verify_sigresu
 		msglen = ctx->msglen;
 	}
 	if (!ed25519_verify(ctx->key.pk, ctx->sig.sig, msg, msglen))
-		return br_fail(-BR_ESIG, "bad signature: the file does not match its %s signature "
-					 "by key %s",
+		return br_fail(-BR_ESIG,
+			       "bad signature: the file does not match its %s signature "
+			       "by key %s",
 			       ctx->prehashed ? "prehashed" : "legacy", hex);
 
 	/* The trusted comment is only trustworthy once the global signature
@@ -284,8 +287,9 @@ int verify_minisign_final(struct verify_minisign_ctx *ctx, struct verify_sigresu
 			    VERIFY_SIG_LEN + ctx->sig.trusted_comment_len);
 	free(global);
 	if (!ok)
-		return br_fail(-BR_ESIG, "bad signature: trusted comment tampered (global signature "
-					 "by key %s does not verify)",
+		return br_fail(-BR_ESIG,
+			       "bad signature: trusted comment tampered (global signature "
+			       "by key %s does not verify)",
 			       hex);
 
 	memcpy(res->keyid, ctx->key.keyid, VERIFY_KEYID_LEN);

@@ -11,13 +11,13 @@
 #include <stdint.h>
 
 #define VERIFY_KEYID_LEN 8
-#define VERIFY_KEYID_HEXLEN 16   /* as minisign prints it: upper-case, little-endian */
-#define VERIFY_PK_LEN 32         /* Ed25519 public key */
-#define VERIFY_SIG_LEN 64        /* Ed25519 signature */
+#define VERIFY_KEYID_HEXLEN 16 /* as minisign prints it: upper-case, little-endian */
+#define VERIFY_PK_LEN 32       /* Ed25519 public key */
+#define VERIFY_SIG_LEN 64      /* Ed25519 signature */
 #define VERIFY_MAX_KEYS 8
-#define VERIFY_COMMENT_MAX 1024  /* trusted/untrusted comment cap (text after the prefix) */
-#define VERIFY_SIGFILE_MAX 4096  /* a .minisig larger than this is malformed */
-#define VERIFY_PUBFILE_MAX 4096  /* a .pub larger than this is malformed */
+#define VERIFY_COMMENT_MAX 1024 /* trusted/untrusted comment cap (text after the prefix) */
+#define VERIFY_SIGFILE_MAX 4096 /* a .minisig larger than this is malformed */
+#define VERIFY_PUBFILE_MAX 4096 /* a .pub larger than this is malformed */
 /* Legacy "Ed" signatures sign the message itself, and Ed25519 hashes its
  * input twice (R = H(prefix || M), then H(R || A || M)), so the whole
  * message must be in memory. Beyond this cap, sign prehashed (minisign's
@@ -25,7 +25,7 @@
 #define VERIFY_LEGACY_MAX ((size_t)64 << 20)
 
 struct verify_pubkey {
-	uint8_t alg[2];                 /* "Ed" */
+	uint8_t alg[2]; /* "Ed" */
 	uint8_t keyid[VERIFY_KEYID_LEN];
 	uint8_t pk[VERIFY_PK_LEN];
 };
@@ -37,9 +37,9 @@ struct verify_keyring {
 
 /* A parsed .minisig (what the four lines say; nothing verified yet). */
 struct verify_sig {
-	uint8_t alg[2];                  /* "ED" prehashed, "Ed" legacy */
+	uint8_t alg[2]; /* "ED" prehashed, "Ed" legacy */
 	uint8_t keyid[VERIFY_KEYID_LEN];
-	uint8_t sig[VERIFY_SIG_LEN];     /* over BLAKE2b-512(msg) or msg */
+	uint8_t sig[VERIFY_SIG_LEN];	    /* over BLAKE2b-512(msg) or msg */
 	uint8_t global_sig[VERIFY_SIG_LEN]; /* over sig || trusted comment */
 	size_t trusted_comment_len;
 	char trusted_comment[VERIFY_COMMENT_MAX + 1];
@@ -47,10 +47,10 @@ struct verify_sig {
 
 struct verify_sigresult {
 	uint8_t keyid[VERIFY_KEYID_LEN]; /* the key that signed */
-	size_t key_index;                /* its position in the keyring */
-	int prehashed;                   /* "ED" (BLAKE2b-512) vs legacy "Ed" */
+	size_t key_index;		 /* its position in the keyring */
+	int prehashed;			 /* "ED" (BLAKE2b-512) vs legacy "Ed" */
 	char trusted_comment[VERIFY_COMMENT_MAX + 1];
-	int has_timestamp;               /* trusted comment has "timestamp:N" */
+	int has_timestamp; /* trusted comment has "timestamp:N" */
 	uint64_t timestamp;
 };
 
@@ -66,8 +66,8 @@ int verify_minisign_buf(const struct verify_keyring *kr, const void *msg, size_t
 			const char *sig, size_t siglen, struct verify_sigresult *res);
 
 /* Same, streaming the file (no whole-file buffer for prehashed sigs). */
-int verify_minisign_file(const struct verify_keyring *kr, const char *path,
-			 const char *sigpath, struct verify_sigresult *res);
+int verify_minisign_file(const struct verify_keyring *kr, const char *path, const char *sigpath,
+			 struct verify_sigresult *res);
 
 /* Same, reading an open fd from its current offset to EOF: lets a caller
  * verify exactly the bytes it will then use (no reopen by name). */

@@ -110,7 +110,7 @@ int verify_minisign_parse_pubkey(const char *b64, size_t len, struct verify_pubk
 
 int verify_minisign_parse_pubfile(const char *text, size_t len, struct verify_pubkey *out)
 {
-	struct cursor c = { text, len, 0 };
+	struct cursor c = {text, len, 0};
 	const char *why = "";
 	struct line l;
 	int rc;
@@ -176,7 +176,7 @@ static int sig_terminated(const struct line *l, const char *what)
 
 int verify_minisign_parse_sig(const char *text, size_t len, struct verify_sig *out)
 {
-	struct cursor c = { text, len, 0 };
+	struct cursor c = {text, len, 0};
 	uint8_t bin[SIG_BIN_LEN];
 	struct line l;
 	size_t n;

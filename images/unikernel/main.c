@@ -97,11 +97,13 @@ void unikernel_main(uint32_t magic, const struct mb_info *mbi)
 	} else {
 		puts_serial("cmdline: [");
 		if ((mbi->flags & MBI_FLAG_CMDLINE) && mbi->cmdline)
-			puts_serial((const char *)(uintptr_t)mbi->cmdline); // NOLINT(performance-no-int-to-ptr)
+			puts_serial((const char *)(uintptr_t)
+					mbi->cmdline); // NOLINT(performance-no-int-to-ptr)
 		puts_serial("]\n");
 		if (mbi->flags & MBI_FLAG_MODS) {
 			const struct mb_module *m =
-				(const struct mb_module *)(uintptr_t)mbi->mods_addr; // NOLINT(performance-no-int-to-ptr)
+			    (const struct mb_module *)(uintptr_t)
+				mbi->mods_addr; // NOLINT(performance-no-int-to-ptr)
 			uint32_t i;
 
 			puts_serial("modules: ");
@@ -112,7 +114,9 @@ void unikernel_main(uint32_t magic, const struct mb_info *mbi)
 				putu_serial(m[i].mod_end - m[i].mod_start);
 				puts_serial(" bytes [");
 				if (m[i].string)
-					puts_serial((const char *)(uintptr_t)m[i].string); // NOLINT(performance-no-int-to-ptr)
+					puts_serial(
+					    (const char *)(uintptr_t)m[i]
+						.string); // NOLINT(performance-no-int-to-ptr)
 				puts_serial("]\n");
 			}
 		}

@@ -1,10 +1,10 @@
 /* Unit tests: common/ (error codes, exit-code mapping) and agent/cli. */
+#include <cmocka.h>
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <cmocka.h>
-#include <errno.h>
 #include <string.h>
 
 #include "agent/cli.h"
@@ -72,10 +72,10 @@ static void test_parse_uint(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_exit_codes),
-		cmocka_unit_test(test_fail_detail),
-		cmocka_unit_test(test_parse_size),
-		cmocka_unit_test(test_parse_uint),
+	    cmocka_unit_test(test_exit_codes),
+	    cmocka_unit_test(test_fail_detail),
+	    cmocka_unit_test(test_parse_size),
+	    cmocka_unit_test(test_parse_uint),
 	};
 	return cmocka_run_group_tests_name("common", tests, NULL, NULL);
 }

@@ -3,16 +3,16 @@
  *
  * Nothing here loads or starts a kernel: every kexec_load() call carries
  * KEXEC_DRY_RUN, and BOOTRINO_KEXEC_NO_LOAD is set as a second guard. */
+#include <archive.h>
+#include <archive_entry.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <cmocka.h>
-#include <archive.h>
-#include <archive_entry.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,8 +65,8 @@ static void make_multiboot(uint8_t *b, size_t off, uint32_t flags, int good_sum)
 	b[2] = 'L';
 	b[3] = 'F';
 	b[4] = b[5] = b[6] = 1; /* ELFCLASS32, little-endian, version 1 */
-	put16(b + 16, 2);  /* ET_EXEC */
-	put16(b + 18, 3);  /* EM_386 */
+	put16(b + 16, 2);	/* ET_EXEC */
+	put16(b + 18, 3);	/* EM_386 */
 	put32(b + 20, 1);
 	put32(b + 24, 0x100000);
 	put32(b + 28, 52); /* e_phoff */
@@ -152,7 +152,7 @@ static void test_bzimage_bad(void **state)
 		static uint8_t elf[MB_LEN];
 
 		make_multiboot(elf, 0x1000, 0x3, 1); /* an ELF… */
-		elf[4] = 2;                         /* …64 */
+		elf[4] = 2;			     /* …64 */
 		assert_int_equal(kexec_probe_bzimage(elf, sizeof(elf), sizeof(elf), &bz),
 				 -BR_EFORMAT);
 	}
@@ -219,7 +219,7 @@ static void test_multiboot(void **state)
 
 	/* a.out kludge: addresses from the header */
 	make_multiboot(b, 0x1000, 0x10003, 1);
-	b[0] = 0; /* not ELF */
+	b[0] = 0;		     /* not ELF */
 	put32(b + 0x100c, 0x101000); /* header_addr */
 	put32(b + 0x1010, 0x100000); /* load_addr */
 	put32(b + 0x1014, 0x102000); /* load_end_addr */
@@ -239,11 +239,16 @@ static void test_initrd_magic(void **state)
 	(void)state;
 	assert_string_equal(kexec_probe_initrd((const uint8_t *)"070701000", 9), "cpio (newc)");
 	assert_string_equal(kexec_probe_initrd((const uint8_t *)"\x1f\x8b\x08", 3), "gzip");
-	assert_string_equal(kexec_probe_initrd((const uint8_t *)"\xfd" "7zXZ\0\0", 7), "xz");
+	assert_string_equal(kexec_probe_initrd((const uint8_t *)"\xfd"
+								"7zXZ\0\0",
+					       7),
+			    "xz");
 	assert_string_equal(kexec_probe_initrd((const uint8_t *)"\x28\xb5\x2f\xfd", 4), "zstd");
 	assert_string_equal(kexec_probe_initrd((const uint8_t *)"\x02\x21\x4c\x18", 4), "lz4");
 	assert_string_equal(kexec_probe_initrd((const uint8_t *)"BZh9", 4), "bzip2");
-	assert_string_equal(kexec_probe_initrd((const uint8_t *)"\0\0\0\0" "070701", 10),
+	assert_string_equal(kexec_probe_initrd((const uint8_t *)"\0\0\0\0"
+								"070701",
+					       10),
 			    "cpio (newc)");
 	assert_null(kexec_probe_initrd((const uint8_t *)"070707", 6)); /* odc: not unpacked */
 	assert_null(kexec_probe_initrd((const uint8_t *)"hello", 5));
@@ -302,7 +307,8 @@ static void test_overlay_content(void **state)
 
 	(void)state;
 	assert_int_equal(kexec_overlay_new(&ov), 0);
-	assert_int_equal(kexec_overlay_add(ov, "/etc/bootrino/facts.json", "{\"a\":1}", 7, 0644), 0);
+	assert_int_equal(kexec_overlay_add(ov, "/etc/bootrino/facts.json", "{\"a\":1}", 7, 0644),
+			 0);
 	assert_int_equal(kexec_overlay_add(ov, "/usr/bin/hello", "#!/bin/sh\n", 10, 0755), 0);
 	assert_int_equal(kexec_overlay_add(ov, "//etc//motd", "hi\n", 3, 0600), 0);
 	assert_int_equal(kexec_overlay_add(ov, "/tmp/x", "", 0, 0644), 0);
@@ -436,7 +442,7 @@ static void test_initrd_join(void **state)
 	int fd, seals;
 
 	(void)state;
-	i1 = artifact("i1", "070701abcde", 11); /* 11 bytes: 1 byte of padding */
+	i1 = artifact("i1", "070701abcde", 11);	      /* 11 bytes: 1 byte of padding */
 	i2 = artifact("i2", "\x1f\x8b\x08\x00zz", 6); /* 6: 2 bytes of padding */
 	list[0] = i1;
 	list[1] = i2;
@@ -493,7 +499,8 @@ static void make_root_file(const char *root, const char *rel, const char *conten
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s%s", root, rel);
-	for (slash = strchr(path + strlen(tmpdir) + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+	for (slash = strchr(path + strlen(tmpdir) + 1, '/'); slash;
+	     slash = strchr(slash + 1, '/')) {
 		*slash = '\0';
 		mkdir(path, 0755);
 		*slash = '/';
@@ -528,7 +535,8 @@ static void test_errno_map(void **state)
 	snprintf(root, sizeof(root), "%s/root-open", tmpdir);
 	make_root_file(root, "/sys/kernel/security/lockdown", "[none] integrity confidentiality\n");
 	snprintf(locked, sizeof(locked), "%s/root-locked", tmpdir);
-	make_root_file(locked, "/sys/kernel/security/lockdown", "none [integrity] confidentiality\n");
+	make_root_file(locked, "/sys/kernel/security/lockdown",
+		       "none [integrity] confidentiality\n");
 
 	assert_int_equal(kexec_map_errno(EPERM, "vmlinuz", root, 0), -BR_EKEXEC);
 	assert_non_null(strstr(br_errdetail(), "vmlinuz: not permitted: kexec needs root"));
@@ -545,10 +553,12 @@ static void test_errno_map(void **state)
 		snprintf(bare, sizeof(bare), "%s/root-bare", tmpdir);
 		make_root_file(bare, "/proc/cmdline", "console=ttyS0\n");
 		assert_int_equal(kexec_map_errno(EPERM, "vmlinuz", bare, 1), -BR_EKEXEC);
-		assert_non_null(strstr(br_errdetail(), "kernel lockdown (Secure Boot?) or a security"));
+		assert_non_null(
+		    strstr(br_errdetail(), "kernel lockdown (Secure Boot?) or a security"));
 		make_root_file(bare, "/proc/cmdline", "lockdown=confidentiality\n");
 		assert_int_equal(kexec_map_errno(EPERM, "vmlinuz", bare, 1), -BR_EKEXEC);
-		assert_non_null(strstr(br_errdetail(), "refused by kernel lockdown (confidentiality"));
+		assert_non_null(
+		    strstr(br_errdetail(), "refused by kernel lockdown (confidentiality"));
 	}
 	make_root_file(root, "/proc/sys/kernel/kexec_load_disabled", "1\n");
 	assert_int_equal(kexec_map_errno(EPERM, "vmlinuz", root, 1), -BR_EKEXEC);
@@ -571,7 +581,8 @@ static void test_errno_map(void **state)
 	assert_non_null(strstr(br_errdetail(), "no kexec support"));
 	assert_int_equal(br_exitcode(kexec_map_errno(EIO, "k", root, 1)), BR_EXIT_BOOT);
 
-	assert_int_equal(kexec_errno_from_text("kexec_load failed: Operation not permitted"), EPERM);
+	assert_int_equal(kexec_errno_from_text("kexec_load failed: Operation not permitted"),
+			 EPERM);
 	assert_int_equal(kexec_errno_from_text("Cannot allocate memory"), ENOMEM);
 	assert_int_equal(kexec_errno_from_text("Cannot determine the file type of x"), 0);
 }
@@ -621,8 +632,9 @@ static void test_sysinfo(void **state)
 	assert_string_equal(mode, "integrity");
 	/* securityfs mounted but no lockdown file: no lockdown LSM */
 	make_root_file(root, "/proc/cmdline", "console=ttyS0\n");
-	make_root_file(root, "/proc/self/mounts",
-		       "proc /proc proc rw 0 0\nsecurityfs /sys/kernel/security securityfs rw 0 0\n");
+	make_root_file(
+	    root, "/proc/self/mounts",
+	    "proc /proc proc rw 0 0\nsecurityfs /sys/kernel/security securityfs rw 0 0\n");
 	assert_int_equal(kexec_sys_lockdown(root, mode, sizeof(mode)), 0);
 	assert_int_equal(kexec_sys_systemd_pid1(root), 0);
 	assert_true(kexec_sys_mem_available(root, &bytes) < 0);
@@ -640,8 +652,9 @@ static void test_sysinfo(void **state)
 	make_root_file(root, "/sys/kernel/security/lockdown", "[none] integrity confidentiality\n");
 	assert_int_equal(kexec_sys_lockdown(root, mode, sizeof(mode)), 0);
 
-	make_root_file(root, "/proc/meminfo",
-		       "MemTotal:        2000000 kB\nMemFree:  1000 kB\nMemAvailable:    1500000 kB\n");
+	make_root_file(
+	    root, "/proc/meminfo",
+	    "MemTotal:        2000000 kB\nMemFree:  1000 kB\nMemAvailable:    1500000 kB\n");
 	assert_int_equal(kexec_sys_mem_available(root, &bytes), 0);
 	assert_int_equal(bytes, 1500000ULL * 1024);
 	make_root_file(root, "/proc/sys/kernel/kexec_load_disabled", "0\n");
@@ -675,7 +688,10 @@ static void test_refuses_unpinned(void **state)
 	img.kernel = pinned;
 	assert_int_equal(kexec_load(&img, KEXEC_DRY_RUN, &rep), 0);
 	/* a pinned kernel with an unpinned initrd is refused too */
-	i1 = artifact("initrd-unpinned.gz", "\x1f\x8b\x08\x00" "abcdef", 10);
+	i1 = artifact("initrd-unpinned.gz",
+		      "\x1f\x8b\x08\x00"
+		      "abcdef",
+		      10);
 	img.initrds[0] = i1;
 	img.n_initrds = 1;
 	assert_int_equal(kexec_load(&img, KEXEC_DRY_RUN, &rep), -BR_EINSECURE);
@@ -696,7 +712,10 @@ static void test_dry_run_linux(void **state)
 	(void)state;
 	make_bzimage(b, 0x020f, 0x03);
 	k = artifact("bz", b, sizeof(b));
-	i1 = artifact("initrd.gz", "\x1f\x8b\x08\x00" "abcdef", 10);
+	i1 = artifact("initrd.gz",
+		      "\x1f\x8b\x08\x00"
+		      "abcdef",
+		      10);
 	i2 = artifact("weird", "hello!", 6);
 	assert_int_equal(kexec_overlay_new(&ov), 0);
 	assert_int_equal(kexec_overlay_add(ov, "/etc/x", "x", 1, 0644), 0);
@@ -817,23 +836,23 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_bzimage_good),
-		cmocka_unit_test(test_bzimage_bad),
-		cmocka_unit_test(test_bzimage_file_load_ok),
-		cmocka_unit_test(test_multiboot),
-		cmocka_unit_test(test_initrd_magic),
-		cmocka_unit_test(test_overlay_content),
-		cmocka_unit_test(test_overlay_refuses),
-		cmocka_unit_test(test_overlay_dir_deterministic),
-		cmocka_unit_test(test_initrd_join),
-		cmocka_unit_test(test_initrd_join_changed),
-		cmocka_unit_test(test_errno_fallback),
-		cmocka_unit_test(test_errno_map),
-		cmocka_unit_test(test_tools_reason),
-		cmocka_unit_test(test_sysinfo),
-		cmocka_unit_test(test_refuses_unpinned),
-		cmocka_unit_test(test_dry_run_linux),
-		cmocka_unit_test(test_dry_run_multiboot),
+	    cmocka_unit_test(test_bzimage_good),
+	    cmocka_unit_test(test_bzimage_bad),
+	    cmocka_unit_test(test_bzimage_file_load_ok),
+	    cmocka_unit_test(test_multiboot),
+	    cmocka_unit_test(test_initrd_magic),
+	    cmocka_unit_test(test_overlay_content),
+	    cmocka_unit_test(test_overlay_refuses),
+	    cmocka_unit_test(test_overlay_dir_deterministic),
+	    cmocka_unit_test(test_initrd_join),
+	    cmocka_unit_test(test_initrd_join_changed),
+	    cmocka_unit_test(test_errno_fallback),
+	    cmocka_unit_test(test_errno_map),
+	    cmocka_unit_test(test_tools_reason),
+	    cmocka_unit_test(test_sysinfo),
+	    cmocka_unit_test(test_refuses_unpinned),
+	    cmocka_unit_test(test_dry_run_linux),
+	    cmocka_unit_test(test_dry_run_multiboot),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -1,14 +1,14 @@
 /* Unit tests: verify/ (sha256, artifacts, minisign, rollback). */
+#include <cmocka.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <cmocka.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <unistd.h>
 
 #include "common/err.h"
@@ -28,7 +28,8 @@ static void test_sha256_abc(void **state)
 	verify_sha256_update(ctx, "abc", 3);
 	verify_sha256_final(ctx, d);
 	verify_sha256_hex(d, hex);
-	assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	assert_string_equal(hex,
+			    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 	verify_sha256_free(ctx);
 }
 
@@ -38,12 +39,20 @@ static void test_sha256_parse(void **state)
 	char hex[VERIFY_SHA256_HEXLEN + 1];
 
 	(void)state;
-	assert_int_equal(verify_sha256_parse("BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD", d), 0);
+	assert_int_equal(verify_sha256_parse(
+			     "BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD", d),
+			 0);
 	verify_sha256_hex(d, hex);
-	assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	assert_string_equal(hex,
+			    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 	assert_int_equal(verify_sha256_parse("ba78", d), -BR_EMALFORMED);
-	assert_int_equal(verify_sha256_parse("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015adff", d), -BR_EMALFORMED);
-	assert_int_equal(verify_sha256_parse("ga7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", d), -BR_EMALFORMED);
+	assert_int_equal(
+	    verify_sha256_parse(
+		"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015adff", d),
+	    -BR_EMALFORMED);
+	assert_int_equal(verify_sha256_parse(
+			     "ga7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", d),
+			 -BR_EMALFORMED);
 }
 
 static void test_artifact(void **state)
@@ -91,25 +100,29 @@ static const char K2[] = "RWSJHyvDsUqbOEibuXHfY4anLjoMPif9ryRKylj4q1xPZfKOK4b8Ic
 static const char K1_PUB[] = "untrusted comment: minisign public key 2BAA857122A3E1AD\n"
 			     "RWSt4aMicYWqK5aBz3luUKcyWLkCDrFgD8gdlbBxvmETu9Szn6qrmezW\n";
 static const char SIG_ED[] =
-	"untrusted comment: signature from minisign secret key\n"
-	"RUSt4aMicYWqK+6PKGrPH0wcGO+ma7r/QDcrJLOruEjmF2QZa5y7T5zKVyc3Zs+/zMvtCni1zF6EGZ+4i3x2hebmLuEapzFMTwM=\n"
-	"trusted comment: timestamp:1700000000\tfile:msg.txt\thashed\n"
-	"PeJd1Hr9/s6laRfHHu1wFpdtZLHAnzTt34J4CW4Xd3nF60ipf5MG6h+SKDpQqAXNR5yUAT9PyaYikXxp0D6lCw==\n";
+    "untrusted comment: signature from minisign secret key\n"
+    "RUSt4aMicYWqK+6PKGrPH0wcGO+ma7r/QDcrJLOruEjmF2QZa5y7T5zKVyc3Zs+/"
+    "zMvtCni1zF6EGZ+4i3x2hebmLuEapzFMTwM=\n"
+    "trusted comment: timestamp:1700000000\tfile:msg.txt\thashed\n"
+    "PeJd1Hr9/s6laRfHHu1wFpdtZLHAnzTt34J4CW4Xd3nF60ipf5MG6h+SKDpQqAXNR5yUAT9PyaYikXxp0D6lCw==\n";
 static const char SIG_LEGACY[] =
-	"untrusted comment: signature from minisign secret key\n"
-	"RWSt4aMicYWqKywiEJ4UGPsCkxGnqSy0MX5/+E5/uU1UgbXTToebvuYgjNQ21eBCTVGpv2G93jmJUm9Bgz5mnT4R8QG7dU87WQo=\n"
-	"trusted comment: timestamp:1700000000\tfile:msg.txt\n"
-	"JxfKC4MuM+Z2w+En3VvLbi6qfdQLqC4Dy03HFrmcMx7v665RwOyeASQgtiS0vH83oGdjshsbX9/XlAo74rLDAQ==\n";
+    "untrusted comment: signature from minisign secret key\n"
+    "RWSt4aMicYWqKywiEJ4UGPsCkxGnqSy0MX5/+E5/"
+    "uU1UgbXTToebvuYgjNQ21eBCTVGpv2G93jmJUm9Bgz5mnT4R8QG7dU87WQo=\n"
+    "trusted comment: timestamp:1700000000\tfile:msg.txt\n"
+    "JxfKC4MuM+Z2w+En3VvLbi6qfdQLqC4Dy03HFrmcMx7v665RwOyeASQgtiS0vH83oGdjshsbX9/XlAo74rLDAQ==\n";
 static const char SIG_K2[] =
-	"untrusted comment: signature from minisign secret key\n"
-	"RUSJHyvDsUqbOPHtBuPuFFCfAXlQG3+SlgRk9MXtAxkOkiCONHgvT8iIwD1PVQYdXM0suEe5vjJlkt4XrY1RTtzi9YKmJSBEdAY=\n"
-	"trusted comment: timestamp:1800000000\n"
-	"/lIEB+bx/oGpBmmVoJ+oyGQmbxc7oFbpNrzKUv7Kxih0TInz250daM2frIDPfM/FyYbTsv4Xq3hNwj0ZbzWeBQ==\n";
+    "untrusted comment: signature from minisign secret key\n"
+    "RUSJHyvDsUqbOPHtBuPuFFCfAXlQG3+"
+    "SlgRk9MXtAxkOkiCONHgvT8iIwD1PVQYdXM0suEe5vjJlkt4XrY1RTtzi9YKmJSBEdAY=\n"
+    "trusted comment: timestamp:1800000000\n"
+    "/lIEB+bx/oGpBmmVoJ+oyGQmbxc7oFbpNrzKUv7Kxih0TInz250daM2frIDPfM/FyYbTsv4Xq3hNwj0ZbzWeBQ==\n";
 static const char SIG_EMPTY_LEGACY[] =
-	"untrusted comment: signature from minisign secret key\n"
-	"RWSt4aMicYWqK4mqG8WiUpFEhgk6jfjOELGMJXyMzyfDT5Ao2qp8kXW2+q3/vxO09iA/WO2IqcevbwIIgHezUtxumGcgicSMfwI=\n"
-	"trusted comment: no timestamp here\n"
-	"w5ofc8ShrQqXB86SAeqOM3R2FhyhkyOscD5VOoj3oiqSQ/3FBdOvgB6M3fTvK7y3e/mzSpa2UlRz2RCPd+8ZAA==\n";
+    "untrusted comment: signature from minisign secret key\n"
+    "RWSt4aMicYWqK4mqG8WiUpFEhgk6jfjOELGMJXyMzyfDT5Ao2qp8kXW2+q3/vxO09iA/"
+    "WO2IqcevbwIIgHezUtxumGcgicSMfwI=\n"
+    "trusted comment: no timestamp here\n"
+    "w5ofc8ShrQqXB86SAeqOM3R2FhyhkyOscD5VOoj3oiqSQ/3FBdOvgB6M3fTvK7y3e/mzSpa2UlRz2RCPd+8ZAA==\n";
 
 /* Test-side encoder, to build tampered vectors. */
 static void b64enc(const uint8_t *in, size_t n, char *out)
@@ -193,7 +206,7 @@ static void test_base64(void **state)
 	assert_int_equal(verify_base64_decode("YQ==", 4, b, 1), 0);
 	assert_int_equal(b[0], 'a');
 	assert_int_equal(verify_base64_decode("YWJj", 4, b, 2), -BR_EMALFORMED); /* length */
-	assert_int_equal(verify_base64_decode("YWI", 3, b, 2), -BR_EMALFORMED);  /* no pad */
+	assert_int_equal(verify_base64_decode("YWI", 3, b, 2), -BR_EMALFORMED);	 /* no pad */
 	assert_int_equal(verify_base64_decode("YWJ=", 4, b, 2), -BR_EMALFORMED); /* pad bits */
 	assert_int_equal(verify_base64_decode("YR==", 4, b, 1), -BR_EMALFORMED); /* pad bits */
 	assert_int_equal(verify_base64_decode("Y===", 4, b, 1), -BR_EMALFORMED);
@@ -342,7 +355,7 @@ static void test_verify_streaming(void **state)
 	struct verify_keyring kr;
 	struct verify_sigresult res;
 	struct verify_minisign_ctx *ctx;
-	const char *sigs[] = { SIG_ED, SIG_LEGACY };
+	const char *sigs[] = {SIG_ED, SIG_LEGACY};
 	size_t i, j;
 
 	(void)state;
@@ -429,7 +442,7 @@ static void test_verify_truncated(void **state)
 {
 	struct verify_keyring kr;
 	struct verify_sigresult res;
-	const char *sigs[] = { SIG_ED, SIG_LEGACY };
+	const char *sigs[] = {SIG_ED, SIG_LEGACY};
 	size_t i, j;
 
 	(void)state;
@@ -441,8 +454,9 @@ static void test_verify_truncated(void **state)
 		 * final newline */
 		for (i = 0; i < n - 1; i++) {
 			br_errclear();
-			assert_int_equal(verify_minisign_buf(&kr, MSG, strlen(MSG), sigs[j], i, &res),
-					 -BR_EMALFORMED);
+			assert_int_equal(
+			    verify_minisign_buf(&kr, MSG, strlen(MSG), sigs[j], i, &res),
+			    -BR_EMALFORMED);
 		}
 		assert_int_equal(verify_minisign_buf(&kr, MSG, strlen(MSG), sigs[j], n - 1, &res),
 				 0);
@@ -637,8 +651,8 @@ static void test_rollback(void **state)
 /* key IDs print as minisign's .pub comment does: no zero padding */
 static void test_keyid_hex_unpadded(void **state)
 {
-	const uint8_t id[VERIFY_KEYID_LEN] = { 0xa7, 0x6d, 0xbc, 0xf6, 0x78, 0x12, 0xd5, 0x08 };
-	const uint8_t zero[VERIFY_KEYID_LEN] = { 0 };
+	const uint8_t id[VERIFY_KEYID_LEN] = {0xa7, 0x6d, 0xbc, 0xf6, 0x78, 0x12, 0xd5, 0x08};
+	const uint8_t zero[VERIFY_KEYID_LEN] = {0};
 	char hex[VERIFY_KEYID_HEXLEN + 1];
 
 	(void)state;
@@ -651,23 +665,23 @@ static void test_keyid_hex_unpadded(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_keyid_hex_unpadded),
-		cmocka_unit_test(test_sha256_abc),
-		cmocka_unit_test(test_sha256_parse),
-		cmocka_unit_test(test_artifact),
-		cmocka_unit_test(test_base64),
-		cmocka_unit_test(test_parse_pubkey),
-		cmocka_unit_test(test_parse_pubfile),
-		cmocka_unit_test(test_keyring),
-		cmocka_unit_test(test_verify_good),
-		cmocka_unit_test(test_verify_streaming),
-		cmocka_unit_test(test_verify_wrong),
-		cmocka_unit_test(test_verify_tampered),
-		cmocka_unit_test(test_verify_truncated),
-		cmocka_unit_test(test_verify_malformed),
-		cmocka_unit_test(test_verify_file),
-		cmocka_unit_test(test_timestamp),
-		cmocka_unit_test(test_rollback),
+	    cmocka_unit_test(test_keyid_hex_unpadded),
+	    cmocka_unit_test(test_sha256_abc),
+	    cmocka_unit_test(test_sha256_parse),
+	    cmocka_unit_test(test_artifact),
+	    cmocka_unit_test(test_base64),
+	    cmocka_unit_test(test_parse_pubkey),
+	    cmocka_unit_test(test_parse_pubfile),
+	    cmocka_unit_test(test_keyring),
+	    cmocka_unit_test(test_verify_good),
+	    cmocka_unit_test(test_verify_streaming),
+	    cmocka_unit_test(test_verify_wrong),
+	    cmocka_unit_test(test_verify_tampered),
+	    cmocka_unit_test(test_verify_truncated),
+	    cmocka_unit_test(test_verify_malformed),
+	    cmocka_unit_test(test_verify_file),
+	    cmocka_unit_test(test_timestamp),
+	    cmocka_unit_test(test_rollback),
 	};
 	return cmocka_run_group_tests_name("verify", tests, NULL, NULL);
 }

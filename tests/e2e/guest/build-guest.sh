@@ -63,8 +63,17 @@ mkdir -p "$work"
 t0=$(date +%s)
 step() { say "[$(($(date +%s) - t0))s] $*"; }
 
+# Everything that runs inside the chroot (debootstrap's second stage, the
+# packages' maintainer scripts) gets a clean, explicit environment: a
+# variable of the caller's (TMPDIR pointing into the host's tree, a proxy,
+# LD_PRELOAD, a locale the chroot lacks) must not change how the guest is
+# built. `make demo` once leaked TMPDIR=build/demo into ca-certificates'
+# postinst, which then failed because that directory is not in the chroot.
+clean_env=(env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 TERM=dumb
+	DEBIAN_FRONTEND=noninteractive)
+
 step "debootstrap $suite (minbase + cloud kernel) from $mirror"
-timeout 900 debootstrap --variant=minbase \
+timeout 900 "${clean_env[@]}" debootstrap --variant=minbase \
 	--include=systemd-sysv,udev,initramfs-tools,linux-image-cloud-amd64 \
 	"$suite" "$rootfs" "$mirror" > "$work/debootstrap.log" 2>&1 ||
 	{ tail -20 "$work/debootstrap.log" >&2; die "debootstrap failed (log: $work/debootstrap.log)"; }
@@ -77,7 +86,7 @@ mount --bind /dev "$rootfs/dev"
 printf '#!/bin/sh\nexit 101\n' > "$rootfs/usr/sbin/policy-rc.d"
 chmod +x "$rootfs/usr/sbin/policy-rc.d"
 echo "deb $mirror $suite main" > "$rootfs/etc/apt/sources.list"
-chr() { LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive timeout 900 chroot "$rootfs" "$@"; }
+chr() { timeout 900 "${clean_env[@]}" chroot "$rootfs" "$@"; }
 {
 	chr apt-get update &&
 		chr apt-get install -y --no-install-recommends cloud-init ifupdown \
