@@ -27,42 +27,25 @@ void cli_boot_args_free(struct cli_boot_args *a)
 	a->cacert_tmp[0] = '\0';
 }
 
-int cli_boot_option(const struct br_command *cmd, struct cli_boot_args *a, int c, const char *arg)
+int cli_boot_opt_str(void *field, const char *arg)
+{
+	return cli_config_set_str(field, arg);
+}
+
+int cli_boot_opt_pubkey(void *field, const char *arg)
+{
+	int rc = cli_check_pubkey_arg(arg);
+
+	return rc ? rc : cli_config_add_pubkey(field, arg);
+}
+
+int cli_boot_opt_timeout(void *field, const char *arg)
 {
 	unsigned long v;
-	int rc = 0;
 
-	switch (c) {
-	case CLI_OPT_SCRIPT:
-		rc = cli_config_set_str(&a->cli.script, arg);
-		break;
-	case CLI_OPT_PUBKEY:
-		rc = cli_config_add_pubkey(&a->cli, arg);
-		break;
-	case CLI_OPT_CACERT:
-		rc = cli_config_set_str(&a->cli.cacert, arg);
-		break;
-	case CLI_OPT_INSECURE:
-		a->cli.insecure = 1;
-		break;
-	case CLI_OPT_CONFIG:
-		a->config_path = arg;
-		break;
-	case CLI_OPT_TIMEOUT:
-		if (cli_parse_uint(arg, 3600, &v) || v == 0)
-			return cli_usage_error(cmd, "--timeout: 1 to 3600 seconds");
-		a->cli.script_timeout = (long)v;
-		break;
-	case CLI_OPT_STATE_DIR:
-		a->state_dir = arg;
-		a->state_dir_set = 1;
-		break;
-	default:
-		return CLI_CONTINUE;
-	}
-	if (rc)
-		return cli_usage_error(cmd, "%s",
-				       br_errdetail()[0] ? br_errdetail() : br_strerror(rc));
+	if (cli_parse_uint(arg, 3600, &v) || v == 0)
+		return br_fail(-BR_EUSAGE, "'%.32s': expected 1 to 3600 seconds", arg);
+	*(long *)field = (long)v;
 	return 0;
 }
 
@@ -76,7 +59,7 @@ static int take(char **dst, char **src)
 	return 0;
 }
 
-int cli_boot_args_finish(const struct br_command *cmd, struct cli_boot_args *a)
+int cli_boot_args_finish(const struct br_command *cmd, struct cli_boot_args *a, int need_script)
 {
 	size_t i;
 	int rc;
@@ -85,10 +68,11 @@ int cli_boot_args_finish(const struct br_command *cmd, struct cli_boot_args *a)
 		br_errclear();
 		rc = cli_config_load(&a->cfg, a->config_path);
 		if (rc) {
-			cli_fail(rc, a->config_path);
+			cli_fail(rc, "--config");
 			return BR_EXIT_USAGE;
 		}
 	}
+	a->state_dir_set = a->state_dir != NULL;
 	take(&a->cfg.script, &a->cli.script);
 	take(&a->cfg.cacert, &a->cli.cacert);
 	take(&a->cfg.loader, &a->cli.loader);
@@ -108,12 +92,18 @@ int cli_boot_args_finish(const struct br_command *cmd, struct cli_boot_args *a)
 	memset(&a->keys, 0, sizeof(a->keys));
 	for (i = 0; i < a->cfg.n_pubkeys; i++) {
 		br_errclear();
-		rc = verify_keyring_add(&a->keys, a->cfg.pubkeys[i]);
+		rc = cli_check_pubkey_arg(a->cfg.pubkeys[i]);
+		if (!rc)
+			rc = verify_keyring_add(&a->keys, a->cfg.pubkeys[i]);
 		if (rc) {
 			cli_fail(rc, "--pubkey");
 			return BR_EXIT_USAGE;
 		}
 	}
+	if (need_script && !a->cfg.script)
+		return cli_usage_error(cmd, "missing --script URL");
+	if (need_script && a->keys.n == 0)
+		return cli_usage_error(cmd, "missing --pubkey KEY");
 	/* the loader carries the CA bundle's contents; fetch/ wants a file */
 	if (!a->cfg.cacert && a->cfg.cacert_pem) {
 		const char *tmp = getenv("TMPDIR");
@@ -126,8 +116,7 @@ int cli_boot_args_finish(const struct br_command *cmd, struct cli_boot_args *a)
 		if (fd < 0 || write(fd, a->cfg.cacert_pem, len) != (ssize_t)len) {
 			if (fd >= 0)
 				close(fd);
-			cli_fail(-errno, "cacert_pem");
-			return BR_EXIT_FAIL;
+			return cli_fail(-errno, "cacert_pem");
 		}
 		close(fd);
 		a->cfg.cacert = strdup(a->cacert_tmp);
@@ -138,6 +127,5 @@ int cli_boot_args_finish(const struct br_command *cmd, struct cli_boot_args *a)
 	/* a run-from-RAM boot on a serial console: progress lines, not bars */
 	a->fetch.progress = 1;
 	a->fetch.progress_cb = cli_fetch_progress;
-	(void)cmd;
 	return 0;
 }
