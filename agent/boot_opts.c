@@ -68,7 +68,7 @@ int cli_boot_args_finish(const struct br_command *cmd, struct cli_boot_args *a, 
 		br_errclear();
 		rc = cli_config_load(&a->cfg, a->config_path);
 		if (rc) {
-			cli_fail(rc, "--config");
+			cli_fail(rc, a->config_path);
 			return BR_EXIT_USAGE;
 		}
 	}

@@ -49,7 +49,7 @@ int cli_usage_error(const struct br_command *cmd, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "bootrino: %s: %s\nTry 'bootrino %s --help'.\n", cmd->name, msg,
+	fprintf(stderr, "bootrino: error: %s: %s\nTry 'bootrino %s --help'.\n", cmd->name, msg,
 		cmd->name);
 	return BR_EXIT_USAGE;
 }
@@ -212,7 +212,7 @@ int cli_fail_as(int rc, const char *what, int fallback)
 		    (strncmp(d, what, n) == 0 && (d[n] == ':' || d[n] == '\0')))
 			what = NULL;
 	}
-	snprintf(line, sizeof(line), "bootrino: %s%s%s%s%s", cmd ? cmd : "", cmd ? ": " : "",
+	snprintf(line, sizeof(line), "bootrino: error: %s%s%s%s%s", cmd ? cmd : "", cmd ? ": " : "",
 		 what ? what : "", what ? ": " : "", d);
 	/* one line, whatever the detail holds */
 	for (p = line; *p; p++)

@@ -11,7 +11,8 @@
  * it, and cli_help() prints the help from it, with the same layout for
  * every command (usage, description, options, exit status, example).
  * docs/cli.md is `bootrino help --markdown`, generated from the same
- * tables. Messages: every error is one line "bootrino: CMD: …"; a usage
+ * tables. Messages: every error is one line "bootrino: error: CMD: …"
+ * (warnings "bootrino: warning: …", as common/log.c prints them); a usage
  * error adds "Try 'bootrino CMD --help'.", as curl does.
  */
 #ifndef BOOTRINO_AGENT_CLI_H
@@ -122,7 +123,7 @@ void cli_print_version(FILE *f);
 /* Was option NAME given on the command line (last cli_parse())? */
 int cli_given(const char *name);
 
-/* "bootrino: CMD: MESSAGE" and "Try 'bootrino CMD --help'." on stderr;
+/* "bootrino: error: CMD: MESSAGE" and "Try 'bootrino CMD --help'." on stderr;
  * returns 2 (BR_EXIT_USAGE) for `return cli_usage_error(...)`. */
 int cli_usage_error(const struct br_command *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -133,7 +134,7 @@ int cli_help(const struct br_command *cmd);
 /* The same as Markdown, for docs/cli.md. */
 void cli_print_markdown(FILE *f, const struct br_command *cmd);
 
-/* Report a failed operation in one line "bootrino: CMD: [WHAT: ]DETAIL"
+/* Report a failed operation in one line "bootrino: error: CMD: [WHAT: ]DETAIL"
  * (WHAT is left out when the detail already starts with it) and map rc to
  * an exit code: the class of a -BR_E* code; for an errno, a path the
  * user named that cannot be used (ENOENT, EACCES, EISDIR, …) is 2, a

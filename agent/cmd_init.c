@@ -159,7 +159,7 @@ static int cmd_init(int argc, char **argv)
 		n = cli_parse(&br_command_init, argc, argv, NULL);
 		if (n < 0)
 			return cli_parse_exit(n);
-		fprintf(stderr, "bootrino: init: only as PID 1 of the loader (its /init)\n");
+		fprintf(stderr, "bootrino: error: init: only as PID 1 of the loader (its /init)\n");
 		return BR_EXIT_USAGE;
 	}
 	cli_init_mounts();

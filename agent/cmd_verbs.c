@@ -97,7 +97,7 @@ static int cmd_verb(int argc, char **argv)
 		return cli_help(self);
 	if (!plan || !*plan) {
 		fprintf(stderr,
-			"bootrino: %s: only inside a bootrino.sh run by `bootrino boot` "
+			"bootrino: error: %s: only inside a bootrino.sh run by `bootrino boot` "
 			"(BOOTRINO_PLAN is not set)\n",
 			argv[0]);
 		return BR_EXIT_USAGE;

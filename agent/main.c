@@ -127,7 +127,7 @@ static int unknown_verb(const char *plan, const char *name, int argc, char **arg
 
 	br_errclear();
 	cli_plan_file_apply(plan, name, argc, argv);
-	fprintf(stderr, "bootrino: %s: unknown verb '%.32s'%s%s%s\n",
+	fprintf(stderr, "bootrino: error: %s: unknown verb '%.32s'%s%s%s\n",
 		script && *script ? script : "bootrino.sh", name, near ? " (did you mean '" : "",
 		near ? near : "", near ? "'?)" : "");
 	return BR_EXIT_USAGE;
@@ -160,7 +160,7 @@ static int help(int argc, char **argv)
 		return markdown();
 	cmd = find_command(argv[2]);
 	if (!cmd) {
-		fprintf(stderr, "bootrino: help: unknown command '%.64s'\nTry 'bootrino --help'.\n",
+		fprintf(stderr, "bootrino: error: help: unknown command '%.64s'\nTry 'bootrino --help'.\n",
 			argv[2]);
 		return BR_EXIT_USAGE;
 	}
@@ -194,7 +194,7 @@ int main(int argc, char **argv)
 		argv++;
 	}
 	if (argc < 2) {
-		fprintf(stderr, "bootrino: missing COMMAND\nTry 'bootrino --help'.\n");
+		fprintf(stderr, "bootrino: error: missing COMMAND\nTry 'bootrino --help'.\n");
 		return BR_EXIT_USAGE;
 	}
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
@@ -207,13 +207,13 @@ int main(int argc, char **argv)
 		if (plan && *plan)
 			return unknown_verb(plan, argv[1], argc - 2, argv + 2);
 		if (argv[1][0] == '-')
-			fprintf(stderr, "bootrino: unknown option '%.64s' (options go after COMMAND)\n",
+			fprintf(stderr, "bootrino: error: unknown option '%.64s' (options go after COMMAND)\n",
 				argv[1]);
 		else if ((near = closest(argv[1], 0)) != NULL)
-			fprintf(stderr, "bootrino: unknown command '%.64s' (did you mean '%s'?)\n",
+			fprintf(stderr, "bootrino: error: unknown command '%.64s' (did you mean '%s'?)\n",
 				argv[1], near);
 		else
-			fprintf(stderr, "bootrino: unknown command '%.64s'\n", argv[1]);
+			fprintf(stderr, "bootrino: error: unknown command '%.64s'\n", argv[1]);
 		fprintf(stderr, "Try 'bootrino --help'.\n");
 		return BR_EXIT_USAGE;
 	}
