@@ -16,6 +16,7 @@
 
 #include "agent/detail.h"
 #include "agent/plan_file.h"
+#include "agent/script_line.h"
 #include "common/err.h"
 #include "common/log.h"
 #include "fetch/url.h"
@@ -59,10 +60,14 @@ static int read_local(const char *path, char **buf, size_t *len)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return br_fail(-errno, "%s: %s", path, strerror(errno));
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > (off_t)CLI_SCRIPT_MAX) {
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		/* a directory given as --script is a bad argument (exit 2) */
 		close(fd);
-		return br_fail(-BR_ETOOBIG, "%s: not a regular file of at most %u bytes", path,
-			       CLI_SCRIPT_MAX);
+		return br_fail(-BR_EUSAGE, "%s: not a regular file", path);
+	}
+	if (st.st_size > (off_t)CLI_SCRIPT_MAX) {
+		close(fd);
+		return br_fail(-BR_ETOOBIG, "%s: larger than %u bytes", path, CLI_SCRIPT_MAX);
 	}
 	*buf = malloc((size_t)st.st_size + 1);
 	if (!*buf) {
@@ -367,7 +372,7 @@ static void env_free(struct envbuf *e)
 
 /* Run /bin/sh SCRIPT in its own process group; kill the group at the end
  * (a background job must not edit the plan after we read it). */
-static int run_sh(struct cli_run *r, const char *script, char *const *env, int *status)
+static int run_sh(struct cli_run *r, char *const *env, int *status)
 {
 	long limit = r->timeout_s > 0 ? r->timeout_s : CLI_SCRIPT_TIMEOUT_S;
 	struct timespec start, now, nap = {0, 20000000L};
@@ -380,7 +385,10 @@ static int run_sh(struct cli_run *r, const char *script, char *const *env, int *
 	if (pid < 0)
 		return br_fail(-errno, "fork: %s", strerror(errno));
 	if (pid == 0) {
-		char *argv[] = {"sh", (char *)script, NULL};
+		/* sourced by name from -c, with $0 the user's file or URL: dash
+		 * then says "URL: LINE: …" for a syntax error, never the name
+		 * of our private copy */
+		char *argv[] = {"sh", "-c", ". ./bootrino.sh", (char *)r->display, NULL};
 
 		setpgid(0, 0);
 		fd = open("/dev/null", O_RDONLY);
@@ -463,7 +471,8 @@ int cli_run_script(struct cli_run *r, struct cli_plan *plan)
 		goto out;
 	build_env(r, ppath, &env);
 	br_debug("running %s (from %s)", spath, r->url);
-	rc = run_sh(r, spath, env.v, &status);
+	r->display = r->script_file ? r->script_file : r->url;
+	rc = run_sh(r, env.v, &status);
 	env_free(&env);
 	if (rc)
 		goto out;
@@ -471,16 +480,21 @@ int cli_run_script(struct cli_run *r, struct cli_plan *plan)
 	if (rc)
 		goto out;
 	if (plan->error) {
+		unsigned line = cli_script_line(script, len, plan->error);
+
 		r->exit_code = plan->error_exit;
-		rc = br_fail(-BR_ECONFIG, "%s: a verb failed: %s", r->url, plan->error);
+		if (line)
+			rc = br_fail(-BR_ECONFIG, "%s:%u: %s", r->display, line, plan->error);
+		else
+			rc = br_fail(-BR_ECONFIG, "%s: a verb failed: %s", r->display, plan->error);
 	} else if (WIFSIGNALED(status)) {
-		rc = br_fail(-BR_ECONFIG, "%s: the script was killed by signal %d", r->url,
+		rc = br_fail(-BR_ECONFIG, "%s: the script was killed by signal %d", r->display,
 			     WTERMSIG(status));
 	} else if (WEXITSTATUS(status) != 0) {
 		r->exit_code = WEXITSTATUS(status) >= 2 && WEXITSTATUS(status) <= 6
 				   ? WEXITSTATUS(status)
 				   : BR_EXIT_USAGE;
-		rc = br_fail(-BR_ECONFIG, "%s: the script exited with status %d", r->url,
+		rc = br_fail(-BR_ECONFIG, "%s: the script exited with status %d", r->display,
 			     WEXITSTATUS(status));
 	}
 out:

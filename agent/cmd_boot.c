@@ -14,6 +14,7 @@
 #include "agent/plan_file.h"
 #include "agent/cli.h"
 #include "common/err.h"
+#include "common/log.h"
 
 static int cmd_boot(int argc, char **argv);
 
@@ -74,7 +75,10 @@ static int boot_verb(const char *plan, int argc, char **argv)
 		return cli_help(&br_command_boot);
 	br_errclear();
 	rc = cli_plan_file_apply(plan, "boot", argc - 1, argv + 1);
-	return rc ? cli_fail(rc, "bootrino.sh") : 0;
+	/* recorded in the plan: the parent reports it with file and line */
+	if (rc)
+		br_debug("boot: %s", br_errdetail());
+	return rc ? cli_exitcode(rc, BR_EXIT_USAGE) : 0;
 }
 
 static int cmd_boot(int argc, char **argv)

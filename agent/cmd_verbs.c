@@ -10,6 +10,7 @@
 #include "agent/cli.h"
 #include "agent/plan_file.h"
 #include "common/err.h"
+#include "common/log.h"
 
 static int cmd_verb(int argc, char **argv);
 
@@ -104,7 +105,9 @@ static int cmd_verb(int argc, char **argv)
 	}
 	br_errclear();
 	rc = cli_plan_file_apply(plan, argv[0], argc - 1, argv + 1);
+	/* the failure is in the plan: the run that started the script
+	 * reports it once, with the script's file or URL and line */
 	if (rc)
-		return cli_fail(rc, getenv("BOOTRINO_SCRIPT_URL"));
-	return 0;
+		br_debug("%s: %s", argv[0], br_errdetail());
+	return rc ? cli_exitcode(rc, BR_EXIT_USAGE) : 0;
 }

@@ -125,11 +125,16 @@ static int unknown_verb(const char *plan, const char *name, int argc, char **arg
 	const char *script = getenv("BOOTRINO_SCRIPT_URL");
 	const char *near = closest(name, 1);
 
+	char verb[96];
+
+	/* the plan's error names the verb, and the parent finds its line */
+	snprintf(verb, sizeof(verb), "%.32s%s%s%s", name, near ? " (did you mean '" : "",
+		 near ? near : "", near ? "'?)" : "");
 	br_errclear();
-	cli_plan_file_apply(plan, name, argc, argv);
-	fprintf(stderr, "bootrino: error: %s: unknown verb '%.32s'%s%s%s\n",
-		script && *script ? script : "bootrino.sh", name, near ? " (did you mean '" : "",
-		near ? near : "", near ? "'?)" : "");
+	if (cli_plan_file_apply(plan, verb, argc, argv) == -BR_EUSAGE)
+		return BR_EXIT_USAGE; /* recorded: reported once, by the parent */
+	fprintf(stderr, "bootrino: error: %s: unknown verb '%.32s'\n",
+		script && *script ? script : "bootrino.sh", name);
 	return BR_EXIT_USAGE;
 }
 
