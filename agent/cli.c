@@ -491,7 +491,9 @@ int cli_check_pubkey_arg(const char *arg)
 	/* minisign's secret key: "untrusted comment: minisign encrypted
 	 * secret key" and a 212-character base64 line ("EdSc" or "Ed\0\0"
 	 * first: RWRTY0… or RWQAAE…); a public key line is 56 characters */
-	if (strlen(arg) > 100 && strncmp(arg, "RW", 2) == 0 && !strchr(arg, '/'))
+	if (strlen(arg) > 100 && strncmp(arg, "RW", 2) == 0 &&
+	    strspn(arg, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") ==
+		strlen(arg))
 		return br_fail(-BR_EUSAGE, "%.12s…: that is a minisign secret key; give the "
 					   "public key (minisign -G prints it, RW… 56 characters)",
 			       arg);

@@ -153,6 +153,28 @@ static int markdown(void)
 	return fflush(stdout) == 0 ? 0 : BR_EXIT_USAGE;
 }
 
+/* Every declared option, one a line: "CMD --NAME LETTERS FLAGS" (letters
+ * and flags "-" when none): what tests/integration/test_cli.sh checks
+ * docs/cli.md and the short letters against. */
+static int options(void)
+{
+	struct entry sorted[64];
+	const struct cli_option *o;
+	size_t n, i, j;
+
+	n = sorted_commands(sorted, 64, 0);
+	for (i = 0; i < n; i++)
+		for (j = 0; j < sorted[i].cmd->n_options; j++) {
+			o = &sorted[i].cmd->options[j];
+			printf("%s --%s %s %s%s%s\n", sorted[i].cmd->name, o->name,
+			       o->letters && *o->letters ? o->letters : "-",
+			       o->flags & CLI_REQUIRED ? "required" : "",
+			       o->flags & CLI_HIDDEN ? "hidden" : "",
+			       o->flags & (CLI_REQUIRED | CLI_HIDDEN) ? "" : "-");
+		}
+	return fflush(stdout) == 0 ? 0 : BR_EXIT_USAGE;
+}
+
 static int help(int argc, char **argv)
 {
 	const struct br_command *cmd;
@@ -163,6 +185,8 @@ static int help(int argc, char **argv)
 	}
 	if (strcmp(argv[2], "--markdown") == 0)
 		return markdown();
+	if (strcmp(argv[2], "--options") == 0)
+		return options();
 	cmd = find_command(argv[2]);
 	if (!cmd) {
 		fprintf(stderr, "bootrino: error: help: unknown command '%.64s'\nTry 'bootrino --help'.\n",
