@@ -18,19 +18,21 @@ int cli_boot_opt_timeout(void *field, const char *arg); /* long */
 /* The shared entries of an option table whose struct has a struct
  * cli_boot_args member m. */
 #define CLI_BOOT_OPTIONS(st, m)                                                                    \
-	CLI_OPT_PARSER("script", "", "URL", cli_boot_opt_str, st, m.cli.script, 0,                \
-		       "bootrino.sh (required, or in --config)"),                                 \
+	CLI_OPT_PARSER("script", "", "URL", cli_boot_opt_str, st, m.cli.script, 0,                 \
+		       "bootrino.sh (required, or in --config)"),                                  \
 	    CLI_OPT_PARSER("pubkey", "Pp", "KEY", cli_boot_opt_pubkey, st, m.cli, CLI_REPEAT,      \
-			   "trusted minisign key: RW... or a .pub file (repeatable)"),            \
+			   "trusted minisign key: RW... or a .pub file (repeatable)"),             \
 	    CLI_OPT_PARSER("cacert", "", "FILE", cli_boot_opt_str, st, m.cli.cacert, 0,            \
 			   "CA bundle for https"),                                                 \
 	    CLI_OPT("config", "", "FILE", CLI_STR, st, m.config_path, 0,                           \
-		    "settings as JSON (docs/stages.md); options given here win"),                 \
-	    CLI_OPT_PARSER("timeout", "", "SECONDS", cli_boot_opt_timeout, st, m.cli.script_timeout, \
-			   0, "bound on bootrino.sh's run time (default 120)")
+		    "settings as JSON (docs/stages.md); options given here win"),                  \
+	    CLI_OPT_PARSER("timeout", "", "SECONDS", cli_boot_opt_timeout, st,                     \
+			   m.cli.script_timeout, 0,                                                \
+			   "bound on bootrino.sh's run time (default 120)")
 
 /* Flags every table spells the same way. */
-#define CLI_BOOT_INSECURE(st, m, hl) CLI_OPT("insecure", "", NULL, CLI_FLAG, st, m.cli.insecure, 0, hl)
+#define CLI_BOOT_INSECURE(st, m, hl)                                                               \
+	CLI_OPT("insecure", "", NULL, CLI_FLAG, st, m.cli.insecure, 0, hl)
 #define CLI_BOOT_STATE_DIR(st, m)                                                                  \
 	CLI_OPT("state-dir", "", "DIR", CLI_STR, st, m.state_dir, 0,                               \
 		"anti-rollback state (default " CLI_HOST_STATE_DIR ")")

@@ -224,7 +224,8 @@ int cli_fail_as(int rc, const char *what, int fallback)
 
 int cli_fail(int rc, const char *what)
 {
-	return cli_fail_as(rc, what, current && current->fail_exit ? current->fail_exit : BR_EXIT_USAGE);
+	return cli_fail_as(rc, what,
+			   current && current->fail_exit ? current->fail_exit : BR_EXIT_USAGE);
 }
 
 int cli_parse_size(const char *s, unsigned long long *out)
@@ -320,14 +321,15 @@ static int store(const struct br_command *cmd, const struct cli_option *o, void 
 		return 0;
 	case CLI_UINT:
 		if (cli_parse_uint(arg, (unsigned long)o->max, &u) || u < o->min)
-			return cli_usage_error(cmd, "--%s: '%s': expected a number from %llu to %llu",
+			return cli_usage_error(cmd,
+					       "--%s: '%s': expected a number from %llu to %llu",
 					       o->name, arg, o->min, o->max);
 		*(unsigned long *)field = u;
 		return 0;
 	case CLI_SIZE:
 		if (cli_parse_size(arg, &v) || v < o->min || (o->max && v > o->max))
-			return cli_usage_error(cmd, "--%s: '%s': expected a size like 512K, 64M or 4G",
-					       o->name, arg);
+			return cli_usage_error(
+			    cmd, "--%s: '%s': expected a size like 512K, 64M or 4G", o->name, arg);
 		*(unsigned long long *)field = v;
 		return 0;
 	case CLI_LIST:
@@ -463,8 +465,8 @@ int cli_parse(const struct br_command *cmd, int argc, char **argv, void *opts)
 	}
 	nargs = (size_t)(argc - optind);
 	if (nargs < cmd->min_args)
-		return -(cli_usage_error(cmd, "missing %s", cmd->args_name ? cmd->args_name
-									    : "argument") +
+		return -(cli_usage_error(cmd, "missing %s",
+					 cmd->args_name ? cmd->args_name : "argument") +
 			 1);
 	if (nargs > cmd->max_args)
 		return -(cli_usage_error(cmd, "unexpected argument '%s'",
@@ -473,8 +475,8 @@ int cli_parse(const struct br_command *cmd, int argc, char **argv, void *opts)
 	for (i = 0; i < cmd->n_options; i++) {
 		o = &cmd->options[i];
 		if ((o->flags & CLI_REQUIRED) && !seen[i])
-			return -(cli_usage_error(cmd, "missing --%s%s%s", o->name, o->arg ? " " : "",
-						 o->arg ? o->arg : "") +
+			return -(cli_usage_error(cmd, "missing --%s%s%s", o->name,
+						 o->arg ? " " : "", o->arg ? o->arg : "") +
 				 1);
 	}
 	return optind;
@@ -494,8 +496,9 @@ int cli_check_pubkey_arg(const char *arg)
 	if (strlen(arg) > 100 && strncmp(arg, "RW", 2) == 0 &&
 	    strspn(arg, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") ==
 		strlen(arg))
-		return br_fail(-BR_EUSAGE, "%.12s…: that is a minisign secret key; give the "
-					   "public key (minisign -G prints it, RW… 56 characters)",
+		return br_fail(-BR_EUSAGE,
+			       "%.12s…: that is a minisign secret key; give the "
+			       "public key (minisign -G prints it, RW… 56 characters)",
 			       arg);
 	if (strncmp(arg, "RW", 2) == 0 && strlen(arg) == 56)
 		return 0; /* looks like a key: verify/ parses it */

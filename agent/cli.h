@@ -60,21 +60,21 @@ struct cli_option {
 
 /* Table entries, in the command's file:
  *   CLI_OPT("output", "o", "FILE", CLI_STR, struct fetch_args, out, 0, "…") */
-#define CLI_OPT(nm, let, ar, ty, st, field, fl, hl)                                               \
+#define CLI_OPT(nm, let, ar, ty, st, field, fl, hl)                                                \
 	{                                                                                          \
-		.name = (nm), .letters = (let), .arg = (ar), .type = (ty),                        \
+		.name = (nm), .letters = (let), .arg = (ar), .type = (ty),                         \
 		.offset = offsetof(st, field), .flags = (fl), .help = (hl)                         \
 	}
-#define CLI_OPT_RANGE(nm, let, ar, ty, st, field, lo, hi, fl, hl)                                \
+#define CLI_OPT_RANGE(nm, let, ar, ty, st, field, lo, hi, fl, hl)                                  \
 	{                                                                                          \
-		.name = (nm), .letters = (let), .arg = (ar), .type = (ty),                        \
-		.offset = offsetof(st, field), .min = (lo), .max = (hi), .flags = (fl),           \
+		.name = (nm), .letters = (let), .arg = (ar), .type = (ty),                         \
+		.offset = offsetof(st, field), .min = (lo), .max = (hi), .flags = (fl),            \
 		.help = (hl)                                                                       \
 	}
-#define CLI_OPT_PARSER(nm, let, ar, fn, st, field, fl, hl)                                        \
+#define CLI_OPT_PARSER(nm, let, ar, fn, st, field, fl, hl)                                         \
 	{                                                                                          \
-		.name = (nm), .letters = (let), .arg = (ar), .type = CLI_PARSER,                  \
-		.offset = offsetof(st, field), .parse = (fn), .flags = (fl), .help = (hl)         \
+		.name = (nm), .letters = (let), .arg = (ar), .type = CLI_PARSER,                   \
+		.offset = offsetof(st, field), .parse = (fn), .flags = (fl), .help = (hl)          \
 	}
 
 struct br_command {
@@ -84,14 +84,14 @@ struct br_command {
 	const char *description;
 	const struct cli_option *options;
 	size_t n_options;
-	size_t min_args, max_args; /* positional arguments */
-	const char *args_name;	   /* e.g. "URL", for "missing URL" */
-	const char *exit_status;   /* lines "N  meaning\n" */
-	const char *example;	   /* lines of shell */
+	size_t min_args, max_args;	   /* positional arguments */
+	const char *args_name;		   /* e.g. "URL", for "missing URL" */
+	const char *exit_status;	   /* lines "N  meaning\n" */
+	const char *example;		   /* lines of shell */
 	int (*run)(int argc, char **argv); /* argv[0] is the command name */
 	int verb;			   /* a bootrino.sh verb (listed apart in --help) */
 	int raw_args;			   /* no option parsing (verbs: args may start with '-') */
-	int fail_exit; /* exit code of a failure without a class (0: 2) */
+	int fail_exit;			   /* exit code of a failure without a class (0: 2) */
 };
 
 #define CLI_OPTIONS(tbl) .options = (tbl), .n_options = sizeof(tbl) / sizeof((tbl)[0])

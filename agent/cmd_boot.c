@@ -11,8 +11,8 @@
 #include <string.h>
 
 #include "agent/boot_flow.h"
-#include "agent/plan_file.h"
 #include "agent/cli.h"
+#include "agent/plan_file.h"
 #include "common/err.h"
 #include "common/log.h"
 

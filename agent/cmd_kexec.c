@@ -37,8 +37,8 @@ static const struct cli_option kexec_options[] = {
 		  "put DIR's files into the target's / (a newc cpio\n"
 		  "appended after the last initrd), repeatable"),
     CLI_OPT("multiboot", "", NULL, CLI_FLAG, A, multiboot, 0, "FILE is a multiboot (v1) kernel"),
-    CLI_OPT_RANGE("module", "M", "'FILE ARGS'", CLI_LIST, A, module_list, 0, KEXEC_MAX_INITRDS,
-		  0, "a multiboot module and its command line, repeatable"),
+    CLI_OPT_RANGE("module", "M", "'FILE ARGS'", CLI_LIST, A, module_list, 0, KEXEC_MAX_INITRDS, 0,
+		  "a multiboot module and its command line, repeatable"),
     CLI_OPT("load-only", "l", NULL, CLI_FLAG, A, load_only, 0, "load, but do not start it"),
     CLI_OPT("dry-run", "n", NULL, CLI_FLAG, A, dry_run, 0,
 	    "check formats, sizes and free memory, print what\n"
@@ -55,18 +55,18 @@ BR_COMMAND(kexec) = {
     .summary = "load and start a kernel or multiboot image from RAM (kexec)",
     .synopsis = "--kernel FILE [--initrd FILE]... [--cmdline TEXT] [--overlay DIR]...\n"
 		"--kernel FILE --multiboot [--module 'FILE ARGS']... [--dry-run | --load-only]",
-    .description =
-	"Load a Linux bzImage with its initrds (joined into one, the overlay last)\n"
-	"with kexec_file_load, or through kexec-tools when the running kernel cannot\n"
-	"take it that way; a multiboot kernel and its modules always go through\n"
-	"kexec-tools. Then start it: `systemctl kexec` when systemd is PID 1,\n"
-	"otherwise sync + reboot(LINUX_REBOOT_CMD_KEXEC).\n",
+    .description = "Load a Linux bzImage with its initrds (joined into one, the overlay last)\n"
+		   "with kexec_file_load, or through kexec-tools when the running kernel cannot\n"
+		   "take it that way; a multiboot kernel and its modules always go through\n"
+		   "kexec-tools. Then start it: `systemctl kexec` when systemd is PID 1,\n"
+		   "otherwise sync + reboot(LINUX_REBOOT_CMD_KEXEC).\n",
     CLI_OPTIONS(kexec_options),
     .exit_status = "0  ok (a started kernel never returns)\n"
 		   "2  usage error or a file that cannot be opened\n3  sha256 mismatch\n"
 		   "5  the kernel refused or the image is not loadable (wrong format,\n"
 		   "   not root, lockdown, out of memory, ...)\n",
-    .example = "bootrino kexec --dry-run --kernel vmlinuz --initrd initrd.img --cmdline console=ttyS0\n",
+    .example =
+	"bootrino kexec --dry-run --kernel vmlinuz --initrd initrd.img --cmdline console=ttyS0\n",
     .run = cmd_kexec,
     .fail_exit = BR_EXIT_BOOT,
 };
@@ -133,8 +133,8 @@ static int open_artifact(const char *opt, const char *path, const char *hex,
 	br_errclear();
 	if (hex) {
 		if (verify_sha256_parse(hex, digest))
-			return cli_usage_error(&br_command_kexec, "%s: '%.80s' is not a sha256", opt,
-					       hex);
+			return cli_usage_error(&br_command_kexec, "%s: '%.80s' is not a sha256",
+					       opt, hex);
 		rc = verify_artifact_open(path, digest, out);
 	} else {
 		br_debug("kexec: %s %s is unpinned (named on the command line)", opt, path);
@@ -229,8 +229,8 @@ static int run(struct kexec_args *ka)
 	if (ex)
 		goto out;
 	for (i = 0; i < ka->n_initrds; i++) {
-		ex = open_artifact(opt, ka->initrds[i], i < ka->initrd_sha.n ? ka->initrd_sha.v[i] : NULL,
-				   &initrds[i]);
+		ex = open_artifact(opt, ka->initrds[i],
+				   i < ka->initrd_sha.n ? ka->initrd_sha.v[i] : NULL, &initrds[i]);
 		if (ex)
 			goto out;
 	}

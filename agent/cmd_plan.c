@@ -99,9 +99,9 @@ static int cmd_plan(int argc, char **argv)
 			goto out;
 		}
 		if (!is_plan_json(argv[n])) {
-			ret = cli_usage_error(&br_command_plan,
-					      "%s: not a PLAN.json; a bootrino.sh goes after --script",
-					      argv[n]);
+			ret = cli_usage_error(
+			    &br_command_plan,
+			    "%s: not a PLAN.json; a bootrino.sh goes after --script", argv[n]);
 			goto out;
 		}
 		br_errclear();

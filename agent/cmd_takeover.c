@@ -46,8 +46,9 @@ static const struct cli_option takeover_options[] = {
 	    "fetch and verify everything, print the plan, touch nothing"),
     CLI_OPT_PARSER("loader", "", "URL", cli_boot_opt_str, A, a.cli.loader, 0,
 		   "loader.json to use (default <script base>/loader/loader.json)"),
-    CLI_BOOT_INSECURE(A, a, "allow bootrino.sh artifacts without sha256 (the loader\n"
-			    "is always pinned)"),
+    CLI_BOOT_INSECURE(A, a,
+		      "allow bootrino.sh artifacts without sha256 (the loader\n"
+		      "is always pinned)"),
     CLI_BOOT_STATE_DIR(A, a),
 };
 #undef A

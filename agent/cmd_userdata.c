@@ -90,9 +90,10 @@ BR_COMMAND(userdata) = {
     CLI_OPTIONS(userdata_options),
     .exit_status = "0  ok\n2  a bad argument, or user-data over the cloud's limit\n"
 		   "6  -o FILE could not be written (disk full, I/O error)\n",
-    .example = "bootrino userdata --cloud aws --agent-url https://boot.example.com/bootrino \\\n"
-	       "    --agent-sha256 \"$(sha256sum site/bootrino | cut -d' ' -f1)\" \\\n"
-	       "    --script https://boot.example.com/bootrino.sh --pubkey RWQ... -o user-data.sh\n",
+    .example =
+	"bootrino userdata --cloud aws --agent-url https://boot.example.com/bootrino \\\n"
+	"    --agent-sha256 \"$(sha256sum site/bootrino | cut -d' ' -f1)\" \\\n"
+	"    --script https://boot.example.com/bootrino.sh --pubkey RWQ... -o user-data.sh\n",
     .run = cmd_userdata,
 };
 
@@ -203,7 +204,7 @@ static int cmd_userdata(int argc, char **argv)
 	u.script_url = a.script;
 	u.direct = a.direct;
 	u.format = a.format && strcmp(a.format, "cloud-config") == 0 ? CLOUD_USERDATA_CLOUD_CONFIG
-								       : CLOUD_USERDATA_SCRIPT;
+								     : CLOUD_USERDATA_SCRIPT;
 	for (i = 0; i < a.pubkeys.n; i++) {
 		/* the user-data carries the key itself: the file is not there */
 		owned_keys[i] = key_from_file(a.pubkeys.v[i]);

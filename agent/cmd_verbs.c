@@ -19,8 +19,7 @@ static int cmd_verb(int argc, char **argv);
 	"Relative URLs resolve against the script's URL. An artifact without\n"                    \
 	"sha256=HEX is refused (exit 3) unless the run was started with --insecure.\n"             \
 	"See docs/bootrino-sh.md.\n"
-#define VERB_EXIT                                                                                  \
-	"0  ok\n2  a bad argument, or not inside a bootrino.sh\n3  missing sha256 pin\n"
+#define VERB_EXIT "0  ok\n2  a bad argument, or not inside a bootrino.sh\n3  missing sha256 pin\n"
 #define VERB(nm) .name = nm, .verb = 1, .raw_args = 1, .exit_status = VERB_EXIT, .run = cmd_verb
 
 BR_COMMAND(kernel) = {
@@ -37,8 +36,8 @@ BR_COMMAND(initrd) = {
     VERB("initrd"),
     .summary = "add an initramfs (repeatable, in order)",
     .synopsis = "URL sha256=HEX",
-    .description = "Append an initramfs after `kernel`; several are concatenated in order.\n"
-		   VERB_FOOTER,
+    .description =
+	"Append an initramfs after `kernel`; several are concatenated in order.\n" VERB_FOOTER,
     .example = "bootrino initrd tinylinux/initrd.img sha256=<64 hex>\n",
 };
 
@@ -54,8 +53,7 @@ BR_COMMAND(module) = {
     VERB("module"),
     .summary = "add a multiboot module (repeatable)",
     .synopsis = "URL sha256=HEX [ARGS...]",
-    .description = "Append a module after `multiboot`, with its own argument string.\n"
-		   VERB_FOOTER,
+    .description = "Append a module after `multiboot`, with its own argument string.\n" VERB_FOOTER,
     .example = "bootrino module unikernel/data.tar sha256=<64 hex> data\n",
 };
 
@@ -63,8 +61,7 @@ BR_COMMAND(cmdline) = {
     VERB("cmdline"),
     .summary = "append to the target's command line",
     .synopsis = "TEXT...",
-    .description = "Append TEXT (words joined with one space) to the command line.\n"
-		   VERB_FOOTER,
+    .description = "Append TEXT (words joined with one space) to the command line.\n" VERB_FOOTER,
     .example = "bootrino cmdline quiet loglevel=3\n",
 };
 

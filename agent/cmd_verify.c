@@ -23,7 +23,8 @@ static const struct cli_option verify_options[] = {
 		   "trust this public key: RW... or a .pub file\n(repeatable, at least one)"),
     CLI_OPT("minisig", "x", "FILE", CLI_STR, A, minisig, 0,
 	    "signature file (default: FILE.minisig)"),
-    CLI_OPT("file", "m", "FILE", CLI_STR, A, file, 0, "the file to verify (or FILE after the options)"),
+    CLI_OPT("file", "m", "FILE", CLI_STR, A, file, 0,
+	    "the file to verify (or FILE after the options)"),
 };
 #undef A
 
@@ -41,7 +42,8 @@ BR_COMMAND(verify) = {
     .exit_status = "0  good signature\n2  usage error or unusable key\n"
 		   "3  verification failed (bad signature, unknown key ID, tampered\n"
 		   "   trusted comment, malformed or missing signature file)\n",
-    .example = "bootrino verify bootrino.sh -P RWQf6LRCGA9i53mlYecO4IzT51TGPpvWucNSCh1CBM0QTaLn73Y7GFO3\n",
+    .example =
+	"bootrino verify bootrino.sh -P RWQf6LRCGA9i53mlYecO4IzT51TGPpvWucNSCh1CBM0QTaLn73Y7GFO3\n",
     .run = cmd_verify,
     .fail_exit = BR_EXIT_VERIFY,
 };

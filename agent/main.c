@@ -189,7 +189,8 @@ static int help(int argc, char **argv)
 		return options();
 	cmd = find_command(argv[2]);
 	if (!cmd) {
-		fprintf(stderr, "bootrino: error: help: unknown command '%.64s'\nTry 'bootrino --help'.\n",
+		fprintf(stderr,
+			"bootrino: error: help: unknown command '%.64s'\nTry 'bootrino --help'.\n",
 			argv[2]);
 		return BR_EXIT_USAGE;
 	}
@@ -236,10 +237,13 @@ int main(int argc, char **argv)
 		if (plan && *plan)
 			return unknown_verb(plan, argv[1], argc - 2, argv + 2);
 		if (argv[1][0] == '-')
-			fprintf(stderr, "bootrino: error: unknown option '%.64s' (options go after COMMAND)\n",
-				argv[1]);
+			fprintf(
+			    stderr,
+			    "bootrino: error: unknown option '%.64s' (options go after COMMAND)\n",
+			    argv[1]);
 		else if ((near = closest(argv[1], 0)) != NULL)
-			fprintf(stderr, "bootrino: error: unknown command '%.64s' (did you mean '%s'?)\n",
+			fprintf(stderr,
+				"bootrino: error: unknown command '%.64s' (did you mean '%s'?)\n",
 				argv[1], near);
 		else
 			fprintf(stderr, "bootrino: error: unknown command '%.64s'\n", argv[1]);

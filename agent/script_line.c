@@ -10,6 +10,27 @@ static int blank(char c)
 	return c == ' ' || c == '\t';
 }
 
+/* q starts a command: at the line start, after ; & | ( { !, or after a
+ * keyword (if, then, …), not an argument of echo and the like */
+static int command_position(const char *line, const char *q)
+{
+	static const char *const kw[] = {"if", "then",	"else",	 "elif",
+					 "do", "while", "until", "time"};
+	const char *e = q, *b;
+	size_t i;
+
+	while (e > line && blank(e[-1]))
+		e--;
+	if (e == line || strchr(";&|({!", e[-1]))
+		return 1;
+	for (b = e; b > line && !blank(b[-1]) && !strchr(";&|({", b[-1]); b--)
+		;
+	for (i = 0; i < sizeof(kw) / sizeof(kw[0]); i++)
+		if ((size_t)(e - b) == strlen(kw[i]) && strncmp(b, kw[i], (size_t)(e - b)) == 0)
+			return 1;
+	return 0;
+}
+
 /* Copy the word at p (up to a blank, ';', '&', '|', ')' or the line end). */
 static const char *word(const char *p, const char *end, char *out)
 {
@@ -41,7 +62,8 @@ unsigned cli_script_line(const char *script, size_t len, const char *msg)
 		/* every "bootrino VERB" on the line (after ;, &&, if …) */
 		for (q = p; q < eol; q++) {
 			if ((q != p && !blank(q[-1]) && !strchr(";&|({", q[-1])) ||
-			    strncmp(q, "bootrino", 8) != 0 || q + 8 >= eol || !blank(q[8]))
+			    strncmp(q, "bootrino", 8) != 0 || q + 8 >= eol || !blank(q[8]) ||
+			    !command_position(p, q))
 				continue;
 			word(word(q + 8, eol, w), eol, arg);
 			if (strcmp(w, verb) != 0)
