@@ -482,7 +482,10 @@ int cli_run_script(struct cli_run *r, struct cli_plan *plan)
 	if (plan->error) {
 		unsigned line = cli_script_line(script, len, plan->error);
 
-		r->exit_code = plan->error_exit;
+		/* a verb's failure without a class of its own is a script error */
+		r->exit_code = plan->error_exit >= BR_EXIT_USAGE && plan->error_exit <= BR_EXIT_DISK
+				   ? plan->error_exit
+				   : BR_EXIT_USAGE;
 		if (line)
 			rc = br_fail(-BR_ECONFIG, "%s:%u: %s", r->display, line, plan->error);
 		else

@@ -121,7 +121,7 @@ static int run_boot(const struct cli_config *cfg)
 	pid = fork();
 	if (pid < 0) {
 		br_log(BR_LOG_ERROR, "init: fork: %s", strerror(errno));
-		return BR_EXIT_FAIL;
+		return BR_EXIT_BOOT;
 	}
 	if (pid == 0) {
 		cli_boot_args_init(&a);
@@ -138,11 +138,11 @@ static int run_boot(const struct cli_config *cfg)
 		if (w == pid)
 			break;
 		if (w < 0 && errno != EINTR)
-			return BR_EXIT_FAIL;
+			return BR_EXIT_BOOT;
 	}
 	if (WIFSIGNALED(st)) {
 		br_log(BR_LOG_ERROR, "init: the boot flow was killed by signal %d", WTERMSIG(st));
-		return BR_EXIT_FAIL;
+		return BR_EXIT_BOOT;
 	}
 	return WEXITSTATUS(st);
 }
