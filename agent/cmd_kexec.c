@@ -19,7 +19,6 @@ struct kexec_args {
 	const char *kernel_sha;
 	const char *initrds[KEXEC_MAX_INITRDS];
 	const char *module_args[KEXEC_MAX_INITRDS];
-	char *module_copies[KEXEC_MAX_INITRDS];
 	size_t n_initrds, n_modules;
 	struct cli_list initrd_list, module_list, overlay_list, initrd_sha;
 	const char *cmdline;
@@ -71,24 +70,20 @@ BR_COMMAND(kexec) = {
     .fail_exit = BR_EXIT_BOOT,
 };
 
-/* "M ARGS" -> path M, args ARGS (kexec-tools' convention). */
-static int add_module(struct kexec_args *ka, const char *spec)
+/* "M ARGS" -> path M, args ARGS (kexec-tools' convention), split in
+ * place: spec is an argv string, which the program may modify. */
+static void add_module(struct kexec_args *ka, char *spec)
 {
-	char *copy = strdup(spec), *sp;
+	char *sp = strchr(spec, ' ');
 
-	if (!copy)
-		return -ENOMEM;
-	sp = strchr(copy, ' ');
 	if (sp) {
 		*sp++ = '\0';
 		while (*sp == ' ')
 			sp++;
 	}
-	ka->module_copies[ka->n_modules] = copy;
-	ka->initrds[ka->n_modules] = copy;
+	ka->initrds[ka->n_modules] = spec;
 	ka->module_args[ka->n_modules] = sp && *sp ? sp : NULL;
 	ka->n_modules++;
-	return 0;
 }
 
 static int parse(int argc, char **argv, struct kexec_args *ka)
@@ -101,13 +96,12 @@ static int parse(int argc, char **argv, struct kexec_args *ka)
 		return cli_parse_exit(n);
 	for (i = 0; i < ka->initrd_list.n; i++)
 		ka->initrds[ka->n_initrds++] = ka->initrd_list.v[i];
-	for (i = 0; i < ka->module_list.n; i++) {
+	for (i = 0; i < ka->module_list.n && ka->n_modules < KEXEC_MAX_INITRDS; i++) {
 		const char *m = ka->module_list.v[i];
 
 		if (!m[0] || m[0] == ' ')
 			return cli_usage_error(cmd, "--module needs a file name first");
-		if (add_module(ka, m))
-			return cli_fail(-ENOMEM, "--module");
+		add_module(ka, (char *)m);
 	}
 	if (ka->multiboot && ka->n_initrds)
 		return cli_usage_error(
@@ -276,14 +270,11 @@ out:
 static int cmd_kexec(int argc, char **argv)
 {
 	struct kexec_args ka;
-	size_t i;
 	int rc;
 
 	memset(&ka, 0, sizeof(ka));
 	rc = parse(argc, argv, &ka);
 	if (rc == -1)
 		rc = run(&ka);
-	for (i = 0; i < ka.n_modules; i++)
-		free(ka.module_copies[i]);
 	return rc;
 }

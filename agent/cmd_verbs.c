@@ -20,7 +20,7 @@ static int cmd_verb(int argc, char **argv);
 	"sha256=HEX is refused (exit 3) unless the run was started with --insecure.\n"             \
 	"See docs/bootrino-sh.md.\n"
 #define VERB_EXIT "0  ok\n2  a bad argument, or not inside a bootrino.sh\n3  missing sha256 pin\n"
-#define VERB(nm) .name = nm, .verb = 1, .raw_args = 1, .exit_status = VERB_EXIT, .run = cmd_verb
+#define VERB(nm) .name = (nm), .verb = 1, .raw_args = 1, .exit_status = VERB_EXIT, .run = cmd_verb
 
 BR_COMMAND(kernel) = {
     VERB("kernel"),

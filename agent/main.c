@@ -39,7 +39,7 @@ static size_t sorted_commands(struct entry *sorted, size_t max, int verbs)
 
 static void list_commands(FILE *f, int verbs)
 {
-	struct entry sorted[64];
+	struct entry sorted[64] = {{NULL}};
 	size_t n = sorted_commands(sorted, 64, verbs), i;
 
 	for (i = 0; i < n; i++)
@@ -140,7 +140,7 @@ static int unknown_verb(const char *plan, const char *name, int argc, char **arg
 
 static int markdown(void)
 {
-	struct entry sorted[64];
+	struct entry sorted[64] = {{NULL}};
 	size_t n, i;
 	int verbs;
 
@@ -158,7 +158,7 @@ static int markdown(void)
  * docs/cli.md and the short letters against. */
 static int options(void)
 {
-	struct entry sorted[64];
+	struct entry sorted[64] = {{NULL}};
 	const struct cli_option *o;
 	size_t n, i, j;
 
