@@ -49,6 +49,37 @@ int cli_boot_opt_timeout(void *field, const char *arg)
 	return 0;
 }
 
+static int check_cacert(const char *path, const char *pem)
+{
+	char buf[65536];
+	size_t keep = 0, len;
+	ssize_t n;
+	int fd, rc = 0;
+
+	if (pem)
+		return cli_check_no_private_key("cacert_pem", pem);
+	if (!path)
+		return 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return br_fail(-errno, "%s: %s", path, strerror(errno));
+	/* in pieces that overlap by more than a marker's length */
+	for (;;) {
+		n = read(fd, buf + keep, sizeof(buf) - 1 - keep);
+		if (n <= 0)
+			break;
+		len = keep + (size_t)n;
+		buf[len] = '\0';
+		rc = cli_check_no_private_key(path, buf);
+		if (rc)
+			break;
+		keep = len > 64 ? 64 : len;
+		memmove(buf, buf + len - keep, keep);
+	}
+	close(fd);
+	return rc;
+}
+
 static int take(char **dst, char **src)
 {
 	if (*src) {
@@ -100,6 +131,11 @@ int cli_boot_args_finish(const struct br_command *cmd, struct cli_boot_args *a, 
 			return BR_EXIT_USAGE;
 		}
 	}
+	/* a CA bundle is carried to the loader (takeover): certificates
+	 * only, refused before anything is fetched */
+	rc = check_cacert(a->cfg.cacert, a->cfg.cacert_pem);
+	if (rc)
+		return cli_fail_as(rc, NULL, BR_EXIT_USAGE);
 	if (need_script && !a->cfg.script)
 		return cli_usage_error(cmd, "missing --script URL");
 	if (need_script && a->keys.n == 0)

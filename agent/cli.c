@@ -534,8 +534,8 @@ int cli_check_no_private_key(const char *what, const char *text)
 		if (end && k && k < end)
 			return br_fail(-BR_EUSAGE,
 				       "%s: holds a private key (%.*s); a CA bundle needs only "
-				       "certificates, and this text would be readable by anyone "
-				       "with metadata or console access: refusing it",
+				       "certificates, and bootrino copies it where others can read "
+				       "it (user-data, the loader's config): refusing it",
 				       what, (int)(end - p - 11), p + 11);
 		p += 11;
 	}

@@ -141,6 +141,7 @@ fetch -o into /proc|2|0|fetch: /proc/version: |fetch -q file:///etc/hostname -o 
 fetch -o a directory|2|0|fetch: --output: $TAP_TMP: is a directory|fetch -q file:///etc/hostname -o $TAP_TMP
 --config that does not exist, path once|2|0|takeover: /nonexistent.json: No such file or directory$|takeover --config /nonexistent.json --script http://127.0.0.1:9/s --pubkey $K
 --cacert with a private key (item 1)|2|0|userdata: ca-with-key.pem: holds a private key .*refusing it$|userdata $UD --pubkey $K --cacert ca-with-key.pem
+takeover --cacert with a private key (item 1)|2|0|takeover: ca-with-key.pem: holds a private key|takeover --cacert ca-with-key.pem --script http://127.0.0.1:9/x.sh --pubkey $K
 --pubkey file that does not exist (item 7)|2|1|userdata: --pubkey: nosuch.pub: no such file$|userdata $UD --pubkey nosuch.pub
 --pubkey of a secret key file (item 7)|2|1|verify: --pubkey: k.key: that is a minisign secret key|verify data.bin --pubkey k.key
 --pubkey of a secret key line (item 7)|2|1|fetch: --pubkey: RW.*that is a minisign secret key|fetch file:///etc/hostname -o out -x x.minisig -P $(tail -n 1 k.key)
