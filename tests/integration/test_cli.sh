@@ -205,14 +205,21 @@ if [ "$LAST_RC" = 2 ] && printf '%s\n' "$ERR" | grep -q '^\./syntax\.sh: 4: .*Sy
 else not_ok "syntax error: names ./syntax.sh and line 4, not the temp copy" "$ERR"; fi
 
 # --- short letters: one meaning across commands; docs/cli.md lists every option -------------------
-"$B" help --options > options.txt
+"$B" help --options > options.txt 2> /dev/null
+if [ "$(wc -l < options.txt)" -ge 40 ] && grep -q '^fetch --output o required$' options.txt; then
+	ok "help --options lists the declared options ($(wc -l < options.txt))"
+else
+	not_ok "help --options lists the declared options" "$(head -n 3 options.txt)"
+	echo "nothing declared" > options.txt # every check below then fails
+fi
 bad=$(awk '$3 != "-" { n = split($3, l, ""); for (i = 1; i <= n; i++) {
 		if ((l[i] in seen) && seen[l[i]] != $2) print "-" l[i] ": " seen[l[i]] " and " $2
 		seen[l[i]] = $2 } }' options.txt)
 [ -z "$bad" ] && ok "every short letter means one option in every command" ||
 	not_ok "every short letter means one option in every command" "$bad"
 for l in k s m r t; do
-	if awk -v l="$l" '$1 == "fetch" && index($3, l) { f = 1 } END { exit !f }' options.txt &&
+	if ! grep -q '^fetch ' options.txt ||
+		awk -v l="$l" '$1 == "fetch" && index($3, l) { f = 1 } END { exit !f }' options.txt &&
 		! { [ "$l" = k ] && grep -q '^fetch --insecure k' options.txt; } &&
 		! { [ "$l" = s ] && grep -q '^fetch --quiet qs' options.txt; }; then
 		not_ok "fetch -$l means what curl's does or nothing" "$(grep "^fetch .* [a-zA-Z]*$l" options.txt)"
