@@ -343,8 +343,8 @@ static int guard(const char *out, char *stdout_tmp, size_t len)
 	snprintf(dir, sizeof(dir), "%s", tmpdir && *tmpdir ? tmpdir : "/tmp");
 	p[0] = "bootrino-stdout.";
 	p[1] = ".bootrino-stdout.";
-	p[2] = NULL;
-	cli_tmp_guard(dir, p, 2);
+	p[2] = "..bootrino-stdout.";
+	cli_tmp_guard(dir, p, 3);
 	if ((size_t)snprintf(stdout_tmp, len, "%s/bootrino-stdout.XXXXXX", dir) >= len)
 		return br_fail(-ENAMETOOLONG, "TMPDIR: too long");
 	fd = mkostemp(stdout_tmp, O_CLOEXEC);

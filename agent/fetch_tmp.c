@@ -23,16 +23,31 @@ static int g_dirfd = -1;
 static char g_prefix[CLI_TMP_PREFIXES][300];
 static size_t g_n;
 
-/* prefix + 6 mkstemp characters, or that + fetch/'s own ".bootrino-XXXXXX"
- * (the temp file of a download into a temp file) */
+/* prefix + 6 mkstemp characters, each further temp file made next to it
+ * adding ".bootrino-XXXXXX" (fetch/) or ".minisig-XXXXXX" (a signed
+ * download): the names bootrino gives its temp files, nothing else */
 static int matches(const char *name, const char *prefix)
 {
-	size_t n = strlen(prefix), rest;
+	static const char *const more[] = {".bootrino-", ".minisig-"};
+	size_t n = strlen(prefix), i, k;
 
 	if (!prefix[0] || strncmp(name, prefix, n) != 0)
 		return 0;
-	rest = strlen(name + n);
-	return rest == 6 || (rest == 22 && strncmp(name + n + 6, ".bootrino-", 10) == 0);
+	name += n;
+	for (k = 0; k < 3; k++) {
+		if (strlen(name) < 6)
+			return 0;
+		name += 6;
+		if (!*name)
+			return 1;
+		for (i = 0; i < 2; i++)
+			if (strncmp(name, more[i], strlen(more[i])) == 0)
+				break;
+		if (i == 2)
+			return 0;
+		name += strlen(more[i]);
+	}
+	return 0;
 }
 
 /* No process but possibly ours holds a lock on it: stale, or ours. */

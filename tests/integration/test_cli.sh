@@ -248,7 +248,7 @@ tap_on_exit "kill $srv 2>/dev/null"
 for _ in $(seq 100); do [ -s port ] && break; sleep 0.05; done
 U=http://127.0.0.1:$(cat port)
 mkdir -p sig
-temps() { ls -A sig | grep -c '^\.out\..*-......' ; }
+temps() { ls -A sig | grep -c '^\.\{1,2\}out\..*-......' ; }
 for s in INT TERM HUP; do
 	"$B" fetch -q "$U/endless/$s" -o sig/out --timeout 60 2> /dev/null &
 	pid=$!
@@ -261,6 +261,25 @@ for s in INT TERM HUP; do
 		ok "SIG$s during fetch: temp file removed, died of the signal (rc $rc)"
 	else not_ok "SIG$s during fetch: temp file removed" "before $n, after: $(ls -A sig), rc $rc"; fi
 done
+# a signed download: its own temp file and fetch/'s inside it
+"$B" fetch -q "$U/endless/signed" -o sig/out -x data.bin.minisig -P "$K" --timeout 60 2> /dev/null &
+pid=$!
+for _ in $(seq 100); do [ "$(temps)" -gt 1 ] && break; sleep 0.05; done
+n=$(temps)
+kill -TERM "$pid"
+wait "$pid"
+[ "$n" = 2 ] && [ "$(temps)" = 0 ] && ok "SIGTERM during a signed fetch: both temp files removed" ||
+	not_ok "SIGTERM during a signed fetch: both temp files removed" "before $n, after: $(ls -A sig)"
+# -o -: the private temp file in TMPDIR
+mkdir -p tmpd
+TMPDIR=$TAP_TMP/tmpd "$B" fetch -q "$U/endless/stdout" -o - --timeout 60 > /dev/null 2>&1 &
+pid=$!
+for _ in $(seq 100); do [ -n "$(ls -A tmpd)" ] && break; sleep 0.05; done
+n=$(ls -A tmpd | wc -l)
+kill -INT "$pid"
+wait "$pid"
+[ "$n" -gt 0 ] && [ -z "$(ls -A tmpd)" ] && ok "SIGINT during fetch -o -: TMPDIR temp files removed" ||
+	not_ok "SIGINT during fetch -o -: TMPDIR temp files removed" "before $n, after: $(ls -A tmpd)"
 "$B" fetch -q "$U/endless/kill" -o sig/out --timeout 60 2> /dev/null &
 pid=$!
 for _ in $(seq 100); do [ "$(temps)" -gt 0 ] && break; sleep 0.05; done
