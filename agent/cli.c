@@ -28,7 +28,6 @@ static const struct cli_option common_options[] = {
 enum { COMMON_HELP, COMMON_VERBOSE, COMMON_VERSION, N_COMMON };
 
 static const struct br_command *current;
-static const struct br_command *seen_cmd;
 static unsigned char seen[CLI_MAX_OPTIONS];
 
 void cli_set_command(const struct br_command *cmd)
@@ -366,18 +365,6 @@ static int store(const struct br_command *cmd, const struct cli_option *o, void 
 	return BR_EXIT_USAGE;
 }
 
-int cli_given(const char *name)
-{
-	size_t i;
-
-	if (!seen_cmd)
-		return 0;
-	for (i = 0; i < seen_cmd->n_options && i < CLI_MAX_OPTIONS; i++)
-		if (strcmp(seen_cmd->options[i].name, name) == 0)
-			return seen[i];
-	return 0;
-}
-
 int cli_parse(const struct br_command *cmd, int argc, char **argv, void *opts)
 {
 	struct option lo[CLI_MAX_OPTIONS + N_COMMON + 1];
@@ -390,7 +377,6 @@ int cli_parse(const struct br_command *cmd, int argc, char **argv, void *opts)
 	if (cmd->n_options > CLI_MAX_OPTIONS)
 		return -(BR_EXIT_USAGE + 1);
 	memset(seen, 0, sizeof(seen));
-	seen_cmd = cmd;
 	for (i = 0; i < cmd->n_options + N_COMMON; i++) {
 		const char *l;
 

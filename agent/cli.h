@@ -120,9 +120,6 @@ static inline int cli_parse_exit(int n)
 /* "bootrino VERSION" and the libraries (agent/cmd_version.c). */
 void cli_print_version(FILE *f);
 
-/* Was option NAME given on the command line (last cli_parse())? */
-int cli_given(const char *name);
-
 /* "bootrino: error: CMD: MESSAGE" and "Try 'bootrino CMD --help'." on stderr;
  * returns 2 (BR_EXIT_USAGE) for `return cli_usage_error(...)`. */
 int cli_usage_error(const struct br_command *cmd, const char *fmt, ...)
