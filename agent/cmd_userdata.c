@@ -10,6 +10,7 @@
 #include "agent/cli.h"
 #include "cloudinit/cloudinit.h"
 #include "common/err.h"
+#include "verify/minisign.h"
 
 /* the largest cloud limit (GCP, 256 KiB): the user-data's own size check
  * then says whether the bundle fits the chosen cloud */
@@ -26,9 +27,13 @@ struct userdata_args {
 
 static int parse_pubkey(void *field, const char *arg)
 {
+	/* checked as every command checks a key: the same line for a bad one */
+	static struct verify_keyring kr;
 	struct cli_list *l = field;
 	int rc = cli_check_pubkey_arg(arg);
 
+	if (!rc && kr.n < VERIFY_MAX_KEYS)
+		rc = verify_keyring_add(&kr, arg);
 	if (rc)
 		return rc;
 	if (l->n >= CLOUD_USERDATA_MAX_KEYS)
