@@ -158,6 +158,18 @@ fetch: nothing listens|4|0|fetch: http://127.0.0.1:9/x: |fetch -q http://127.0.0
 kexec: missing kernel file|2|0|kexec: --kernel: /nonexistent/vmlinuz: No such file or directory$|kexec -n --kernel /nonexistent/vmlinuz
 EOF
 
+# a bad key: the same line in every command that takes --pubkey
+lines=""
+for c in "verify data.bin" "fetch file:///etc/hostname -o out -x x" "boot --script http://127.0.0.1:9/s" \
+	"plan --script ./good.sh" "takeover --script http://127.0.0.1:9/s" "userdata $UD"; do
+	runb $c --pubkey RWQbadkey
+	lines="$lines$(printf '%s\n' "$ERR" | head -n 1 | sed 's/^bootrino: error: [a-z]*: //')
+"
+done
+if [ "$(printf '%s' "$lines" | sort -u | wc -l)" = 1 ] && printf '%s' "$lines" | grep -q '^--pubkey: RWQbadkey: '; then
+	ok "a bad --pubkey: the same line in all six commands"
+else not_ok "a bad --pubkey: the same line in all six commands" "$lines"; fi
+
 # the unsigned-script warning is a line of its own: the errors above are
 # counted without it
 # --- what works (item 8, conventions) -------------------------------------------------------
