@@ -170,8 +170,6 @@ if [ "$(printf '%s' "$lines" | sort -u | wc -l)" = 1 ] && printf '%s' "$lines" |
 	ok "a bad --pubkey: the same line in all six commands"
 else not_ok "a bad --pubkey: the same line in all six commands" "$lines"; fi
 
-# the unsigned-script warning is a line of its own: the errors above are
-# counted without it
 # --- what works (item 8, conventions) -------------------------------------------------------
 expect_exit 0 "bootrino -V" "$B" -V
 expect_exit 0 "bootrino -v (the version, as minisign -v)" "$B" -v
