@@ -123,8 +123,9 @@ static int cmd_plan(int argc, char **argv)
 	else
 		r.script_file = pa.a.cfg.script;
 	if (r.script_url && pa.a.keys.n == 0 && !pa.a.cfg.insecure) {
-		ret = cli_usage_error(&br_command_plan,
-				      "--pubkey KEY is required for a URL (or --insecure)");
+		ret = cli_usage_error(
+		    &br_command_plan,
+		    "missing --pubkey KEY (a URL's script is verified; or --insecure)");
 		goto out;
 	}
 	r.keys = &pa.a.keys;
