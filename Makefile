@@ -8,8 +8,11 @@
 #   make asan fuzz tidy bench format
 #
 # Module layout: every directory in MODULES is one static library;
-# agent/ objects are linked directly (its commands register through a
-# linker section, see agent/cli.h).
+# agent/doc/ (the document layer: plan, config, loader.json parsers) is
+# one too, and its build fails if it includes an agent/ header outside
+# agent/doc/ (it never sees the CLI); the rest of agent/ is linked
+# directly (its commands register through a linker section, see
+# agent/cli.h).
 
 BUILD   ?= build
 export BUILD
@@ -45,7 +48,7 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 AGENT_SRC  := $(wildcard agent/*.c)
 AGENT_OBJ  := $(call obj,$(AGENT_SRC))
 AGENT_LIB_OBJ := $(filter-out $(BUILD)/obj/agent/main.o,$(AGENT_OBJ))
-MODULE_LIBS := $(foreach m,$(MODULES),$(BUILD)/lib/lib$(m).a)
+MODULE_LIBS := $(BUILD)/lib/libdoc.a $(foreach m,$(MODULES),$(BUILD)/lib/lib$(m).a)
 LINK_MODULES := -Wl,--start-group $(MODULE_LIBS) -Wl,--end-group
 
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
@@ -86,6 +89,13 @@ $(BUILD)/lib/lib$(1).a: $(call obj,$(wildcard $(1)/*.c))
 	rm -f $$@; ar rcs $$@ $$^
 endef
 $(foreach m,$(MODULES),$(eval $(call module_lib,$(m))))
+
+DOC_OBJ := $(call obj,$(wildcard agent/doc/*.c))
+$(BUILD)/lib/libdoc.a: $(DOC_OBJ)
+	@mkdir -p $(dir $@)
+	@if grep -H 'agent/[a-z_]*\.h' $(DOC_OBJ:.o=.d); then \
+		echo "agent/doc/ must not include the CLI (agent/*.h)" >&2; exit 1; fi
+	rm -f $@; ar rcs $@ $^
 
 $(BUILD)/bootrino: $(AGENT_OBJ) $(MODULE_LIBS)
 	$(CC) $(LDFLAGS) -o $@ $(AGENT_OBJ) $(LINK_MODULES) $(PKG_LIBS)

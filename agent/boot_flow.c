@@ -7,7 +7,7 @@
 #include "agent/boot_exec.h"
 #include "agent/boot_script.h"
 #include "agent/facts.h"
-#include "agent/plan_print.h"
+#include "agent/doc/plan_print.h"
 #include "common/err.h"
 #include "common/log.h"
 #include "kexec/kexec.h"

@@ -14,8 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "agent/detail.h"
-#include "agent/plan_file.h"
+#include "agent/doc/detail.h"
+#include "agent/doc/plan_file.h"
 #include "common/err.h"
 #include "common/log.h"
 #include "fetch/url.h"

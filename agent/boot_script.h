@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "agent/plan.h"
+#include "agent/doc/plan.h"
 #include "fetch/fetch.h"
 #include "verify/minisign.h"
 

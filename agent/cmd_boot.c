@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "agent/boot_flow.h"
-#include "agent/plan_file.h"
+#include "agent/doc/plan_file.h"
 #include "common/err.h"
 
 static int cmd_boot(int argc, char **argv);

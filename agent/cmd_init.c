@@ -21,7 +21,7 @@
 
 #include "agent/boot_flow.h"
 #include "agent/cli.h"
-#include "agent/config.h"
+#include "agent/doc/config.h"
 #include "agent/facts.h"
 #include "agent/init.h"
 #include "common/err.h"

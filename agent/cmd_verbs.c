@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "agent/cli.h"
-#include "agent/plan_file.h"
+#include "agent/doc/plan_file.h"
 #include "common/err.h"
 
 static int cmd_verb(int argc, char **argv);

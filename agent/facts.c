@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "agent/json.h"
+#include "agent/doc/json.h"
 #include "cloudinit/cloudinit.h"
 #include "common/err.h"
 

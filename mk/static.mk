@@ -36,7 +36,7 @@ S_LIBS := $(S_LIB_FILES) -pthread
 
 s_obj = $(patsubst %.c,$(S_DIR)/obj/%.o,$(1))
 S_AGENT_OBJ   := $(call s_obj,$(AGENT_SRC))
-S_MODULE_LIBS := $(foreach m,$(MODULES),$(S_DIR)/lib/lib$(m).a)
+S_MODULE_LIBS := $(S_DIR)/lib/libdoc.a $(foreach m,$(MODULES),$(S_DIR)/lib/lib$(m).a)
 
 .PHONY: static static-deps
 
@@ -76,6 +76,9 @@ $(S_DIR)/lib/lib$(1).a: $(call s_obj,$(wildcard $(1)/*.c))
 	ar rcs $$(S_TMP) $$^ && mv -f $$(S_TMP) $$@
 endef
 $(foreach m,$(MODULES),$(eval $(call s_module_lib,$(m))))
+$(S_DIR)/lib/libdoc.a: $(call s_obj,$(wildcard agent/doc/*.c))
+	@mkdir -p $(dir $@)
+	ar rcs $(S_TMP) $^ && mv -f $(S_TMP) $@
 
 # Linked like the dynamic binary (agent objects directly, modules as
 # archives). glibc warns that getaddrinfo in a static binary wants NSS

@@ -14,7 +14,7 @@ e2e: all static images
 # --- libFuzzer (clang) ------------------------------------------------------
 FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
-FUZZ_LIB_SRC := $(foreach m,$(MODULES),$(wildcard $(m)/*.c)) $(filter-out agent/main.c,$(AGENT_SRC))
+FUZZ_LIB_SRC := $(foreach m,$(MODULES) agent/doc,$(wildcard $(m)/*.c)) $(filter-out agent/main.c,$(AGENT_SRC))
 FUZZ_LIB_OBJ := $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(FUZZ_LIB_SRC))
 FUZZ_CFLAGS := -g -O1 -std=c11 -I. -D_GNU_SOURCE -Wall -Wextra -Werror \
 	-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \

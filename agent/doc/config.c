@@ -1,5 +1,5 @@
 /* Configuration parsing: JSON file and kernel command line. */
-#include "agent/config.h"
+#include "agent/doc/config.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -8,8 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "agent/detail.h"
-#include "agent/json.h"
+#include "agent/doc/detail.h"
+#include "agent/doc/json.h"
 #include "common/err.h"
 
 void cli_config_init(struct cli_config *c)

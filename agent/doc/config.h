@@ -1,8 +1,8 @@
 /* Agent configuration: the JSON file (--config FILE, and the loader's
  * /etc/bootrino/config.json written by takeover) and the kernel command
  * line keys the loader's init accepts. Pure parsers, fuzzable. */
-#ifndef BOOTRINO_AGENT_CONFIG_H
-#define BOOTRINO_AGENT_CONFIG_H
+#ifndef BOOTRINO_AGENT_DOC_CONFIG_H
+#define BOOTRINO_AGENT_DOC_CONFIG_H
 
 #include <stddef.h>
 

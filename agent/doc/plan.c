@@ -1,14 +1,14 @@
-/* The plan model: verbs, validation, JSON. See agent/plan.h and
+/* The plan model: verbs, validation, JSON. See agent/doc/plan.h and
  * docs/bootrino-sh.md. */
-#include "agent/plan.h"
+#include "agent/doc/plan.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/detail.h"
-#include "agent/json.h"
+#include "agent/doc/detail.h"
+#include "agent/doc/json.h"
 #include "common/err.h"
 
 #define PIN_PREFIX "sha256="

@@ -7,8 +7,8 @@
  * carries a sha256 pin unless the run was started with --insecure (the
  * parent records that in the plan header; a verb cannot change it).
  */
-#ifndef BOOTRINO_AGENT_PLAN_H
-#define BOOTRINO_AGENT_PLAN_H
+#ifndef BOOTRINO_AGENT_DOC_PLAN_H
+#define BOOTRINO_AGENT_DOC_PLAN_H
 
 #include <stddef.h>
 

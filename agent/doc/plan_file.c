@@ -1,5 +1,5 @@
 /* Plan file I/O with locking. */
-#include "agent/plan_file.h"
+#include "agent/doc/plan_file.h"
 
 #include <errno.h>
 #include <fcntl.h>

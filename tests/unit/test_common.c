@@ -1,10 +1,13 @@
 /* Unit tests: common/ (error codes, exit-code mapping) and agent/cli. */
-#include <cmocka.h>
-#include <errno.h>
+/* cmocka.h needs these first */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include <cmocka.h>
+
+#include <errno.h>
 #include <string.h>
 
 #include "agent/cli.h"
