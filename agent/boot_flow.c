@@ -6,8 +6,9 @@
 
 #include "agent/boot_exec.h"
 #include "agent/boot_script.h"
-#include "agent/facts.h"
 #include "agent/doc/plan_print.h"
+#include "agent/facts.h"
+#include "agent/state.h"
 #include "common/err.h"
 #include "common/log.h"
 #include "kexec/kexec.h"

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "agent/progress.h"
 #include "common/err.h"
 #include "common/log.h"
 

@@ -46,19 +46,4 @@ struct cli_run {
 int cli_run_script(struct cli_run *r, struct cli_plan *plan);
 void cli_run_cleanup(struct cli_run *r);
 
-/* Fetch url and url.minisig into memory (url capped at cap) and verify.
- * A signature the server does not have (HTTP 4xx) is -BR_ESIG: an
- * unsigned file is a verification failure, not a transient one. */
-int cli_fetch_signed(const char *url, size_t cap, const struct fetch_opts *fo,
-		     const struct verify_keyring *keys, char **buf, size_t *len,
-		     struct verify_sigresult *res);
-
-/* A private (0700) work directory under $TMPDIR or /tmp; removal. */
-int cli_workdir_new(char *dir, size_t len);
-void cli_workdir_remove(char *dir);
-
-/* Anti-rollback state: the newest accepted signature timestamp. */
-int cli_state_read_u64(const char *dir, const char *name, uint64_t *out);
-int cli_state_write_u64(const char *dir, const char *name, uint64_t v);
-
 #endif

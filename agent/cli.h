@@ -57,10 +57,4 @@ int cli_parse_uint(const char *s, unsigned long max, unsigned long *out);
  * 2). Returns CLI_CONTINUE or the exit code to return immediately. */
 int cli_common_option(const struct br_command *cmd, int c);
 
-struct fetch_progress;
-/* Download progress (agent/cmd_fetch.c): a bar on a TTY, else a log line
- * every 5 s. */
-void cli_fetch_progress(void *arg, const struct fetch_progress *p);
-void cli_fetch_progress_end(void); /* after a transfer, success or not */
-
 #endif

@@ -27,7 +27,6 @@
 #include "common/err.h"
 #include "common/log.h"
 
-#define CONFIG_PATH "/etc/bootrino/config.json"
 #define BACKOFF_MIN_S 5
 #define BACKOFF_MAX_S 300
 
@@ -88,8 +87,8 @@ static void load_config(struct cli_config *cfg)
 
 	cli_config_init(cfg);
 	br_errclear();
-	if (access(CONFIG_PATH, F_OK) == 0 && cli_config_load(cfg, CONFIG_PATH))
-		br_log(BR_LOG_ERROR, "init: %s: %s (ignored)", CONFIG_PATH, br_errdetail());
+	if (access(CLI_CONFIG_PATH, F_OK) == 0 && cli_config_load(cfg, CLI_CONFIG_PATH))
+		br_log(BR_LOG_ERROR, "init: %s: %s (ignored)", CLI_CONFIG_PATH, br_errdetail());
 	fd = open("/proc/cmdline", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return;
@@ -187,7 +186,7 @@ static int cmd_init(int argc, char **argv)
 			       "init: no bootrino.sh to run: %s missing in %s and on the "
 			       "kernel command line",
 			       !cfg.script ? "bootrino.script=URL" : "bootrino.pubkey=KEY",
-			       CONFIG_PATH);
+			       CLI_CONFIG_PATH);
 			code = BR_EXIT_USAGE;
 		} else {
 			br_log(BR_LOG_INFO, "init: attempt %u: %s", attempt, cfg.script);

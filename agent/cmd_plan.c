@@ -6,9 +6,9 @@
 
 #include "agent/boot_opts.h"
 #include "agent/boot_script.h"
-#include "agent/facts.h"
 #include "agent/doc/plan_file.h"
 #include "agent/doc/plan_print.h"
+#include "agent/facts.h"
 #include "cloudinit/cloudinit.h"
 #include "common/err.h"
 #include "common/log.h"

@@ -8,6 +8,8 @@
 
 #include "verify/minisign.h"
 
+/* What takeover writes into the loader's overlay and `init` reads. */
+#define CLI_CONFIG_PATH "/etc/bootrino/config.json"
 #define CLI_CONFIG_MAX_BYTES (256u << 10)
 #define CLI_CONFIG_PEM_MAX (192u << 10)
 #define CLI_CONFIG_URL_MAX 2047

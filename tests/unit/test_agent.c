@@ -13,9 +13,9 @@
 #include <string.h>
 
 #include "agent/doc/config.h"
-#include "agent/init.h"
 #include "agent/doc/loader_json.h"
 #include "agent/doc/plan.h"
+#include "agent/init.h"
 #include "common/err.h"
 #include "fetch/url.h"
 
