@@ -323,7 +323,7 @@ int cli_run_script(struct cli_run *r, struct cli_plan *plan)
 	cli_plan_init(&header);
 	rc = cli_plan_set_header(&header, r->url, r->insecure);
 	if (rc == -BR_EUSAGE)
-		rc = -BR_ECONFIG;
+		rc = br_err_recode(-BR_ECONFIG);
 	if (!rc)
 		rc = cli_plan_file_write(ppath, &header);
 	cli_plan_free(&header);

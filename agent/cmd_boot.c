@@ -54,7 +54,6 @@ static int boot_verb(const char *plan, int argc, char **argv)
 
 	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))
 		return cli_help(&br_command_boot);
-	br_errclear();
 	rc = cli_plan_file_apply(plan, "boot", argc - 1, argv + 1);
 	return rc ? cli_fail(rc, "bootrino.sh") : 0;
 }

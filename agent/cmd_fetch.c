@@ -68,9 +68,7 @@ static int is_url(const char *s)
 	char scheme[8];
 	int rc;
 
-	br_errclear();
 	rc = fetch_url_scheme(s, scheme, sizeof(scheme));
-	br_errclear();
 	return rc == 0;
 }
 
@@ -295,7 +293,6 @@ static int cmd_fetch(int argc, char **argv)
 	if (!minisig && nkeys > 0)
 		return cli_usage_error(cmd, "--pubkey without --minisig");
 	url = argv[optind];
-	br_errclear();
 	rc = check_output(out);
 	if (rc)
 		return cli_fail(rc, "-o");
@@ -304,13 +301,12 @@ static int cmd_fetch(int argc, char **argv)
 		char check[FETCH_URL_MAX];
 		size_t i;
 
-		br_errclear();
-		if (fetch_url_resolve(url, url, check, sizeof(check)))
-			return cli_usage_error(cmd, "%s", br_errdetail());
+		if ((rc = fetch_url_resolve(url, url, check, sizeof(check))))
+			return cli_usage_error(cmd, "%s", br_errmsg(rc));
 		for (i = 0; i < o.n_mirrors; i++)
-			if (fetch_url_mirror(o.mirrors[i], "x", check, sizeof(check)))
+			if ((rc = fetch_url_mirror(o.mirrors[i], "x", check, sizeof(check))))
 				return cli_usage_error(cmd, "--mirror %s: %s", o.mirrors[i],
-						       br_errdetail());
+						       br_errmsg(rc));
 	}
 	if (!quiet) {
 		o.progress = 1;
@@ -319,7 +315,6 @@ static int cmd_fetch(int argc, char **argv)
 	if (o.insecure)
 		br_log(BR_LOG_WARN, "%s: TLS certificate verification is off (--insecure)", url);
 
-	br_errclear();
 	if (minisig)
 		rc = fetch_signed(url, out, &o, &kr, minisig, &res, &what);
 	else

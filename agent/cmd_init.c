@@ -83,12 +83,11 @@ static void load_config(struct cli_config *cfg)
 {
 	char cmdline[CLI_CONFIG_CMDLINE_MAX];
 	ssize_t n;
-	int fd;
+	int fd, rc;
 
 	cli_config_init(cfg);
-	br_errclear();
-	if (access(CLI_CONFIG_PATH, F_OK) == 0 && cli_config_load(cfg, CLI_CONFIG_PATH))
-		br_log(BR_LOG_ERROR, "init: %s: %s (ignored)", CLI_CONFIG_PATH, br_errdetail());
+	if (access(CLI_CONFIG_PATH, F_OK) == 0 && (rc = cli_config_load(cfg, CLI_CONFIG_PATH)))
+		br_log(BR_LOG_ERROR, "init: %s: %s (ignored)", CLI_CONFIG_PATH, br_errmsg(rc));
 	fd = open("/proc/cmdline", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return;
@@ -97,11 +96,11 @@ static void load_config(struct cli_config *cfg)
 	if (n <= 0)
 		return;
 	cmdline[n] = '\0';
-	br_errclear();
 	/* the command line wins: whoever boots the loader by hand (PXE, a
 	 * test) says what to run */
-	if (cli_config_parse_cmdline(cfg, cmdline))
-		br_log(BR_LOG_ERROR, "init: kernel command line: %s", br_errdetail());
+	rc = cli_config_parse_cmdline(cfg, cmdline);
+	if (rc)
+		br_log(BR_LOG_ERROR, "init: kernel command line: %s", br_errmsg(rc));
 }
 
 /* The boot flow, in a child: a crash or a leak there costs one attempt,
@@ -148,7 +147,7 @@ static int cmd_init(int argc, char **argv)
 	struct cli_config cfg;
 	cJSON *facts = NULL;
 	unsigned delay = BACKOFF_MIN_S, attempt = 0;
-	int need_net = 1, code, n;
+	int need_net = 1, code, n, rc;
 
 	(void)argc;
 	(void)argv;
@@ -168,9 +167,9 @@ static int cmd_init(int argc, char **argv)
 		br_log(BR_LOG_WARN, "init: bootrino.shell: root shell on the console");
 		start_shell();
 	}
-	br_errclear();
-	if (cli_facts_get("loader", &facts)) {
-		br_log(BR_LOG_WARN, "init: facts: %s", br_errdetail());
+	rc = cli_facts_get("loader", &facts);
+	if (rc) {
+		br_log(BR_LOG_WARN, "init: facts: %s", br_errmsg(rc));
 		facts = NULL;
 	}
 	for (;;) {

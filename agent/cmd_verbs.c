@@ -103,7 +103,6 @@ static int cmd_verb(int argc, char **argv)
 			argv[0]);
 		return BR_EXIT_USAGE;
 	}
-	br_errclear();
 	rc = cli_plan_file_apply(plan, argv[0], argc - 1, argv + 1);
 	if (rc)
 		return cli_fail(rc, "bootrino.sh");

@@ -160,7 +160,6 @@ int cli_takeover_loader(struct cli_boot_args *a, int dry_run)
 		return cli_fail(
 		    br_fail(-BR_ECONFIG, "%s: cannot derive the loader URL", a->cfg.script),
 		    "takeover");
-	br_errclear();
 	rc = cli_fetch_signed(url, CLI_LOADER_JSON_MAX, &a->fetch, &a->keys, &doc, &len, &sig);
 	/* loader.json's signatures never go backwards either: an old loader
 	 * replayed could carry old bugs */
@@ -186,10 +185,9 @@ int cli_takeover_loader(struct cli_boot_args *a, int dry_run)
 	ret = preflight(a, dry_run, &target);
 	if (ret)
 		goto out;
-	br_errclear();
 	rc = cli_facts_get("host", &facts);
 	if (rc) {
-		br_log(BR_LOG_WARN, "facts: %s", br_errdetail());
+		br_log(BR_LOG_WARN, "facts: %s", br_errmsg(rc));
 		facts = NULL;
 	}
 	memset(&e, 0, sizeof(e));
@@ -203,7 +201,6 @@ int cli_takeover_loader(struct cli_boot_args *a, int dry_run)
 	e.extra[0].mode = 0600;
 	e.n_extra = 1;
 	e.dry_run = dry_run;
-	br_errclear();
 	rc = cli_exec_plan(&e);
 	if (rc) {
 		ret = cli_fail(rc, "takeover");
@@ -222,10 +219,9 @@ int cli_takeover_loader(struct cli_boot_args *a, int dry_run)
 		goto out;
 	}
 	if (state_dir && sig.has_timestamp &&
-	    cli_state_write_u64(state_dir, LOADER_TS, sig.timestamp))
-		br_log(BR_LOG_WARN, "%s", br_errdetail());
+	    (rc = cli_state_write_u64(state_dir, LOADER_TS, sig.timestamp)))
+		br_log(BR_LOG_WARN, "%s", br_errmsg(rc));
 	br_log(BR_LOG_INFO, "starting the loader (%s)", e.report.method);
-	br_errclear();
 	rc = kexec_execute();
 	ret = rc ? cli_fail(rc, "kexec") : 0;
 out:

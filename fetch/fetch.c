@@ -210,7 +210,7 @@ static int run(const char *url, const struct fetch_sink *sink, const struct fetc
 		if (out.verdict == FETCH_DONE)
 			break;
 		rc = out.rc;
-		br_debug("attempt %u failed: %s", x.attempt, br_errdetail());
+		br_debug("attempt %u failed: %s", x.attempt, br_errmsg(rc));
 		if (out.verdict == FETCH_FATAL)
 			goto out_pipe;
 		if (out.restart && x.have > 0) {

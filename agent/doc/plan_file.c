@@ -120,7 +120,7 @@ out:
 /* "VERB: detail", without doubling a prefix the detail already has. */
 static void verb_message(char *msg, size_t len, const char *verb, int rc)
 {
-	const char *d = br_errdetail()[0] ? br_errdetail() : br_strerror(rc);
+	const char *d = br_errmsg(rc);
 	size_t n = strlen(verb);
 
 	if (strncmp(d, verb, n) == 0 && d[n] == ':')
@@ -152,7 +152,6 @@ int cli_plan_file_apply(const char *path, const char *verb, int argc, char *cons
 	rc = cli_plan_file_read(path, &p);
 	if (rc)
 		goto out;
-	br_errclear();
 	rc = cli_plan_verb(&p, fetch_url_resolve, verb, argc, argv);
 	if (rc) {
 		verb_message(msg, sizeof(msg), verb, rc);

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "agent/cli.h"
@@ -38,6 +39,59 @@ static void test_fail_detail(void **state)
 	assert_string_equal(br_errdetail(), "x 42");
 	assert_string_equal(br_strerror(-BR_EHASH), "sha256 mismatch");
 	assert_string_equal(br_strerror(-ENOENT), strerror(ENOENT));
+}
+
+/* The detail goes with its code: a detail recorded for another code is an
+ * earlier failure's, never printed for this one. */
+static void test_detail_goes_with_code(void **state)
+{
+	(void)state;
+	br_fail(-BR_EFETCH, "file:///a: No such file or directory");
+	assert_string_equal(br_errdetail_of(-BR_EFETCH), "file:///a: No such file or directory");
+	assert_string_equal(br_errdetail_of(-ENOSPC), "");
+	assert_string_equal(br_errmsg(-ENOSPC), strerror(ENOSPC));
+	assert_string_equal(br_errdetail_of(0), "");
+	/* the same failure reported under another code keeps its detail */
+	assert_int_equal(br_err_recode(-BR_ECONFIG), -BR_ECONFIG);
+	assert_string_equal(br_errmsg(-BR_ECONFIG), "file:///a: No such file or directory");
+	br_errclear();
+	assert_string_equal(br_errmsg(-BR_ECONFIG), "malformed configuration");
+}
+
+static void *worker_fails(void *arg)
+{
+	struct br_err *e = arg;
+
+	br_err_save(e, br_fail(-ENOSPC, "/dev/full: write: %s", strerror(ENOSPC)));
+	/* a second failure does not replace the first */
+	br_err_save(e, br_fail(-EIO, "later"));
+	return NULL;
+}
+
+/* A failure on another thread reaches the caller's thread with its
+ * detail, replacing the caller's stale one. */
+static void test_err_carried_across_threads(void **state)
+{
+	struct br_err e = {0};
+	pthread_t t;
+
+	(void)state;
+	br_fail(-BR_EFETCH, "first source: No such file or directory");
+	assert_int_equal(pthread_create(&t, NULL, worker_fails, &e), 0);
+	pthread_join(t, NULL);
+	/* the worker's br_fail() wrote its own thread's detail, not ours */
+	assert_string_equal(br_errdetail(), "first source: No such file or directory");
+	assert_int_equal(br_err_raise(&e), -ENOSPC);
+	assert_string_equal(br_errmsg(-ENOSPC), "/dev/full: write: No space left on device");
+	/* an empty carrier changes nothing */
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(br_err_raise(&e), 0);
+	assert_string_equal(br_errmsg(-ENOSPC), "/dev/full: write: No space left on device");
+	/* a code saved without a detail of its own carries none */
+	br_fail(-BR_EFETCH, "stale");
+	assert_int_equal(br_err_save(&e, -ENOMEM), -ENOMEM);
+	assert_int_equal(br_err_raise(&e), -ENOMEM);
+	assert_string_equal(br_errmsg(-ENOMEM), strerror(ENOMEM));
 }
 
 static void test_parse_size(void **state)
@@ -77,6 +131,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_exit_codes),
 	    cmocka_unit_test(test_fail_detail),
+	    cmocka_unit_test(test_detail_goes_with_code),
+	    cmocka_unit_test(test_err_carried_across_threads),
 	    cmocka_unit_test(test_parse_size),
 	    cmocka_unit_test(test_parse_uint),
 	};
