@@ -18,6 +18,7 @@
 #include "agent/state.h"
 #include "agent/workdir.h"
 #include "common/err.h"
+#include "common/file.h"
 #include "common/log.h"
 #include "fetch/url.h"
 #include "verify/rollback.h"
@@ -51,44 +52,7 @@ static int write_file(const char *path, const void *buf, size_t len, mode_t mode
 
 static int read_local(const char *path, char **buf, size_t *len)
 {
-	struct stat st;
-	ssize_t n;
-	size_t got = 0;
-	int fd, rc = 0;
-
-	*buf = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return br_fail(-errno, "%s: %s", path, strerror(errno));
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > (off_t)CLI_SCRIPT_MAX) {
-		close(fd);
-		return br_fail(-BR_ETOOBIG, "%s: not a regular file of at most %u bytes", path,
-			       CLI_SCRIPT_MAX);
-	}
-	*buf = malloc((size_t)st.st_size + 1);
-	if (!*buf) {
-		close(fd);
-		return -ENOMEM;
-	}
-	while (got < (size_t)st.st_size) {
-		n = read(fd, *buf + got, (size_t)st.st_size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			rc = br_fail(n < 0 ? -errno : -EIO, "%s: short read", path);
-			break;
-		}
-		got += (size_t)n;
-	}
-	close(fd);
-	if (rc) {
-		free(*buf);
-		*buf = NULL;
-		return rc;
-	}
-	(*buf)[got] = '\0';
-	*len = got;
-	return 0;
+	return br_file_read(path, CLI_SCRIPT_MAX, 0, -BR_ETOOBIG, buf, len);
 }
 
 /* Fetch (or read) the script and its signature and verify them. */

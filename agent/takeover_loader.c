@@ -24,6 +24,7 @@
 #include "agent/state.h"
 #include "agent/workdir.h"
 #include "common/err.h"
+#include "common/file.h"
 #include "common/log.h"
 #include "fetch/url.h"
 #include "kexec/kexec.h"
@@ -33,41 +34,9 @@
 
 static int read_pem(const char *path, char **out)
 {
-	struct stat st;
-	ssize_t n;
-	size_t got = 0;
-	int fd, rc = 0;
+	size_t len;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return br_fail(-errno, "%s: %s", path, strerror(errno));
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > (off_t)CLI_CONFIG_PEM_MAX) {
-		close(fd);
-		return br_fail(-BR_ECONFIG, "%s: not a regular file of at most %u bytes", path,
-			       CLI_CONFIG_PEM_MAX);
-	}
-	*out = malloc((size_t)st.st_size + 1);
-	if (!*out) {
-		close(fd);
-		return -ENOMEM;
-	}
-	while (got < (size_t)st.st_size) {
-		n = read(fd, *out + got, (size_t)st.st_size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			rc = br_fail(-EIO, "%s: short read", path);
-			break;
-		}
-		got += (size_t)n;
-	}
-	close(fd);
-	(*out)[got] = '\0';
-	if (rc) {
-		free(*out);
-		*out = NULL;
-	}
-	return rc;
+	return br_file_read(path, CLI_CONFIG_PEM_MAX, 0, -BR_ECONFIG, out, &len);
 }
 
 /* What the loader needs to run bootrino.sh by itself. */

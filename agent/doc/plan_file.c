@@ -11,47 +11,21 @@
 #include <unistd.h>
 
 #include "common/err.h"
+#include "common/file.h"
 #include "fetch/url.h"
 
 int cli_plan_file_read(const char *path, struct cli_plan *p)
 {
-	struct stat st;
-	char *buf = NULL;
-	size_t got = 0;
-	ssize_t n;
-	int fd, rc;
+	char *buf;
+	size_t len;
+	int rc;
 
 	cli_plan_init(p);
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return br_fail(-errno, "%s: %s", path, strerror(errno));
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		rc = br_fail(-BR_ECONFIG, "%s: not a regular file", path);
-		goto out;
-	}
-	if (st.st_size > (off_t)CLI_PLAN_MAX_BYTES) {
-		rc = br_fail(-BR_ECONFIG, "%s: plan over %u bytes", path, CLI_PLAN_MAX_BYTES);
-		goto out;
-	}
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	while (got < (size_t)st.st_size) {
-		n = read(fd, buf + got, (size_t)st.st_size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			rc = br_fail(n < 0 ? -errno : -EIO, "%s: short read", path);
-			goto out;
-		}
-		got += (size_t)n;
-	}
-	rc = cli_plan_from_json(p, buf, got);
-out:
+	rc = br_file_read(path, CLI_PLAN_MAX_BYTES, BR_FILE_NOFOLLOW, -BR_ECONFIG, &buf, &len);
+	if (rc)
+		return rc;
+	rc = cli_plan_from_json(p, buf, len);
 	free(buf);
-	close(fd);
 	return rc;
 }
 

@@ -9,10 +9,14 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "agent/cli.h"
 #include "common/err.h"
+#include "common/file.h"
 
 static void test_exit_codes(void **state)
 {
@@ -94,6 +98,57 @@ static void test_err_carried_across_threads(void **state)
 	assert_string_equal(br_errmsg(-ENOMEM), strerror(ENOMEM));
 }
 
+/* The bounded reader: exactly cap is fine, one byte more is the caller's
+ * code, never a size taken from fstat. */
+static void test_file_read(void **state)
+{
+	char dir[] = "/tmp/bootrino-test-file.XXXXXX", path[96], link[96], *buf;
+	size_t len;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/f", dir);
+	snprintf(link, sizeof(link), "%s/l", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("0123456789", f);
+	fclose(f);
+	assert_int_equal(symlink(path, link), 0);
+
+	assert_int_equal(br_file_read(path, 10, 0, -BR_ECONFIG, &buf, &len), 0);
+	assert_int_equal(len, 10);
+	assert_string_equal(buf, "0123456789");
+	free(buf);
+	assert_int_equal(br_file_read(path, 9, 0, -BR_ECONFIG, &buf, &len), -BR_ECONFIG);
+	assert_null(buf);
+	assert_int_equal(len, 0);
+	assert_non_null(strstr(br_errmsg(-BR_ECONFIG), "larger than 9 bytes"));
+	assert_int_equal(br_file_read(path, 0, 0, -BR_ETOOBIG, &buf, &len), -BR_ETOOBIG);
+	/* not a regular file: the caller's code, unless it allows any */
+	assert_int_equal(br_file_read(dir, 100, 0, -BR_ETOOBIG, &buf, &len), -BR_ETOOBIG);
+	assert_non_null(strstr(br_errmsg(-BR_ETOOBIG), "not a regular file"));
+	assert_int_equal(br_file_read("/dev/null", 100, BR_FILE_ANY, -BR_ETOOBIG, &buf, &len), 0);
+	assert_int_equal(len, 0);
+	assert_string_equal(buf, "");
+	free(buf);
+	/* /proc says size 0: what counts is what read() returns */
+	assert_int_equal(br_file_read("/proc/self/status", 1 << 16, 0, -BR_ETOOBIG, &buf, &len), 0);
+	assert_true(len > 0);
+	assert_non_null(strstr(buf, "Pid:"));
+	free(buf);
+	/* system errors are -errno and name the file */
+	assert_int_equal(br_file_read("/nonexistent/x", 100, 0, -BR_ETOOBIG, &buf, &len), -ENOENT);
+	assert_string_equal(br_errmsg(-ENOENT), "/nonexistent/x: No such file or directory");
+	assert_int_equal(br_file_read(link, 100, BR_FILE_NOFOLLOW, -BR_ETOOBIG, &buf, &len),
+			 -ELOOP);
+	assert_int_equal(br_file_read(link, 100, 0, -BR_ETOOBIG, &buf, &len), 0);
+	free(buf);
+	unlink(link);
+	unlink(path);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 static void test_parse_size(void **state)
 {
 	unsigned long long v;
@@ -133,6 +188,7 @@ int main(void)
 	    cmocka_unit_test(test_fail_detail),
 	    cmocka_unit_test(test_detail_goes_with_code),
 	    cmocka_unit_test(test_err_carried_across_threads),
+	    cmocka_unit_test(test_file_read),
 	    cmocka_unit_test(test_parse_size),
 	    cmocka_unit_test(test_parse_uint),
 	};
