@@ -26,7 +26,7 @@ now() { date +%s.%N; }
 elapsed_ge() { [ "$(echo "$2 - $1 >= $3" | bc)" = 1 ]; }
 # no temp file of ours may be left in the output directory
 no_temp() {
-	if ls -A "$out" | grep -q 'bootrino-'; then
+	if find "$out" -mindepth 1 -maxdepth 1 -name '*bootrino-*' | grep -q .; then
 		not_ok "$1: no temp file left" "$(ls -A "$out")"
 	else
 		ok "$1: no temp file left"

@@ -29,7 +29,7 @@ absent() {
 	if [ -e "$2" ]; then not_ok "$1: no output file" "$(ls -la "$2")"; else ok "$1: no output file"; fi
 }
 no_temp() {
-	if ls -A "$out" | grep -q 'bootrino-\|minisig-'; then not_ok "$1: no temp file left" "$(ls -A "$out")"
+	if find "$out" -mindepth 1 -maxdepth 1 \( -name '*bootrino-*' -o -name '*minisig-*' \) | grep -q .; then not_ok "$1: no temp file left" "$(ls -A "$out")"
 	else ok "$1: no temp file left"; fi
 }
 stderr_has() {

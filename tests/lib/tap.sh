@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # TAP helpers for shell tests: source this file.
 #   ok "name"; not_ok "name" "why"; check "name" CMD...; expect_exit N "name" CMD...
 # done_testing at the end exits non-zero if anything failed.
@@ -39,7 +40,10 @@ free_port() {
 # tap_on_exit CMD).
 TAP_TMP=$(mktemp -d "${TMPDIR:-/tmp}/bootrino-test.XXXXXX")
 _tap_exit_cmds="rm -rf '$TAP_TMP'"
+# The commands are expanded now on purpose: the trap runs the list as built.
+# shellcheck disable=SC2064
 tap_on_exit() { _tap_exit_cmds="$1; $_tap_exit_cmds"; trap "$_tap_exit_cmds" EXIT; }
+# shellcheck disable=SC2064
 trap "$_tap_exit_cmds" EXIT
 
 # run NAME WANT_RC CMD...: passes when CMD exits with WANT_RC; its stdout
