@@ -1,6 +1,6 @@
 # Static build: build/static/bootrino + build/static/kexec (no runtime deps).
 # Included by the Makefile (MODULES, AGENT_SRC, WARN, CPPFLAGS, VERSION,
-# SETUP_STAMP come from there). See docs/static-build.md.
+# SETUP_IMAGES come from there). See docs/static-build.md.
 #
 # Always under build/ (not $(BUILD)): the images and e2e tests consume
 # build/static/. The sources are the dynamic build's, found by wildcard, so
@@ -50,7 +50,7 @@ S_TMP = $@.$$$$.tmp
 
 # The script skips every dependency whose stamp is current, so rerunning
 # it after an edit to the script only rebuilds what the edit touched.
-$(S_STAMP): scripts/build-static-deps.sh | $(SETUP_STAMP)
+$(S_STAMP): scripts/build-static-deps.sh | $(SETUP_IMAGES)
 	scripts/build-static-deps.sh $(S_DEPS)
 	@touch $@
 static-deps: $(S_STAMP)
