@@ -2,7 +2,7 @@
  * signature into memory (capped), verify them against the trusted keys
  * and the anti-rollback timestamp, write the verified bytes into a
  * private work directory and run them with /bin/sh, bounded in time, with
- * the environment of design §3. Shared by `boot`, `plan` and `takeover
+ * the environment of docs/design.md, "Contracts". Shared by `boot`, `plan` and `takeover
  * --direct`. */
 #ifndef BOOTRINO_AGENT_BOOT_SCRIPT_H
 #define BOOTRINO_AGENT_BOOT_SCRIPT_H

@@ -32,7 +32,7 @@ int cli_usage_error(const struct br_command *cmd, const char *fmt, ...)
 int cli_help(const struct br_command *cmd);
 
 /* Report a failed operation in one line ("bootrino: error: WHAT: DETAIL")
- * and map rc to the exit code of design §4. */
+ * and map rc to the exit code of docs/design.md, "Contracts". */
 int cli_fail(int rc, const char *what);
 
 /* Parse a decimal size with an optional K/M/G suffix (powers of 1024).

@@ -1,5 +1,5 @@
 /* `bootrino boot`: fetch bootrino.sh + .minisig, verify, run it, fetch and
- * verify its plan, kexec the target (design §2, §3).
+ * verify its plan, kexec the target (docs/design.md, "Boot flow").
  *
  * Inside a bootrino.sh ($BOOTRINO_PLAN set) `boot` is the verb: it only
  * seals the plan. The parent acts after the script exits 0, so nothing

@@ -1,4 +1,4 @@
-/* `bootrino init`: PID 1 of the loader's initramfs (design §2).
+/* `bootrino init`: PID 1 of the loader's initramfs (docs/design.md, "Boot flow").
  *
  * Mounts, console, modules, network, configuration; then runs the boot
  * flow in a child process and reaps every process (PID 1 inherits all

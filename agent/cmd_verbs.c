@@ -1,4 +1,4 @@
-/* The bootrino.sh verbs (design §3): `bootrino kernel|initrd|multiboot|
+/* The bootrino.sh verbs (docs/design.md, "Contracts"): `bootrino kernel|initrd|multiboot|
  * module|cmdline|file …` as a signed bootrino.sh calls them. Each appends
  * to the plan file named by $BOOTRINO_PLAN; the parent that ran the script
  * fetches, verifies and boots the plan after the script exits 0. (`boot`

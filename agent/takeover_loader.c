@@ -149,7 +149,7 @@ int cli_takeover_loader(struct cli_boot_args *a, int dry_run)
 		ret = cli_fail(rc, "takeover");
 		goto out;
 	}
-	/* design §2: the loader would only fetch bootrino.sh after the stock OS
+	/* docs/design.md, "Boot flow": the loader would only fetch bootrino.sh after the stock OS
 	 * is gone, so verify now, on the host, everything it will use */
 	ret = preflight(a, dry_run, &target);
 	if (ret)

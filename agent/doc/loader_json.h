@@ -1,4 +1,4 @@
-/* loader.json (design §3): the signed description of the loader that
+/* loader.json (docs/design.md, "Contracts"): the signed description of the loader that
  * takeover kexecs into. Parsed into a plan so that fetching, pinning and
  * loading go through the same code as a bootrino.sh plan.
  *

@@ -1,4 +1,4 @@
-/* The boot plan a bootrino.sh builds (design §3), its JSON form and its
+/* The boot plan a bootrino.sh builds (docs/design.md, "Contracts"), its JSON form and its
  * validation. Pure: no I/O besides what the caller hands in, so the
  * parsers can be unit-tested and fuzzed.
  *

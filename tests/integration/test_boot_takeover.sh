@@ -85,7 +85,7 @@ has "loader initrd URL resolved against loader.json" "$OUT" "^initrd +$U/loader/
 has "loader command line" "$OUT" "^cmdline +console=ttyS0 quiet"
 has "overlay carries config.json" "$OUT" "/etc/bootrino/config.json \(script $U/bootrino.sh, 1 key\)"
 has "kexec validated the kernel" "$OUT" "^kexec +.*bzImage"
-# preflight (design §2): bootrino.sh and its whole plan are verified on the
+# preflight (docs/design.md, "Boot flow"): bootrino.sh and its whole plan are verified on the
 # host before the loader replaces the running system
 has "preflight: names the verified script" "$OUT" "^target +$U/bootrino.sh: signature and every artifact verified"
 has "preflight: the target's kernel" "$OUT" "^  kernel +$U/target/vmlinuz"
