@@ -23,33 +23,6 @@
 #include "fetch/url.h"
 #include "verify/rollback.h"
 
-static int write_file(const char *path, const void *buf, size_t len, mode_t mode)
-{
-	const char *p = buf;
-	ssize_t n;
-	int fd, rc = 0;
-
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
-	if (fd < 0)
-		return br_fail(-errno, "%s: %s", path, strerror(errno));
-	while (len && !rc) {
-		n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			rc = -errno;
-		else {
-			p += n;
-			len -= (size_t)n;
-		}
-	}
-	if (close(fd) < 0 && !rc)
-		rc = -errno;
-	if (rc)
-		return br_fail(rc, "%s: %s", path, strerror(-rc));
-	return 0;
-}
-
 static int read_local(const char *path, char **buf, size_t *len)
 {
 	return br_file_read(path, CLI_SCRIPT_MAX, 0, -BR_ETOOBIG, buf, len);
@@ -281,7 +254,7 @@ int cli_run_script(struct cli_run *r, struct cli_plan *plan)
 	snprintf(spath, sizeof(spath), "%s/bootrino.sh", r->workdir);
 	snprintf(ppath, sizeof(ppath), "%s/plan.json", r->workdir);
 	/* the verified bytes, not a re-read of the URL */
-	rc = write_file(spath, script, len, 0400);
+	rc = br_file_write(spath, script, len, 0400);
 	if (rc)
 		goto out;
 	cli_plan_init(&header);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "common/err.h"
+#include "common/file.h"
 
 int cli_state_read_u64(const char *dir, const char *name, uint64_t *out)
 {
@@ -58,26 +59,12 @@ static int mkdir_p(const char *dir)
 
 int cli_state_write_u64(const char *dir, const char *name, uint64_t v)
 {
-	char path[512], tmp[520], buf[32];
-	int fd, rc = 0, len;
+	char path[512], buf[32];
+	int len;
 
 	if (mkdir_p(dir) < 0)
 		return br_fail(-errno, "%s: %s", dir, strerror(errno));
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	len = snprintf(buf, sizeof(buf), "%" PRIu64 "\n", v);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return br_fail(-errno, "%s: %s", tmp, strerror(errno));
-	if (write(fd, buf, (size_t)len) != len || fsync(fd) < 0)
-		rc = errno ? -errno : -EIO;
-	if (close(fd) < 0 && !rc)
-		rc = -errno;
-	if (!rc && rename(tmp, path) < 0)
-		rc = -errno;
-	if (rc) {
-		unlink(tmp);
-		return br_fail(rc, "%s: %s", path, strerror(-rc));
-	}
-	return 0;
+	return br_file_write(path, buf, (size_t)len, 0600);
 }

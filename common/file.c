@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -81,5 +82,47 @@ int br_file_read(const char *path, size_t cap, unsigned flags, int rc_bad, char 
 		return br_fail(-errno, "%s: %s", path, strerror(errno));
 	rc = br_file_read_fd(fd, path, cap, flags, rc_bad, buf, len);
 	close(fd);
+	return rc;
+}
+
+int br_file_write(const char *path, const void *data, size_t len, unsigned mode)
+{
+	const char *p = data;
+	char *tmp;
+	ssize_t n;
+	int fd, rc = 0;
+
+	if (asprintf(&tmp, "%s.tmp.XXXXXX", path) < 0)
+		return -ENOMEM;
+	fd = mkostemp(tmp, O_CLOEXEC); /* O_EXCL, 0600: nobody else's file */
+	if (fd < 0) {
+		rc = br_fail(-errno, "%s: %s", tmp, strerror(errno));
+		free(tmp);
+		return rc;
+	}
+	while (len && !rc) {
+		n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = -errno;
+		} else {
+			p += n;
+			len -= (size_t)n;
+		}
+	}
+	if (!rc && fchmod(fd, (mode_t)mode) < 0)
+		rc = -errno;
+	if (!rc && fsync(fd) < 0)
+		rc = -errno;
+	if (close(fd) < 0 && !rc)
+		rc = -errno;
+	if (!rc && rename(tmp, path) < 0)
+		rc = -errno;
+	if (rc) {
+		unlink(tmp);
+		rc = br_fail(rc, "%s: %s", path, strerror(-rc));
+	}
+	free(tmp);
 	return rc;
 }

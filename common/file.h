@@ -1,4 +1,5 @@
-/* One bounded reader for the small files bootrino reads whole (configs,
+/* Small files read or written whole. One bounded reader for the files
+ * bootrino reads whole (configs,
  * plans, keys, signatures, facts, scripts): libc only, no size trusted
  * from fstat (a file may grow while we read it; /proc lies), one byte read
  * past the cap to tell "exactly cap" from "more". Each caller keeps its
@@ -22,5 +23,12 @@ int br_file_read(const char *path, size_t cap, unsigned flags, int rc_bad, char 
  * detail calls it. fd stays open. */
 int br_file_read_fd(int fd, const char *name, size_t cap, unsigned flags, int rc_bad, char **buf,
 		    size_t *len);
+
+/* Replace path with len bytes of data, atomically: a temporary file in
+ * the same directory (PATH.tmp.XXXXXX), written whole, given mode,
+ * fsync()ed, then renamed over path; a crash leaves the old file or the
+ * new one, never half of it. Returns 0 or -errno with the detail
+ * "PATH: strerror"; the temporary file is gone on failure. */
+int br_file_write(const char *path, const void *data, size_t len, unsigned mode);
 
 #endif

@@ -451,24 +451,29 @@ out:
 	return rc;
 }
 
-int kexec_overlay_memfd(const struct kexec_overlay *ov, int *fd_out, uint64_t *size_out)
+int kexec_overlay_append(const struct kexec_overlay *ov, int fd, uint64_t *size)
 {
 	struct stat st;
+	int rc;
+
+	rc = kexec_overlay_write(ov, fd);
+	if (rc)
+		return rc;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	*size = (uint64_t)st.st_size;
+	return kexec_pad4(fd, size);
+}
+
+int kexec_overlay_memfd(const struct kexec_overlay *ov, int *fd_out, uint64_t *size_out)
+{
 	uint64_t size;
 	int fd = -1, rc;
 
 	rc = kexec_memfd_new("bootrino-overlay", &fd);
 	if (rc)
 		return rc;
-	rc = kexec_overlay_write(ov, fd);
-	if (rc)
-		goto err;
-	if (fstat(fd, &st) < 0) {
-		rc = -errno;
-		goto err;
-	}
-	size = (uint64_t)st.st_size;
-	rc = kexec_pad4(fd, &size);
+	rc = kexec_overlay_append(ov, fd, &size);
 	if (rc)
 		goto err;
 	rc = kexec_memfd_seal(&fd);

@@ -29,29 +29,12 @@ int cli_plan_file_read(const char *path, struct cli_plan *p)
 	return rc;
 }
 
-static int write_all(int fd, const char *s, size_t len)
-{
-	ssize_t n;
-
-	while (len) {
-		n = write(fd, s, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		s += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 int cli_plan_file_write(const char *path, const struct cli_plan *p)
 {
 	cJSON *j = cli_plan_to_json(p);
 	char *text = j ? cJSON_Print(j) : NULL;
-	char *tmp = NULL;
 	size_t len;
-	int fd = -1, rc;
+	int rc;
 
 	cJSON_Delete(j);
 	if (!text)
@@ -63,29 +46,7 @@ int cli_plan_file_write(const char *path, const struct cli_plan *p)
 		goto out;
 	}
 	text[len++] = '\n'; /* cJSON_Print's NUL becomes the newline */
-	if (asprintf(&tmp, "%s.tmp.XXXXXX", path) < 0) {
-		tmp = NULL;
-		rc = -ENOMEM;
-		goto out;
-	}
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		rc = br_fail(-errno, "%s: %s", tmp, strerror(errno));
-		goto out_free;
-	}
-	rc = write_all(fd, text, len);
-	if (!rc && fsync(fd) < 0)
-		rc = -errno;
-	if (close(fd) < 0 && !rc)
-		rc = -errno;
-	if (!rc && rename(tmp, path) < 0)
-		rc = -errno;
-	if (rc) {
-		unlink(tmp);
-		rc = br_fail(rc, "%s: %s", path, strerror(-rc));
-	}
-out_free:
-	free(tmp);
+	rc = br_file_write(path, text, len, 0600);
 out:
 	free(text);
 	return rc;

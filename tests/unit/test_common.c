@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "agent/cli.h"
@@ -149,6 +150,30 @@ static void test_file_read(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+/* Atomic replace: the new bytes and mode, nothing left behind, a failure
+ * names the file. */
+static void test_file_write(void **state)
+{
+	char dir[] = "/tmp/bootrino-test-fwrite.XXXXXX", path[96], *buf;
+	struct stat st;
+	size_t len;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/f", dir);
+	assert_int_equal(br_file_write(path, "old\n", 4, 0600), 0);
+	assert_int_equal(br_file_write(path, "new!\n", 5, 0400), 0);
+	assert_int_equal(br_file_read(path, 100, 0, -BR_ETOOBIG, &buf, &len), 0);
+	assert_string_equal(buf, "new!\n");
+	free(buf);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0400);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(rmdir(dir), 0); /* fails if a temporary file was left */
+	assert_int_equal(br_file_write(path, "x", 1, 0600), -ENOENT);
+	assert_non_null(strstr(br_errmsg(-ENOENT), dir));
+}
+
 static void test_parse_size(void **state)
 {
 	unsigned long long v;
@@ -189,6 +214,7 @@ int main(void)
 	    cmocka_unit_test(test_detail_goes_with_code),
 	    cmocka_unit_test(test_err_carried_across_threads),
 	    cmocka_unit_test(test_file_read),
+	    cmocka_unit_test(test_file_write),
 	    cmocka_unit_test(test_parse_size),
 	    cmocka_unit_test(test_parse_uint),
 	};
