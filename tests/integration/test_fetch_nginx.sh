@@ -25,16 +25,9 @@ digest_ok() {
 	if [ -f "$2" ] && [ "$(sha256sum "$2" | cut -d' ' -f1)" = "$H" ]; then ok "$1: digest right"
 	else not_ok "$1: digest right" "$(ls -la "$2" 2>&1)"; fi
 }
-absent() {
-	if [ -e "$2" ]; then not_ok "$1: no output file" "$(ls -la "$2")"; else ok "$1: no output file"; fi
-}
 no_temp() {
 	if find "$out" -mindepth 1 -maxdepth 1 \( -name '*bootrino-*' -o -name '*minisig-*' \) | grep -q .; then not_ok "$1: no temp file left" "$(ls -A "$out")"
 	else ok "$1: no temp file left"; fi
-}
-stderr_has() {
-	if printf '%s' "$TAP_STDERR" | grep -q -- "$2"; then ok "$1: says '$2'"
-	else not_ok "$1: says '$2'" "$TAP_STDERR"; fi
 }
 F() { "$B" fetch -q --timeout 20 "$@"; }
 

@@ -73,6 +73,26 @@ one_line_err() { err_is "$@"; }
 out_has() {
 	if printf '%s\n' "$OUT" | grep -Eq -- "$2"; then ok "$1"; else not_ok "$1" "stdout: $OUT"; fi
 }
+# stderr_has NAME TEXT: expect_exit's stderr contains TEXT (grep pattern)
+stderr_has() {
+	if printf '%s' "$TAP_STDERR" | grep -q -- "$2"; then ok "$1: says '$2'"
+	else not_ok "$1: says '$2'" "$TAP_STDERR"; fi
+}
+# absent NAME FILE: FILE does not exist
+absent() {
+	if [ -e "$2" ]; then not_ok "$1: no output file" "$(ls -la "$2")"; else ok "$1: no output file"; fi
+}
+# tap_require TOOL…: fail the whole test (one not ok) unless each is on PATH
+tap_require() {
+	local tool
+	for tool in "$@"; do
+		if ! command -v "$tool" > /dev/null; then
+			not_ok "$tool is installed" "run scripts/setup.sh test"
+			done_testing
+			exit 1
+		fi
+	done
+}
 # has NAME TEXT REGEX: TEXT matches REGEX
 has() {
 	if printf '%s\n' "$2" | grep -Eq -- "$3"; then ok "$1"; else not_ok "$1" "no /$3/ in: $2"; fi
