@@ -467,22 +467,6 @@ int kexec_overlay_append(const struct kexec_overlay *ov, int fd, uint64_t *size)
 
 int kexec_overlay_memfd(const struct kexec_overlay *ov, int *fd_out, uint64_t *size_out)
 {
-	uint64_t size;
-	int fd = -1, rc;
-
-	rc = kexec_memfd_new("bootrino-overlay", &fd);
-	if (rc)
-		return rc;
-	rc = kexec_overlay_append(ov, fd, &size);
-	if (rc)
-		goto err;
-	rc = kexec_memfd_seal(&fd);
-	if (rc)
-		goto err;
-	*fd_out = fd;
-	*size_out = size;
-	return 0;
-err:
-	close(fd);
-	return rc;
+	/* an initrd of no pieces but the overlay: the same sealed memfd */
+	return kexec_initrd_join(NULL, 0, ov, fd_out, size_out);
 }
