@@ -109,38 +109,63 @@ static void print_target(const char *script, const char *plan)
 	}
 }
 
-int cli_takeover_loader(struct cli_boot_args *a, int dry_run)
+/* loader.json: where it is, fetched with its signature, never older than
+ * the last one accepted, parsed into a plan. url gets its URL. */
+static int loader_plan(const struct cli_boot_args *a, const char *state_dir, char *url,
+		       size_t urllen, struct cli_plan *p, struct verify_sigresult *sig)
 {
-	char url[CLI_PLAN_URL_MAX], workdir[256] = "", *doc = NULL, *config = NULL;
-	char *target = NULL;
-	struct verify_sigresult sig;
-	struct cli_exec e;
-	struct cli_plan p;
-	const char *state_dir = a->state_dir_set ? a->state_dir : CLI_HOST_STATE_DIR;
-	cJSON *facts = NULL;
+	char *doc = NULL;
 	uint64_t last = 0;
 	size_t len;
-	int rc, ret;
+	int rc;
 
-	cli_plan_init(&p);
 	if (a->cfg.loader)
-		snprintf(url, sizeof(url), "%s", a->cfg.loader);
-	else if (fetch_url_resolve(a->cfg.script, "loader/loader.json", url, sizeof(url)))
-		return cli_fail(
-		    br_fail(-BR_ECONFIG, "%s: cannot derive the loader URL", a->cfg.script),
-		    "takeover");
-	rc = cli_fetch_signed(url, CLI_LOADER_JSON_MAX, &a->fetch, &a->keys, &doc, &len, &sig);
+		snprintf(url, urllen, "%s", a->cfg.loader);
+	else if (fetch_url_resolve(a->cfg.script, "loader/loader.json", url, urllen))
+		return br_fail(-BR_ECONFIG, "%s: cannot derive the loader URL", a->cfg.script);
+	rc = cli_fetch_signed(url, CLI_LOADER_JSON_MAX, &a->fetch, &a->keys, &doc, &len, sig);
 	/* loader.json's signatures never go backwards either: an old loader
 	 * replayed could carry old bugs */
 	if (!rc && state_dir) {
 		rc = cli_state_read_u64(state_dir, LOADER_TS, &last);
 		if (!rc)
-			rc = verify_check_rollback(last, &sig);
+			rc = verify_check_rollback(last, sig);
 		if (rc)
 			rc = cli_wrap_detail(rc, url);
 	}
 	if (!rc)
-		rc = cli_loader_json_parse(&p, fetch_url_resolve, url, doc, len);
+		rc = cli_loader_json_parse(p, fetch_url_resolve, url, doc, len);
+	free(doc);
+	return rc;
+}
+
+/* --dry-run: what would be loaded, and the target the loader would boot. */
+static int print_dry_run(const struct cli_boot_args *a, const char *url, const struct cli_plan *p,
+			 const struct kexec_report *r, const char *target)
+{
+	printf("loader    %s\n", url);
+	cli_plan_print_text(stdout, p);
+	printf("overlay   %s (script %s, %zu key%s)\n", CLI_CONFIG_PATH, a->cfg.script,
+	       a->cfg.n_pubkeys, a->cfg.n_pubkeys == 1 ? "" : "s");
+	printf("overlay   %s\n", CLI_FACTS_PATH);
+	printf("kexec     %s: %s, %llu bytes\n", r->method, r->kernel_format,
+	       (unsigned long long)r->total_bytes);
+	print_target(a->cfg.script, target);
+	return fflush(stdout) == 0 ? 0 : BR_EXIT_FAIL;
+}
+
+int cli_takeover_loader(struct cli_boot_args *a, int dry_run)
+{
+	char url[CLI_PLAN_URL_MAX], workdir[256] = "", *config = NULL, *target = NULL;
+	struct verify_sigresult sig;
+	struct cli_exec e;
+	struct cli_plan p;
+	const char *state_dir = a->state_dir_set ? a->state_dir : CLI_HOST_STATE_DIR;
+	cJSON *facts = NULL;
+	int rc, ret;
+
+	cli_plan_init(&p);
+	rc = loader_plan(a, state_dir, url, sizeof(url), &p, &sig);
 	if (!rc)
 		rc = loader_config(&a->cfg, &config);
 	if (!rc)
@@ -149,8 +174,9 @@ int cli_takeover_loader(struct cli_boot_args *a, int dry_run)
 		ret = cli_fail(rc, "takeover");
 		goto out;
 	}
-	/* docs/design.md, "Boot flow": the loader would only fetch bootrino.sh after the stock OS
-	 * is gone, so verify now, on the host, everything it will use */
+	/* docs/design.md, "Boot flow": the loader would only fetch bootrino.sh
+	 * after the stock OS is gone, so verify now, on the host, everything it
+	 * will use */
 	ret = preflight(a, dry_run, &target);
 	if (ret)
 		goto out;
@@ -176,15 +202,7 @@ int cli_takeover_loader(struct cli_boot_args *a, int dry_run)
 		goto out;
 	}
 	if (dry_run) {
-		printf("loader    %s\n", url);
-		cli_plan_print_text(stdout, &p);
-		printf("overlay   %s (script %s, %zu key%s)\n", CLI_CONFIG_PATH, a->cfg.script,
-		       a->cfg.n_pubkeys, a->cfg.n_pubkeys == 1 ? "" : "s");
-		printf("overlay   %s\n", CLI_FACTS_PATH);
-		printf("kexec     %s: %s, %llu bytes\n", e.report.method, e.report.kernel_format,
-		       (unsigned long long)e.report.total_bytes);
-		print_target(a->cfg.script, target);
-		ret = fflush(stdout) == 0 ? 0 : BR_EXIT_FAIL;
+		ret = print_dry_run(a, url, &p, &e.report, target);
 		goto out;
 	}
 	if (state_dir && sig.has_timestamp &&
@@ -198,7 +216,6 @@ out:
 	cli_workdir_remove(workdir);
 	free(target);
 	free(config);
-	free(doc);
 	cli_plan_free(&p);
 	return ret;
 }
