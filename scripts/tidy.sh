@@ -41,5 +41,8 @@ echo "shellcheck: $(echo "$shfiles" | wc -w) files"
 if ! shellcheck --severity=warning --format=gcc $shfiles; then
 	rc=1
 fi
+# A report, not a check: where functions grow long.
+echo "longest functions (lines):"
+scripts/longest-functions.sh 10 | sed 's/^/  /'
 [ "$rc" = 0 ] && echo "tidy: clean"
 exit $rc
