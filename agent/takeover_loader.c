@@ -157,7 +157,7 @@ static int print_dry_run(const struct cli_boot_args *a, const char *url, const s
 int cli_takeover_loader(struct cli_boot_args *a, int dry_run)
 {
 	char url[CLI_PLAN_URL_MAX], workdir[256] = "", *config = NULL, *target = NULL;
-	struct verify_sigresult sig;
+	struct verify_sigresult sig = {0};
 	struct cli_exec e;
 	struct cli_plan p;
 	const char *state_dir = a->state_dir_set ? a->state_dir : CLI_HOST_STATE_DIR;
