@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "agent/progress.h"
 #include "common/err.h"
 #include "common/log.h"
 
@@ -96,7 +97,6 @@ int cli_boot_args_finish(const struct br_command *cmd, struct cli_boot_args *a, 
 	int rc;
 
 	if (a->config_path) {
-		br_errclear();
 		rc = cli_config_load(&a->cfg, a->config_path);
 		if (rc) {
 			cli_fail(rc, a->config_path);
@@ -122,7 +122,6 @@ int cli_boot_args_finish(const struct br_command *cmd, struct cli_boot_args *a, 
 	}
 	memset(&a->keys, 0, sizeof(a->keys));
 	for (i = 0; i < a->cfg.n_pubkeys; i++) {
-		br_errclear();
 		rc = cli_check_pubkey_arg(a->cfg.pubkeys[i]);
 		if (!rc)
 			rc = verify_keyring_add(&a->keys, a->cfg.pubkeys[i]);

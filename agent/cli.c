@@ -162,7 +162,7 @@ void cli_print_markdown(FILE *f, const struct br_command *cmd)
 	fprintf(f, "```\n\n");
 }
 
-/* Exit code classes (design §4): see agent/cli.h. */
+/* Exit code classes (docs/design.md, "Contracts"): see agent/cli.h. */
 int cli_exitcode(int rc, int fallback)
 {
 	int code = rc < 0 ? -rc : rc;
@@ -198,12 +198,12 @@ int cli_exitcode(int rc, int fallback)
 
 int cli_fail_as(int rc, const char *what, int fallback)
 {
-	const char *d = br_errdetail(), *cmd = current ? current->name : NULL;
+	/* only rc's own detail: one recorded for another code belongs to an
+	 * earlier failure */
+	const char *d = br_errmsg(rc), *cmd = current ? current->name : NULL;
 	char line[1024], *p;
 	size_t n;
 
-	if (!d[0])
-		d = br_strerror(rc);
 	if (what) {
 		n = strlen(what);
 		/* say the name once: the detail usually starts with it */
@@ -345,7 +345,7 @@ static int store(const struct br_command *cmd, const struct cli_option *o, void 
 		if (rc == 0)
 			return 0;
 		if (rc == -BR_EUSAGE) {
-			const char *d = br_errdetail()[0] ? br_errdetail() : "bad value";
+			const char *d = br_errdetail_of(rc)[0] ? br_errdetail_of(rc) : "bad value";
 			size_t n = strlen(o->name);
 
 			if (strncmp(d, "--", 2) == 0 && strncmp(d + 2, o->name, n) == 0)

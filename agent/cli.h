@@ -171,10 +171,4 @@ int cli_check_pubkey_arg(const char *arg);
  * in user-data or the loader's config): 0 or -BR_EUSAGE with a detail. */
 int cli_check_no_private_key(const char *what, const char *text);
 
-struct fetch_progress;
-/* Download progress (agent/cmd_fetch.c): a bar on a TTY, else a log line
- * every 5 s. */
-void cli_fetch_progress(void *arg, const struct fetch_progress *p);
-void cli_fetch_progress_end(void); /* after a transfer, success or not */
-
 #endif

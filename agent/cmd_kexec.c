@@ -124,7 +124,6 @@ static int open_artifact(const char *opt, const char *path, const char *hex,
 	uint8_t digest[VERIFY_SHA256_LEN];
 	int rc;
 
-	br_errclear();
 	if (hex) {
 		if (verify_sha256_parse(hex, digest))
 			return cli_usage_error(&br_command_kexec, "%s: '%.80s' is not a sha256",
@@ -197,7 +196,6 @@ static int build_overlay(const struct kexec_args *ka, struct kexec_overlay **out
 	if (rc)
 		return cli_fail(rc, "--overlay");
 	for (i = 0; i < ka->overlay_list.n; i++) {
-		br_errclear();
 		rc = kexec_overlay_add_dir(ov, ka->overlay_list.v[i]);
 		if (rc) {
 			kexec_overlay_free(ov);
@@ -242,7 +240,6 @@ static int run(struct kexec_args *ka)
 	img.cmdline = ka->cmdline;
 	img.overlay = ov;
 
-	br_errclear();
 	/* files named on the command line: the operator vouches for them */
 	rc = kexec_load(&img, KEXEC_ALLOW_UNPINNED | (ka->dry_run ? KEXEC_DRY_RUN : 0), &rep);
 	if (rc) {
@@ -256,7 +253,6 @@ static int run(struct kexec_args *ka)
 				     : "loaded, starting it");
 	if (ka->dry_run || ka->load_only)
 		goto out;
-	br_errclear();
 	rc = kexec_execute();
 	ex = cli_fail_as(rc, NULL, BR_EXIT_BOOT);
 out:

@@ -6,9 +6,9 @@
 
 #include "agent/boot_opts.h"
 #include "agent/boot_script.h"
+#include "agent/doc/plan_file.h"
+#include "agent/doc/plan_print.h"
 #include "agent/facts.h"
-#include "agent/plan_file.h"
-#include "agent/plan_print.h"
 #include "cloudinit/cloudinit.h"
 #include "common/err.h"
 #include "common/log.h"
@@ -104,7 +104,6 @@ static int cmd_plan(int argc, char **argv)
 			    "%s: not a PLAN.json; a bootrino.sh goes after --script", argv[n]);
 			goto out;
 		}
-		br_errclear();
 		rc = cli_plan_file_read(argv[n], &p);
 		if (!rc)
 			ret = print(&p, json);
@@ -135,7 +134,6 @@ static int cmd_plan(int argc, char **argv)
 	r.cloud = cloud_detect();
 	r.insecure = pa.a.cfg.insecure;
 	r.timeout_s = pa.a.cfg.script_timeout;
-	br_errclear();
 	rc = cli_run_script(&r, &p);
 	if (rc) {
 		ret = cli_fail(rc, "plan");

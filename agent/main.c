@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "agent/cli.h"
-#include "agent/plan_file.h"
+#include "agent/doc/plan_file.h"
 #include "common/err.h"
 #include "common/log.h"
 

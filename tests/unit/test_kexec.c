@@ -8,18 +8,14 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-/* clang-format off */
+
 #include <cmocka.h>
-/* clang-format on */
+
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
