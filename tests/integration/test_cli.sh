@@ -43,6 +43,8 @@ one_error() {
 		ok "$name: exit $rc, $what, /$re/"
 	fi
 }
+# the names in a directory, dot files too, one a line
+names() { find "$1" -mindepth 1 -maxdepth 1 -printf '%f\n'; }
 runb() {
 	"$B" "$@" > "$TAP_TMP/.out" 2> "$TAP_TMP/.err"
 	LAST_RC=$?
@@ -188,8 +190,8 @@ else not_ok "fetch -s -o -: the bytes on stdout" "rc $LAST_RC; out $OUT; err $ER
 runb fetch -q file://"$TAP_TMP"/data.bin -o - --sha256 "$SHA"
 if [ "$LAST_RC" = 3 ] && [ -z "$OUT" ]; then ok "fetch -o - with a wrong pin: exit 3, nothing on stdout"
 else not_ok "fetch -o - with a wrong pin: exit 3, nothing on stdout" "rc $LAST_RC; out $OUT"; fi
-if ls -A "${TMPDIR:-/tmp}" | grep -q "^\.\?bootrino-stdout\.......$"; then
-	not_ok "fetch -o -: no temp file left in TMPDIR" "$(ls -A "${TMPDIR:-/tmp}" | grep bootrino-stdout)"
+if names "${TMPDIR:-/tmp}" | grep -q "^\.\?bootrino-stdout\.......$"; then
+	not_ok "fetch -o -: no temp file left in TMPDIR" "$(names "${TMPDIR:-/tmp}" | grep bootrino-stdout)"
 else ok "fetch -o -: no temp file left in TMPDIR"; fi
 runb fetch -k --help
 printf '%s\n' "$OUT" | grep -q -- '^  -k, --insecure ' && ok "fetch -k is --insecure (curl)" ||
@@ -258,7 +260,7 @@ tap_on_exit "kill $srv 2>/dev/null"
 for _ in $(seq 100); do [ -s port ] && break; sleep 0.05; done
 U=http://127.0.0.1:$(cat port)
 mkdir -p sig
-temps() { ls -A sig | grep -c '^\.\{1,2\}out\..*-......' ; }
+temps() { names sig | grep -c '^\.\{1,2\}out\..*-......' ; }
 for s in INT TERM HUP; do
 	"$B" fetch -q "$U/endless/$s" -o sig/out --timeout 60 2> /dev/null &
 	pid=$!
@@ -305,7 +307,7 @@ else not_ok "the next fetch removes the stale temp file" "rc $LAST_RC; $(ls -A s
 "$B" fetch -q "$U/endless/busy" -o sig/out --timeout 60 2> /dev/null &
 pid=$!
 for _ in $(seq 100); do [ "$(temps)" -gt 0 ] && break; sleep 0.05; done
-busy=$(ls -A sig | grep '^\.out\.')
+busy=$(names sig | grep '^\.out\.')
 "$B" fetch -q file://"$TAP_TMP"/data.bin -o sig/out 2> /dev/null
 [ -n "$busy" ] && [ -e "sig/$busy" ] && ok "a running download's temp file is left alone" ||
 	not_ok "a running download's temp file is left alone" "$busy: $(ls -A sig)"
