@@ -365,81 +365,127 @@ static int store(const struct br_command *cmd, const struct cli_option *o, void 
 	return BR_EXIT_USAGE;
 }
 
-int cli_parse(const struct br_command *cmd, int argc, char **argv, void *opts)
+/* The i-th option of cmd's table followed by the common ones, and the
+ * getopt value that stands for it. */
+static const struct cli_option *nth(const struct br_command *cmd, size_t i)
 {
-	struct option lo[CLI_MAX_OPTIONS + N_COMMON + 1];
-	char shortopts[3 * (CLI_MAX_OPTIONS + N_COMMON) + 2] = ":";
+	return i < cmd->n_options ? &cmd->options[i] : &common_options[i - cmd->n_options];
+}
+
+static int val_of(const struct br_command *cmd, size_t i)
+{
+	return i < cmd->n_options ? 0x100 + (int)i : 0x200 + (int)(i - cmd->n_options);
+}
+
+/* getopt_long's tables from the declared ones. */
+static void getopt_tables(const struct br_command *cmd, struct option *lo, char *shortopts)
+{
 	const struct cli_option *o;
-	size_t i, n = 0, s = 1, nargs;
-	char word[80];
-	int c, idx, rc;
+	const char *l;
+	size_t i, s = 1;
 
-	if (cmd->n_options > CLI_MAX_OPTIONS)
-		return -(BR_EXIT_USAGE + 1);
-	memset(seen, 0, sizeof(seen));
+	shortopts[0] = ':'; /* ':' for a missing value, '?' for an unknown option */
 	for (i = 0; i < cmd->n_options + N_COMMON; i++) {
-		const char *l;
-
-		o = i < cmd->n_options ? &cmd->options[i] : &common_options[i - cmd->n_options];
-		lo[n].name = o->name;
-		lo[n].has_arg = o->arg ? required_argument : no_argument;
-		lo[n].flag = NULL;
-		lo[n].val = i < cmd->n_options ? 0x100 + (int)i : 0x200 + (int)(i - cmd->n_options);
-		n++;
+		o = nth(cmd, i);
+		lo[i].name = o->name;
+		lo[i].has_arg = o->arg ? required_argument : no_argument;
+		lo[i].flag = NULL;
+		lo[i].val = val_of(cmd, i);
 		for (l = o->letters ? o->letters : ""; *l; l++) {
 			shortopts[s++] = *l;
 			if (o->arg)
 				shortopts[s++] = ':';
 		}
 	}
-	memset(&lo[n], 0, sizeof(lo[n]));
+	memset(&lo[i], 0, sizeof(lo[i]));
 	shortopts[s] = '\0';
+}
 
+/* What getopt_long refused ('?' or ':'), in one line. */
+static int getopt_error(const struct br_command *cmd, int c, char **argv)
+{
+	char word[80];
+
+	if (optopt && optopt < 0x100)
+		snprintf(word, sizeof(word), "-%c", optopt);
+	else
+		bad_word(word, sizeof(word), argv, optind);
+	if (c == ':')
+		return cli_usage_error(cmd, "option '%s' needs a value", word);
+	if (!(optopt && optopt < 0x100) && strchr(argv[optind - 1], '='))
+		return cli_usage_error(cmd, "option '%s' takes no value", word);
+	return cli_usage_error(cmd, "unknown option '%s'", word);
+}
+
+/* -h, -v, -V: CLI_PARSE_ON to go on, else the exit code. */
+#define CLI_PARSE_ON (-1)
+static int common_option(const struct br_command *cmd, int which)
+{
+	switch (which) {
+	case COMMON_HELP:
+		return cli_help(cmd);
+	case COMMON_VERBOSE:
+		br_log_set_level(BR_LOG_DEBUG);
+		return CLI_PARSE_ON;
+	default:
+		cli_print_version(stdout);
+		return fflush(stdout) == 0 ? 0 : BR_EXIT_USAGE;
+	}
+}
+
+/* After the options: the number of arguments, then the required options
+ * in table order (the first missing one is named). */
+static int check_complete(const struct br_command *cmd, int argc, char **argv)
+{
+	const struct cli_option *o;
+	size_t i, nargs = (size_t)(argc - optind);
+
+	if (nargs < cmd->min_args)
+		return cli_usage_error(cmd, "missing %s",
+				       cmd->args_name ? cmd->args_name : "argument");
+	if (nargs > cmd->max_args)
+		return cli_usage_error(cmd, "unexpected argument '%s'",
+				       argv[optind + (int)cmd->max_args]);
+	for (i = 0; i < cmd->n_options; i++) {
+		o = &cmd->options[i];
+		if ((o->flags & CLI_REQUIRED) && !seen[i])
+			return cli_usage_error(cmd, "missing --%s%s%s", o->name, o->arg ? " " : "",
+					       o->arg ? o->arg : "");
+	}
+	return 0;
+}
+
+int cli_parse(const struct br_command *cmd, int argc, char **argv, void *opts)
+{
+	struct option lo[CLI_MAX_OPTIONS + N_COMMON + 1];
+	char shortopts[3 * (CLI_MAX_OPTIONS + N_COMMON) + 2];
+	const struct cli_option *o;
+	size_t i;
+	int c, idx, rc;
+
+	if (cmd->n_options > CLI_MAX_OPTIONS)
+		return -(BR_EXIT_USAGE + 1);
+	memset(seen, 0, sizeof(seen));
+	getopt_tables(cmd, lo, shortopts);
 	opterr = 0;
 	optind = 0; /* full reset: main may have parsed before */
 	while ((c = getopt_long(argc, argv, shortopts, lo, NULL)) != -1) {
-		if (c == '?') {
-			if (optopt && optopt < 0x100)
-				rc = cli_usage_error(cmd, "unknown option '-%c'", optopt);
-			else {
-				bad_word(word, sizeof(word), argv, optind);
-				rc = strchr(argv[optind - 1], '=')
-					 ? cli_usage_error(cmd, "option '%s' takes no value", word)
-					 : cli_usage_error(cmd, "unknown option '%s'", word);
-			}
-			return -(rc + 1);
-		}
-		if (c == ':') {
-			if (optopt && optopt < 0x100)
-				snprintf(word, sizeof(word), "-%c", optopt);
-			else
-				bad_word(word, sizeof(word), argv, optind);
-			return -(cli_usage_error(cmd, "option '%s' needs a value", word) + 1);
-		}
+		if (c == '?' || c == ':')
+			return -(getopt_error(cmd, c, argv) + 1);
 		if (c < 0x100) {
-			/* a short letter: find its option */
-			for (i = 0; i < cmd->n_options + N_COMMON; i++) {
-				o = i < cmd->n_options ? &cmd->options[i]
-						       : &common_options[i - cmd->n_options];
-				if (o->letters && strchr(o->letters, c))
+			/* a short letter: its option */
+			for (i = 0; i < cmd->n_options + N_COMMON; i++)
+				if (nth(cmd, i)->letters && strchr(nth(cmd, i)->letters, c))
 					break;
-			}
-			c = i < cmd->n_options ? 0x100 + (int)i : 0x200 + (int)(i - cmd->n_options);
+			c = val_of(cmd, i);
 		}
 		o = lookup(cmd, c, &idx);
 		if (!o)
 			return -(cli_usage_error(cmd, "internal: option %d", c) + 1);
 		if (c >= 0x200) {
-			switch (c - 0x200) {
-			case COMMON_HELP:
-				return -(cli_help(cmd) + 1);
-			case COMMON_VERBOSE:
-				br_log_set_level(BR_LOG_DEBUG);
-				break;
-			default:
-				cli_print_version(stdout);
-				return -(fflush(stdout) == 0 ? 1 : BR_EXIT_USAGE + 1);
-			}
+			rc = common_option(cmd, c - 0x200);
+			if (rc != CLI_PARSE_ON)
+				return -(rc + 1);
 			continue;
 		}
 		if (seen[idx] && !(o->flags & CLI_REPEAT) && o->type != CLI_LIST)
@@ -449,23 +495,8 @@ int cli_parse(const struct br_command *cmd, int argc, char **argv, void *opts)
 		if (rc)
 			return -(rc + 1);
 	}
-	nargs = (size_t)(argc - optind);
-	if (nargs < cmd->min_args)
-		return -(cli_usage_error(cmd, "missing %s",
-					 cmd->args_name ? cmd->args_name : "argument") +
-			 1);
-	if (nargs > cmd->max_args)
-		return -(cli_usage_error(cmd, "unexpected argument '%s'",
-					 argv[optind + (int)cmd->max_args]) +
-			 1);
-	for (i = 0; i < cmd->n_options; i++) {
-		o = &cmd->options[i];
-		if ((o->flags & CLI_REQUIRED) && !seen[i])
-			return -(cli_usage_error(cmd, "missing --%s%s%s", o->name,
-						 o->arg ? " " : "", o->arg ? o->arg : "") +
-				 1);
-	}
-	return optind;
+	rc = check_complete(cmd, argc, argv);
+	return rc ? -(rc + 1) : optind;
 }
 
 /* --- values that name something ------------------------------------------- */
