@@ -268,72 +268,85 @@ static int guard(const char *out, char *stdout_tmp, size_t len)
 	return 0;
 }
 
+/* The parsed options as fetch/ takes them. */
+static void to_fetch_opts(const struct fetch_args *a, struct fetch_opts *o)
+{
+	size_t i;
+
+	if (a->pin.set)
+		o->sha256 = a->pin.digest;
+	if (a->max_size)
+		o->max_size = a->max_size;
+	for (i = 0; i < a->mirrors.n; i++)
+		o->mirrors[i] = a->mirrors.v[i];
+	o->n_mirrors = a->mirrors.n;
+	o->cacert = a->cacert;
+	o->insecure = a->insecure;
+	o->retries = (unsigned)a->retries;
+	if (a->timeout)
+		o->deadline_s = (unsigned)a->timeout;
+	if (a->connect_timeout)
+		o->connect_timeout_s = (unsigned)a->connect_timeout;
+	if (a->stall_timeout)
+		o->stall_timeout_s = (unsigned)a->stall_timeout;
+	if (a->headers.n)
+		o->headers = a->headers.v;
+	o->method = a->method;
+	if (!a->quiet) {
+		o->progress = 1;
+		o->progress_cb = cli_fetch_progress;
+	}
+}
+
+/* What can be refused before any byte is fetched: the option pairs,
+ * FILE, and a URL or mirror fetch/ would refuse (a usage error, not a
+ * verdict). 0 or the exit code. */
+static int check_args(const struct fetch_args *a, const char *url, const struct fetch_opts *o)
+{
+	const struct br_command *cmd = &br_command_fetch;
+	char check[FETCH_URL_MAX];
+	size_t i;
+	int rc;
+
+	if (a->minisig && a->keys.n == 0)
+		return cli_usage_error(cmd, "--minisig needs at least one --pubkey");
+	if (!a->minisig && a->keys.n > 0)
+		return cli_usage_error(cmd, "--pubkey needs --minisig");
+	if (strcmp(a->out, "-") != 0 && (rc = check_output(a->out)))
+		return cli_fail(rc, "--output");
+	if ((rc = fetch_url_resolve(url, url, check, sizeof(check))))
+		return cli_usage_error(cmd, "%s", br_errmsg(rc));
+	for (i = 0; i < o->n_mirrors; i++)
+		if ((rc = fetch_url_mirror(o->mirrors[i], "x", check, sizeof(check))))
+			return cli_usage_error(cmd, "--mirror %s: %s", o->mirrors[i],
+					       br_errmsg(rc));
+	return 0;
+}
+
 static int cmd_fetch(int argc, char **argv)
 {
 	static struct fetch_args a;
-	const struct br_command *cmd = &br_command_fetch;
 	struct fetch_opts o;
 	struct fetch_result res;
 	char hex[VERIFY_SHA256_HEXLEN + 1], stdout_tmp[4096] = "";
 	const char *url, *what = "fetch", *out;
 	int n, rc, to_stdout;
-	size_t i;
 
 	memset(&a, 0, sizeof(a));
 	memset(&res, 0, sizeof(res));
 	fetch_opts_init(&o);
 	a.retries = o.retries;
-	n = cli_parse(cmd, argc, argv, &a);
+	n = cli_parse(&br_command_fetch, argc, argv, &a);
 	if (n < 0)
 		return cli_parse_exit(n);
 	url = argv[n];
-	if (a.minisig && a.keys.n == 0)
-		return cli_usage_error(cmd, "--minisig needs at least one --pubkey");
-	if (!a.minisig && a.keys.n > 0)
-		return cli_usage_error(cmd, "--pubkey needs --minisig");
-	if (a.pin.set)
-		o.sha256 = a.pin.digest;
-	if (a.max_size)
-		o.max_size = a.max_size;
-	for (i = 0; i < a.mirrors.n; i++)
-		o.mirrors[i] = a.mirrors.v[i];
-	o.n_mirrors = a.mirrors.n;
-	o.cacert = a.cacert;
-	o.insecure = a.insecure;
-	o.retries = (unsigned)a.retries;
-	if (a.timeout)
-		o.deadline_s = (unsigned)a.timeout;
-	if (a.connect_timeout)
-		o.connect_timeout_s = (unsigned)a.connect_timeout;
-	if (a.stall_timeout)
-		o.stall_timeout_s = (unsigned)a.stall_timeout;
-	if (a.headers.n)
-		o.headers = a.headers.v;
-	o.method = a.method;
-	to_stdout = strcmp(a.out, "-") == 0;
-	if (!to_stdout) {
-		rc = check_output(a.out);
-		if (rc)
-			return cli_fail(rc, "--output");
-	}
-	{
-		/* a URL we would refuse is a usage error, not a verdict */
-		char check[FETCH_URL_MAX];
-
-		if ((rc = fetch_url_resolve(url, url, check, sizeof(check))))
-			return cli_usage_error(cmd, "%s", br_errmsg(rc));
-		for (i = 0; i < o.n_mirrors; i++)
-			if ((rc = fetch_url_mirror(o.mirrors[i], "x", check, sizeof(check))))
-				return cli_usage_error(cmd, "--mirror %s: %s", o.mirrors[i],
-						       br_errmsg(rc));
-	}
-	if (!a.quiet) {
-		o.progress = 1;
-		o.progress_cb = cli_fetch_progress;
-	}
+	to_fetch_opts(&a, &o);
+	rc = check_args(&a, url, &o);
+	if (rc)
+		return rc;
 	if (o.insecure)
 		br_log(BR_LOG_WARN, "%s: TLS certificate verification is off (--insecure)", url);
-
+	to_stdout = strcmp(a.out, "-") == 0;
 	rc = guard(a.out, to_stdout ? stdout_tmp : NULL, sizeof(stdout_tmp));
 	if (rc)
 		return cli_fail(rc, "--output");
@@ -349,12 +362,9 @@ static int cmd_fetch(int argc, char **argv)
 		unlink(stdout_tmp);
 	cli_tmp_unguard();
 	if (rc) {
+		n = cli_fail(rc, NULL);
 		/* a signature that does not verify is a verdict, like `verify` */
-		if (strcmp(what, "fetch") != 0) {
-			cli_fail(rc, NULL);
-			return BR_EXIT_VERIFY;
-		}
-		return cli_fail(rc, NULL);
+		return strcmp(what, "fetch") != 0 ? BR_EXIT_VERIFY : n;
 	}
 	br_debug("%s: %llu bytes in %u attempt(s), %u resume(s), %u restart(s) from %s", a.out,
 		 (unsigned long long)res.size, res.attempts, res.resumes, res.restarts,
