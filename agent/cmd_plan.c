@@ -74,66 +74,45 @@ static int print(const struct cli_plan *p, int json)
 	return fflush(stdout) == 0 ? 0 : BR_EXIT_DISK;
 }
 
-static int cmd_plan(int argc, char **argv)
+/* `plan PLAN.json`: validate and print a plan file. */
+static int plan_file(const char *path, int json)
 {
-	static struct plan_args pa;
+	struct cli_plan p;
+	int rc, ret;
+
+	if (!is_plan_json(path))
+		return cli_usage_error(&br_command_plan,
+				       "%s: not a PLAN.json; a bootrino.sh goes after --script",
+				       path);
+	rc = cli_plan_file_read(path, &p);
+	ret = rc ? cli_fail(rc, path) : print(&p, json);
+	cli_plan_free(&p);
+	return ret;
+}
+
+/* `plan --script URL|FILE`: run it as `boot` would, print its plan. */
+static int plan_script(struct cli_boot_args *a, int json)
+{
 	struct cli_run r;
 	struct cli_plan p;
-	int n, rc, json, ret;
+	int rc, ret;
 
-	memset(&pa, 0, sizeof(pa));
-	cli_boot_args_init(&pa.a);
-	n = cli_parse(&br_command_plan, argc, argv, &pa);
-	if (n < 0) {
-		rc = cli_parse_exit(n);
-		goto out_args;
-	}
-	json = pa.json;
-	rc = cli_boot_args_finish(&br_command_plan, &pa.a, 0);
-	if (rc)
-		goto out_args;
-	if (n < argc) {
-		if (pa.a.cfg.script) {
-			ret = cli_usage_error(&br_command_plan,
-					      "give either --script or one PLAN.json");
-			goto out;
-		}
-		if (!is_plan_json(argv[n])) {
-			ret = cli_usage_error(
-			    &br_command_plan,
-			    "%s: not a PLAN.json; a bootrino.sh goes after --script", argv[n]);
-			goto out;
-		}
-		rc = cli_plan_file_read(argv[n], &p);
-		if (!rc)
-			ret = print(&p, json);
-		else
-			ret = cli_fail(rc, argv[n]);
-		cli_plan_free(&p);
-		goto out;
-	}
-	if (!pa.a.cfg.script) {
-		ret = cli_usage_error(&br_command_plan, "missing --script URL|FILE (or PLAN.json)");
-		goto out;
-	}
 	memset(&r, 0, sizeof(r));
-	if (strstr(pa.a.cfg.script, "://"))
-		r.script_url = pa.a.cfg.script;
+	if (strstr(a->cfg.script, "://"))
+		r.script_url = a->cfg.script;
 	else
-		r.script_file = pa.a.cfg.script;
-	if (r.script_url && pa.a.keys.n == 0 && !pa.a.cfg.insecure) {
-		ret = cli_usage_error(
+		r.script_file = a->cfg.script;
+	if (r.script_url && a->keys.n == 0 && !a->cfg.insecure)
+		return cli_usage_error(
 		    &br_command_plan,
 		    "missing --pubkey KEY (a URL's script is verified; or --insecure)");
-		goto out;
-	}
-	r.keys = &pa.a.keys;
-	r.fetch = &pa.a.fetch;
+	r.keys = &a->keys;
+	r.fetch = &a->fetch;
 	r.stage = "host";
 	/* DMI only: `plan` is a debugging aid and asks no metadata service */
 	r.cloud = cloud_detect();
-	r.insecure = pa.a.cfg.insecure;
-	r.timeout_s = pa.a.cfg.script_timeout;
+	r.insecure = a->cfg.insecure;
+	r.timeout_s = a->cfg.script_timeout;
 	rc = cli_run_script(&r, &p);
 	if (rc) {
 		ret = cli_fail(rc, "plan");
@@ -141,15 +120,38 @@ static int cmd_plan(int argc, char **argv)
 			ret = r.exit_code;
 	} else {
 		if (!p.boot)
-			br_log(BR_LOG_WARN, "%s: the script did not call `boot`", pa.a.cfg.script);
+			br_log(BR_LOG_WARN, "%s: the script did not call `boot`", a->cfg.script);
 		ret = print(&p, json);
 	}
 	cli_plan_free(&p);
 	cli_run_cleanup(&r);
+	return ret;
+}
+
+static int cmd_plan(int argc, char **argv)
+{
+	static struct plan_args pa;
+	int n, ret;
+
+	memset(&pa, 0, sizeof(pa));
+	cli_boot_args_init(&pa.a);
+	n = cli_parse(&br_command_plan, argc, argv, &pa);
+	if (n < 0) {
+		ret = cli_parse_exit(n); /* 0 after --help */
+		goto out;
+	}
+	ret = cli_boot_args_finish(&br_command_plan, &pa.a, 0);
+	if (ret)
+		goto out;
+	if (n < argc && pa.a.cfg.script)
+		ret = cli_usage_error(&br_command_plan, "give either --script or one PLAN.json");
+	else if (n < argc)
+		ret = plan_file(argv[n], pa.json);
+	else if (!pa.a.cfg.script)
+		ret = cli_usage_error(&br_command_plan, "missing --script URL|FILE (or PLAN.json)");
+	else
+		ret = plan_script(&pa.a, pa.json);
 out:
 	cli_boot_args_free(&pa.a);
 	return ret;
-out_args:
-	cli_boot_args_free(&pa.a);
-	return rc;
 }
