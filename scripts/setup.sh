@@ -13,7 +13,7 @@ dpkg-dev cmake autoconf automake libtool
 minisign nginx-light openssl curl wget python3 python3-yaml time hyperfine bc
 busybox-static kexec-tools cpio xz-utils zstd gzip
 qemu-system-x86 qemu-utils ovmf seabios
-cloud-image-utils debootstrap e2fsprogs dosfstools mtools fdisk gdisk
+cloud-image-utils debootstrap dnsmasq-base iproute2 e2fsprogs dosfstools mtools fdisk gdisk
 syslinux syslinux-common isolinux grub-pc-bin grub-efi-amd64-bin
 "
 
