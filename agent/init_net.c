@@ -412,6 +412,19 @@ int cli_init_network(const cJSON *facts)
 			br_log(BR_LOG_INFO, "init: %s (%s): address, routes, MTU from DHCP",
 			       links[i].name, links[i].mac);
 			leases++;
+			/* DHCPv4 says nothing about IPv6, and the loader runs no
+			 * DHCPv6 client: the host's IPv6 settings still apply */
+			n_cmds = facts ? cli_init_static_cmds(facts, &one, 1, cmds,
+							      CLI_INIT_MAX_SETTINGS)
+				       : 0;
+			for (j = 0; j < n_cmds; j++) {
+				if (strncmp(cmds[j], "ip -6 ", 6) != 0)
+					continue;
+				br_log(BR_LOG_INFO, "init: %s: IPv6 from the carried facts: %s",
+				       links[i].name, cmds[j]);
+				if (run_words(cmds[j]) != 0)
+					br_log(BR_LOG_WARN, "init: failed: %s", cmds[j]);
+			}
 			continue;
 		}
 		br_log(BR_LOG_WARN,
