@@ -303,7 +303,7 @@ static const char *host_link_name(const cJSON *facts, const char *mac)
  * bound: the carried facts are applied right after (docs/networking.md). */
 static unsigned wait_dhcp(const pid_t *pids, int *rcs, size_t n, unsigned bound_s)
 {
-	struct timespec t0, now, tick = {0, 100 * 1000 * 1000};
+	struct timespec t0, now, tick = {0, 100000000L};
 	size_t i, left = n;
 	int st;
 
