@@ -645,7 +645,7 @@ static void test_metadata_cloud_shapes(void **state)
 		int n = keys_of_doc(cases[i].what, cases[i].doc, &first, &hold);
 
 		if (n != cases[i].n ||
-		    (cases[i].first && (!first || strcmp(first, cases[i].first))))
+		    (cases[i].first && (!first || strcmp(first, cases[i].first) != 0)))
 			fail_msg("case %zu: %d keys (want %d), first '%s' (want '%s')", i, n,
 				 cases[i].n, first ? first : "",
 				 cases[i].first ? cases[i].first : "");
