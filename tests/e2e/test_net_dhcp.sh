@@ -91,7 +91,7 @@ else
 	not_ok "target: route and MTU" "$(sed -n '/BOOTRINO-DEMO-NET-BEGIN/,/END/p' <<< "$target")"
 fi
 if out=$(net_compare); then
-	ok "target's addresses, MTU and default route are the stock OS's: $out"
+	ok "loader's and target's addresses, MTU and default route are the stock OS's: $(tr "\n" ";" <<< "$out")"
 else
 	not_ok "target's network is the stock OS's" "$out"
 fi

@@ -7,10 +7,12 @@ The demo target prints the facts bootrino carried (between
 BOOTRINO-FACTS-BEGIN/END: docs/facts.md's JSON, collected on the stock OS
 by `bootrino takeover`) and what it came up with itself (between
 BOOTRINO-DEMO-NET-BEGIN/END: links with MAC and MTU, global addresses,
-routes). Links are matched by MAC address, never by name (the stock OS
+routes); the loader prints its own ("bootrino: init: net: …", busybox
+`ip -o` output) before the target starts. Both are compared. Links are matched by MAC address, never by name (the stock OS
 says ens3 where the target says eth0). For every stock link with a global
 address: the same global addresses, the same MTU, and every default
-route's gateway. Prints one line per link; exit 1 on any difference.
+route's gateway. Prints one line per stage and link; exit 1 on any
+difference.
 """
 import json
 import re
@@ -36,10 +38,22 @@ def main():
     # the kernel's own messages land between the target's lines
     lines = [l.rstrip("\r") for l in text.split("\n") if not KERNEL.match(l)]
     facts = json.loads("\n".join(block(lines, "BOOTRINO-FACTS-BEGIN", "BOOTRINO-FACTS-END")))
-    net = block(lines, "BOOTRINO-DEMO-NET-BEGIN", "BOOTRINO-DEMO-NET-END")
-    if not net:
-        sys.exit("net-compare: the target printed no BOOTRINO-DEMO-NET block")
+    views = [("loader", parse_loader(lines)),
+             ("target", parse_target(block(lines, "BOOTRINO-DEMO-NET-BEGIN",
+                                           "BOOTRINO-DEMO-NET-END")))]
+    bad = 0
+    for stage, view in views:
+        if not view[0]:
+            print("%s: printed no network report" % stage)
+            bad += 1
+            continue
+        bad += compare(facts.get("network", {}), stage, view)
+    sys.exit(1 if bad else 0)
 
+
+def parse_target(net):
+    """tinylinux's BOOTRINO-DEMO-NET block: link NAME MAC mtu N, addr DEV
+    FAMILY A/P, route -4|-6 ROUTE…"""
     dev_of, mtu_of, addrs, routes = {}, {}, {}, []
     for line in net:
         w = line.split()
@@ -50,8 +64,34 @@ def main():
             addrs.setdefault(w[1], set()).add(w[3])
         elif len(w) >= 2 and w[0] == "route":
             routes.append(w[1:])
+    return dev_of, mtu_of, addrs, routes
 
-    n = facts.get("network", {})
+
+def parse_loader(lines):
+    """The loader's "bootrino: init: net: …" lines (busybox ip -o output)
+    before the target's marker."""
+    dev_of, mtu_of, addrs, routes = {}, {}, {}, []
+    for line in lines:
+        if "BOOTRINO-DEMO-TINYLINUX-UP" in line:
+            break
+        if not line.startswith("bootrino: init: net: "):
+            continue
+        w = line[len("bootrino: init: net: "):].split()
+        if len(w) >= 4 and w[0].endswith(":") and w[2] in ("inet", "inet6"):
+            addrs.setdefault(w[1], set()).add(w[3])
+        elif len(w) >= 2 and w[0].endswith(":") and w[1].endswith(":"):
+            dev = w[1].rstrip(":").split("@")[0]
+            if "mtu" in w and "link/ether" in w:
+                dev_of[w[w.index("link/ether") + 1].lower()] = dev
+                mtu_of[dev] = int(w[w.index("mtu") + 1])
+        elif w:
+            fam = "-6" if ":" in (w[2] if w[0] == "default" and len(w) > 2 else w[0]) else "-4"
+            routes.append([fam] + w)
+    return dev_of, mtu_of, addrs, routes
+
+
+def compare(n, stage, view):
+    dev_of, mtu_of, addrs, routes = view
     bad = 0
     for link in n.get("links", []):
         if link.get("loopback") or not link.get("mac"):
@@ -65,7 +105,7 @@ def main():
                if r.get("index") == idx and r.get("dst") == "default" and r.get("gateway")}
         dev = dev_of.get(mac)
         if not dev:
-            print("%s (%s): no link with this MAC address in the target" % (link["name"], mac))
+            print("%s: %s (%s): no link with this MAC address" % (stage, link["name"], mac))
             bad += 1
             continue
         problems = []
@@ -81,12 +121,12 @@ def main():
                 problems.append("no default route via %s" % gw)
         if problems:
             bad += 1
-            print("%s -> %s (%s): %s" % (link["name"], dev, mac, "; ".join(problems)))
+            print("%s: %s -> %s (%s): %s" % (stage, link["name"], dev, mac, "; ".join(problems)))
         else:
-            print("%s -> %s (%s): same addresses %s, mtu %s, default via %s" % (
-                link["name"], dev, mac, " ".join(sorted(want)), link.get("mtu"),
+            print("%s: %s -> %s (%s): same addresses %s, mtu %s, default via %s" % (
+                stage, link["name"], dev, mac, " ".join(sorted(want)), link.get("mtu"),
                 " ".join(g for _, g in sorted(gws)) or "-"))
-    sys.exit(1 if bad else 0)
+    return bad
 
 
 if __name__ == "__main__":
