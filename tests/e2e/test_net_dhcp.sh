@@ -20,6 +20,7 @@ set -u
 
 command -v dnsmasq > /dev/null || { not_ok "dnsmasq installed (scripts/setup.sh)"; done_testing; exit 1; }
 takeover_setup
+net_loader_earlyprintk || { not_ok "loader.json with earlyprintk, re-signed"; done_testing; exit 1; }
 MAC=52:54:00:51:00:20 IP=198.51.100.20 GW=198.51.100.1 SRV=198.51.100.80
 net_ns
 net_tap tap0

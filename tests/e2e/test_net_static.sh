@@ -28,6 +28,7 @@ set -u
 
 BOUND=$(sed -n 's/^#define CLI_INIT_DHCP_BOUND_S \([0-9]*\).*/\1/p' "$BOOTRINO_ROOT/agent/init.h")
 takeover_setup
+net_loader_earlyprintk || { not_ok "loader.json with earlyprintk, re-signed"; done_testing; exit 1; }
 net_ns
 
 # journey NAME NETCONFIG TAPS… -- CHECKS: boots the guest on the taps

@@ -74,3 +74,14 @@ loader_log() {
 target_log() { sed -n '/BOOTRINO-DEMO-TINYLINUX-UP/,$p' "$SERIAL" | tr -d '\r'; }
 
 net_compare() { python3 "$G/net-compare.py" "$SERIAL"; }
+
+# net_loader_earlyprintk: the published loader.json asks the loader's kernel
+# for an early serial console (re-signed with the test key), so that a
+# loader that dies before its console comes up still says why in SERIAL.
+net_loader_earlyprintk() {
+	local j=$SITE/loader/loader.json
+	sed -i 's/"cmdline": "console=tty0 console=ttyS0"/"cmdline": "console=tty0 console=ttyS0 earlyprintk=serial,ttyS0,115200"/' "$j" &&
+		grep -q earlyprintk "$j" &&
+		minisign -S -s "$KEY" -m "$j" -x "$j.minisig" \
+			-t "timestamp:$(date +%s)	file:loader.json" > /dev/null
+}
