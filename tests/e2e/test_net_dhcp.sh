@@ -13,6 +13,7 @@
 # reach the web server, and the target's page must answer from the
 # namespace. Test addresses only (RFC 5737).
 set -u
+export GUEST_BOOT_TIMEOUT=${GUEST_BOOT_TIMEOUT:-840}
 . "$(dirname "$0")/../lib/tap.sh"
 . "$BOOTRINO_ROOT/tests/lib/nginx.sh"
 . "$BOOTRINO_ROOT/tests/e2e/guest/takeover-lib.sh"
@@ -40,7 +41,7 @@ tap_on_exit "kill $! 2> /dev/null"
 
 takeover_userdata "$TAP_TMP/dhcp.ud"
 net_boot dhcp "$TAP_TMP/dhcp.ud" --tap "tap0,$MAC"
-if wait_for "$SERIAL" "bootrino-userdata: fetching the agent" "$GUEST_TIMEOUT"; then
+if wait_for "$SERIAL" "bootrino-userdata: fetching the agent" "$(net_left)"; then
 	ok "stock OS: DHCP lease, the user-data fetches the agent from $URL"
 else
 	not_ok "stock OS: the user-data runs" "$(tail -20 "$SERIAL"; tail -5 "$TAP_TMP/dnsmasq.log")"
@@ -50,7 +51,7 @@ else
 fi
 
 # The loader: its network report comes right after DHCP.
-if wait_for "$SERIAL" "bootrino: init: attempt 1" 300; then
+if wait_for "$SERIAL" "bootrino: init: attempt 1" "$(net_left)"; then
 	sleep 2
 	loader=$(loader_log)
 	case $loader in
@@ -76,7 +77,7 @@ else
 	exit 1
 fi
 
-if wait_for "$SERIAL" "BOOTRINO-DEMO-TINYLINUX-HTTP-UP" 400; then
+if wait_for "$SERIAL" "BOOTRINO-DEMO-TINYLINUX-HTTP-UP" "$(net_left)"; then
 	ok "loader reached the web server through the route: the target is up"
 else
 	not_ok "the target is up" "$(grep -aE 'bootrino|BOOTRINO|udhcpc' "$SERIAL" | tail -30)"
