@@ -54,7 +54,7 @@ ethernets:
     gateway4: 192.0.2.1
     gateway6: "2001:db8:10::1"
 YAML
-net_journey do "$TAP_TMP/do.yaml" tapa,52:54:00:d0:00:0a tapb,52:54:00:d0:00:0b -- \
+net_journey droplet "$TAP_TMP/do.yaml" tapa,52:54:00:d0:00:0a tapb,52:54:00:d0:00:0b -- \
 	"route -4 default via 192.0.2.1 dev eth1" "route -6 default via 2001:db8:10::1 dev eth1" \
 	"page 192.0.2.10" "page 198.51.100.10" "page 2001:db8:10::10"
 

@@ -55,8 +55,8 @@ net_server() {
 	done
 	python3 "$G/ns-relay.py" "$NS" 8080 "$NGINX_PORT" "$@" > "$TAP_TMP/relay.out" 2>&1 &
 	tap_on_exit "kill $! 2> /dev/null"
-	local i
-	for i in $(seq 50); do
+	local _
+	for _ in $(seq 50); do
 		grep -q ready "$TAP_TMP/relay.out" && break
 		sleep 0.1
 	done
