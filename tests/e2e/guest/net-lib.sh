@@ -33,8 +33,8 @@ net_ns() {
 	unshare -n sleep "$((GUEST_TIMEOUT + 900))" &
 	NS=$!
 	tap_on_exit "kill $NS 2> /dev/null"
-	local i
-	for i in $(seq 50); do
+	local _
+	for _ in $(seq 50); do
 		[ "$(readlink "/proc/$NS/ns/net")" != "$(readlink /proc/self/ns/net)" ] && break
 		sleep 0.1
 	done
