@@ -539,14 +539,18 @@ static const char *FACTS =
     "{\"name\":\"ens5\",\"index\":3,\"mac\":\"42:01:0a:80:00:03\"}],"
     "\"addresses\":[{\"index\":1,\"family\":\"inet\",\"address\":\"127.0.0.1\",\"prefix\":8,"
     "\"scope\":\"host\"},{\"index\":2,\"family\":\"inet\",\"address\":\"10.128.0.2\",\"prefix\":32,"
-    "\"scope\":\"global\"},{\"index\":2,\"family\":\"inet6\",\"address\":\"fe80::1\",\"prefix\":64,"
+    "\"scope\":\"global\"},{\"index\":3,\"family\":\"inet6\",\"address\":\"2001:db8::5\","
+    "\"prefix\":64,\"scope\":\"global\"},{\"index\":3,\"family\":\"inet6\",\"address\":"
+    "\"2001:db8::6\",\"prefix\":129,\"scope\":\"global\"},"
+    "{\"index\":2,\"family\":\"inet6\",\"address\":\"fe80::1\",\"prefix\":64,"
     "\"scope\":\"link\"},{\"index\":2,\"family\":\"inet\",\"address\":\"10.0.0.1 -x\",\"prefix\":8,"
     "\"scope\":\"global\"}],"
     "\"routes\":[{\"index\":2,\"family\":\"inet\",\"dst\":\"default\",\"gateway\":\"10.128.0.1\","
     "\"protocol\":\"dhcp\"},{\"index\":2,\"family\":\"inet\",\"dst\":\"10.128.0.1/32\","
     "\"protocol\":\"dhcp\"},{\"index\":2,\"family\":\"inet\",\"dst\":\"10.0.0.0/8\","
     "\"protocol\":\"kernel\"},{\"index\":3,\"family\":\"inet\",\"dst\":\"default\","
-    "\"gateway\":\"10.1.0.1\"}]},"
+    "\"gateway\":\"10.1.0.1\"},{\"index\":3,\"family\":\"inet6\",\"dst\":\"default\","
+    "\"gateway\":\"fe80::1\",\"protocol\":\"ra\"}]},"
     "\"dns\":{\"nameservers\":[\"169.254.169.254\",\"bad; rm\"],\"search\":[\"x\"]}}";
 
 static void test_init_static_network(void **state)
@@ -574,7 +578,9 @@ static void test_init_static_network(void **state)
 				  "addr 42:01:0a:80:00:02 -4 10.128.0.2/32\n"
 				  "route 42:01:0a:80:00:02 -4 default via 10.128.0.1 onlink\n"
 				  "route 42:01:0a:80:00:02 -4 10.128.0.1/32\n"
+				  "addr 42:01:0a:80:00:03 -6 2001:db8::5/64\n"
 				  "route 42:01:0a:80:00:03 -4 default via 10.1.0.1 onlink\n"
+				  "route 42:01:0a:80:00:03 -6 default via fe80::1 onlink\n"
 				  "nameserver 169.254.169.254\n");
 	/* the cap holds */
 	assert_int_equal(cli_init_static_cmds(facts, links, 2, cmds, 2), 2);
