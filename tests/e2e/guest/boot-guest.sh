@@ -42,8 +42,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root_dir=$(cd "$here/../../.." && pwd)
 guest_dir=$root_dir/build/guest
-user_data= serial= pidfile= workdir= timeout_s=600 mem=1024
-forwards=() hostfwds=() taps=() netns= network_config= ifnames="net.ifnames=0"
+user_data='' serial='' pidfile='' workdir='' timeout_s=600 mem=1024
+forwards=() hostfwds=() taps=() netns='' network_config='' ifnames="net.ifnames=0"
 
 die() { printf 'boot-guest: error: %s\n' "$*" >&2; exit 1; }
 while [ $# -gt 0 ]; do
@@ -60,7 +60,7 @@ while [ $# -gt 0 ]; do
 	--netns) netns=$2; shift 2 ;;
 	--tap) taps+=("$2"); shift 2 ;;
 	--network-config) network_config=$2; shift 2 ;;
-	--ifnames) ifnames=; shift ;;
+	--ifnames) ifnames=''; shift ;;
 	*) die "unknown option $1" ;;
 	esac
 done
@@ -104,7 +104,7 @@ if [ -n "$netns" ]; then
 	isolate=0
 	i=0
 	for t in "${taps[@]}"; do
-		ifname=${t%%,*} mac=
+		ifname=${t%%,*} mac=''
 		[ "$ifname" != "$t" ] && mac=${t#*,}
 		nics+=(-netdev "tap,id=n$i,ifname=$ifname,script=no,downscript=no"
 			-device "virtio-net-pci,netdev=n$i${mac:+,mac=$mac}")
@@ -128,11 +128,13 @@ done
 for h in ${hostfwds[@]+"${hostfwds[@]}"}; do
 	netdev+=",hostfwd=tcp:127.0.0.1:${h%%:*}-:${h##*:}"
 done
+# shellcheck disable=SC2054 # commas separate qemu suboptions
 [ -n "$netns" ] || nics=(-netdev "$netdev" -device virtio-net-pci,netdev=n0)
 accel=tcg cpu=max
 if [ "${BOOTRINO_KVM:-0}" = 1 ] && [ -w /dev/kvm ]; then accel=kvm cpu=host; fi
 
 : > "$serial"
+# shellcheck disable=SC2054 # commas separate qemu suboptions, not array elements
 qemu=(qemu-system-x86_64 -accel "$accel" -cpu "$cpu" -m "$mem" -smp 1
 	-nodefaults -display none -no-reboot
 	-kernel "$guest_dir/vmlinuz" -initrd "$guest_dir/initrd.img"
