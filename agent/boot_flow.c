@@ -68,6 +68,8 @@ static int flow_run(struct cli_boot_args *a, const struct flow_how *h)
 	r.instance_id = cli_facts_str(facts, "instance_id");
 	r.boot_count = (unsigned long)count;
 	r.state_dir = state_dir;
+	r.min_timestamp = a->cfg.min_timestamp;
+	r.site = a->cfg.site;
 	r.insecure = a->cfg.insecure;
 	r.timeout_s = a->cfg.script_timeout;
 	br_errclear();
@@ -98,6 +100,7 @@ static int flow_run(struct cli_boot_args *a, const struct flow_how *h)
 		ret = cli_fail(rc, h->what);
 		goto out;
 	}
+	a->accepted_timestamp = r.sig.has_timestamp ? r.sig.timestamp : 0;
 	if (h->dry_run) {
 		ret = 0;
 		if (h->report) {

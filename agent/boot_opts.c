@@ -9,6 +9,8 @@
 
 #include "common/err.h"
 #include "common/log.h"
+#include "verify/base64.h"
+#include "verify/comment.h"
 
 void cli_boot_args_init(struct cli_boot_args *a)
 {
@@ -53,6 +55,11 @@ int cli_boot_option(const struct br_command *cmd, struct cli_boot_args *a, int c
 			return cli_usage_error(cmd, "--timeout: 1 to 3600 seconds");
 		a->cli.script_timeout = (long)v;
 		break;
+	case CLI_OPT_SITE:
+		if (!verify_tc_site_valid(arg))
+			return cli_usage_error(cmd, "--site: 1 to 64 of [A-Za-z0-9._-]");
+		rc = cli_config_set_str(&a->cli.site, arg);
+		break;
 	case CLI_OPT_STATE_DIR:
 		a->state_dir = arg;
 		a->state_dir_set = 1;
@@ -92,6 +99,7 @@ int cli_boot_args_finish(const struct br_command *cmd, struct cli_boot_args *a)
 	take(&a->cfg.script, &a->cli.script);
 	take(&a->cfg.cacert, &a->cli.cacert);
 	take(&a->cfg.loader, &a->cli.loader);
+	take(&a->cfg.site, &a->cli.site);
 	if (a->cli.insecure)
 		a->cfg.insecure = 1;
 	if (a->cli.script_timeout)
@@ -113,6 +121,19 @@ int cli_boot_args_finish(const struct br_command *cmd, struct cli_boot_args *a)
 			cli_fail(rc, "--pubkey");
 			return BR_EXIT_USAGE;
 		}
+	}
+	/* From here on the configuration names keys by their key lines, never
+	 * by a .pub path: what takeover carries into the loader must not
+	 * depend on a file that only exists on the host. */
+	for (i = 0; i < a->cfg.n_pubkeys; i++)
+		free(a->cfg.pubkeys[i]);
+	a->cfg.n_pubkeys = 0;
+	for (i = 0; i < a->keys.n; i++) {
+		char *line = verify_pubkey_line(&a->keys.keys[i]);
+
+		if (!line)
+			return cli_fail(-ENOMEM, "--pubkey");
+		a->cfg.pubkeys[a->cfg.n_pubkeys++] = line;
 	}
 	/* the loader carries the CA bundle's contents; fetch/ wants a file */
 	if (!a->cfg.cacert && a->cfg.cacert_pem) {

@@ -19,6 +19,7 @@
 #include "common/err.h"
 #include "common/log.h"
 #include "fetch/url.h"
+#include "verify/comment.h"
 #include "verify/rollback.h"
 
 static int write_file(const char *path, const void *buf, size_t len, mode_t mode)
@@ -159,8 +160,17 @@ int cli_state_write_u64(const char *dir, const char *name, uint64_t v)
 	return 0;
 }
 
+/* The signature says what it signs: bind it to the name asked for. */
+static int check_binding(const char *url, const char *site, const struct verify_sigresult *res)
+{
+	char name[VERIFY_TC_NAME_MAX + 1];
+
+	verify_tc_url_name(url, name, sizeof(name));
+	return verify_tc_check(res->trusted_comment, name, site);
+}
+
 int cli_fetch_signed(const char *url, size_t cap, const struct fetch_opts *fo,
-		     const struct verify_keyring *keys, char **buf, size_t *len,
+		     const struct verify_keyring *keys, const char *site, char **buf, size_t *len,
 		     struct verify_sigresult *res)
 {
 	char sigurl[CLI_PLAN_URL_MAX + 8], *sig = NULL;
@@ -180,6 +190,8 @@ int cli_fetch_signed(const char *url, size_t cap, const struct fetch_opts *fo,
 		rc = cli_wrap_detail(-BR_ESIG, "no signature: refusing an unsigned file");
 	if (!rc) {
 		rc = verify_minisign_buf(keys, *buf, *len, sig, siglen, res);
+		if (!rc)
+			rc = check_binding(url, site, res);
 		if (rc)
 			rc = cli_wrap_detail(rc, url);
 	}
@@ -212,8 +224,8 @@ static int get_verified(struct cli_run *r, char **script, size_t *len)
 			goto out;
 		}
 	} else if (want_sig) {
-		rc = cli_fetch_signed(r->url, CLI_SCRIPT_MAX, r->fetch, r->keys, script, len,
-				      &r->sig);
+		rc = cli_fetch_signed(r->url, CLI_SCRIPT_MAX, r->fetch, r->keys, r->site, script,
+				      len, &r->sig);
 		if (rc)
 			return rc;
 		goto rollback;
@@ -228,19 +240,24 @@ static int get_verified(struct cli_run *r, char **script, size_t *len)
 		goto out;
 	}
 	rc = verify_minisign_buf(r->keys, *script, *len, sig, siglen, &r->sig);
+	if (!rc)
+		rc = check_binding(r->script_file, r->site, &r->sig);
 	if (rc) {
 		rc = cli_wrap_detail(rc, r->script_file ? r->script_file : r->url);
 		goto out;
 	}
 rollback:
-	if (r->state_dir) {
+	/* the newest of the state dir's and the one carried in the config
+	 * (the host's preflight accepted it: the loader must not go back) */
+	if (r->state_dir)
 		rc = cli_state_read_u64(r->state_dir, "last-timestamp", &last);
-		if (!rc)
-			rc = verify_check_rollback(last, &r->sig);
-		if (rc) {
-			rc = cli_wrap_detail(rc, r->script_file ? r->script_file : r->url);
-			goto out;
-		}
+	if (!rc && r->min_timestamp > last)
+		last = r->min_timestamp;
+	if (!rc && (r->state_dir || r->min_timestamp))
+		rc = verify_check_rollback(last, &r->sig);
+	if (rc) {
+		rc = cli_wrap_detail(rc, r->script_file ? r->script_file : r->url);
+		goto out;
 	}
 	r->signed_ok = 1;
 out:
@@ -470,6 +487,17 @@ int cli_run_script(struct cli_run *r, struct cli_plan *plan)
 	rc = cli_plan_file_read(ppath, plan);
 	if (rc)
 		goto out;
+	/* The plan file lives where the script can write it: its header is
+	 * only a copy of our settings for the verbs. What counts is what this
+	 * process started with; a plan that says otherwise was rewritten. */
+	if (plan->insecure != (r->insecure ? 1 : 0) || !plan->script_url ||
+	    strcmp(plan->script_url, r->url) != 0) {
+		rc = br_fail(-BR_EINSECURE,
+			     "%s: the plan's header was changed by the script (insecure or "
+			     "script_url differ from this run's): refusing it",
+			     r->url);
+		goto out;
+	}
 	if (plan->error) {
 		r->exit_code = plan->error_exit;
 		rc = br_fail(-BR_ECONFIG, "%s: a verb failed: %s", r->url, plan->error);

@@ -27,7 +27,9 @@ struct cli_run {
 	const char *cloud;	 /* BOOTRINO_CLOUD */
 	const char *instance_id; /* BOOTRINO_INSTANCE_ID */
 	unsigned long boot_count;
-	const char *state_dir; /* anti-rollback state, NULL: none */
+	const char *state_dir;	/* anti-rollback state, NULL: none */
+	uint64_t min_timestamp; /* refuse signatures older than this (0: none) */
+	const char *site;	/* the signature must carry site:SITE (NULL: any) */
 	int insecure;
 	long timeout_s; /* 0: CLI_SCRIPT_TIMEOUT_S */
 	/* out */
@@ -48,9 +50,12 @@ void cli_run_cleanup(struct cli_run *r);
 
 /* Fetch url and url.minisig into memory (url capped at cap) and verify.
  * A signature the server does not have (HTTP 4xx) is -BR_ESIG: an
- * unsigned file is a verification failure, not a transient one. */
+ * unsigned file is a verification failure, not a transient one. The
+ * trusted comment must name the file asked for (file:NAME, the URL's last
+ * path segment) and, when site is not NULL, carry site:SITE
+ * (verify/comment.h): a file signed for another purpose is -BR_ESIG. */
 int cli_fetch_signed(const char *url, size_t cap, const struct fetch_opts *fo,
-		     const struct verify_keyring *keys, char **buf, size_t *len,
+		     const struct verify_keyring *keys, const char *site, char **buf, size_t *len,
 		     struct verify_sigresult *res);
 
 /* A private (0700) work directory under $TMPDIR or /tmp; removal. */

@@ -121,6 +121,8 @@ static int loader_config(const struct cli_config *in, char **json)
 	c.insecure = in->insecure;
 	c.script_timeout = in->script_timeout;
 	c.cacert_pem = in->cacert_pem;
+	c.site = in->site;
+	c.min_timestamp = in->min_timestamp;
 	if (in->cacert)
 		rc = read_pem(in->cacert, &c.cacert_pem);
 	if (!rc) {
@@ -155,6 +157,25 @@ static int preflight(struct cli_boot_args *a, int dry_run, char **plan)
 		*plan = NULL;
 	}
 	return ret;
+}
+
+/* What the loader will be told, as it will read it (the CA bundle's
+ * contents elided): a dry run shows every setting that crosses over. */
+static void print_config(const char *config)
+{
+	cJSON *j = cJSON_Parse(config), *pem;
+	char *text;
+
+	if (!j)
+		return;
+	pem = cJSON_GetObjectItemCaseSensitive(j, "cacert_pem");
+	if (cJSON_IsString(pem))
+		cJSON_ReplaceItemInObjectCaseSensitive(j, "cacert_pem",
+						       cJSON_CreateString("(CA bundle)"));
+	text = cJSON_PrintUnformatted(j);
+	printf("overlay   %s %s\n", CONFIG_PATH, text ? text : "");
+	free(text);
+	cJSON_Delete(j);
 }
 
 /* The preflight's plan, indented under the script it came from. */
@@ -196,7 +217,8 @@ static int via_loader(struct cli_boot_args *a, int dry_run)
 		    br_fail(-BR_ECONFIG, "%s: cannot derive the loader URL", a->cfg.script),
 		    "takeover");
 	br_errclear();
-	rc = cli_fetch_signed(url, CLI_LOADER_JSON_MAX, &a->fetch, &a->keys, &doc, &len, &sig);
+	rc = cli_fetch_signed(url, CLI_LOADER_JSON_MAX, &a->fetch, &a->keys, a->cfg.site, &doc,
+			      &len, &sig);
 	/* loader.json's signatures never go backwards either: an old loader
 	 * replayed could carry old bugs */
 	if (!rc && state_dir) {
@@ -209,8 +231,6 @@ static int via_loader(struct cli_boot_args *a, int dry_run)
 	if (!rc)
 		rc = cli_loader_json_parse(&p, fetch_url_resolve, url, doc, len);
 	if (!rc)
-		rc = loader_config(&a->cfg, &config);
-	if (!rc)
 		rc = cli_workdir_new(workdir, sizeof(workdir));
 	if (rc) {
 		ret = cli_fail(rc, "takeover");
@@ -221,6 +241,16 @@ static int via_loader(struct cli_boot_args *a, int dry_run)
 	ret = preflight(a, dry_run, &target);
 	if (ret)
 		goto out;
+	/* the loader must not accept a bootrino.sh older than the one the
+	 * preflight just accepted (it has no state dir of its own) */
+	if (a->accepted_timestamp > a->cfg.min_timestamp)
+		a->cfg.min_timestamp = a->accepted_timestamp;
+	br_errclear();
+	rc = loader_config(&a->cfg, &config);
+	if (rc) {
+		ret = cli_fail(rc, "takeover");
+		goto out;
+	}
 	br_errclear();
 	rc = cli_facts_get("host", &facts);
 	if (rc) {
@@ -247,8 +277,7 @@ static int via_loader(struct cli_boot_args *a, int dry_run)
 	if (dry_run) {
 		printf("loader    %s\n", url);
 		cli_plan_print_text(stdout, &p);
-		printf("overlay   %s (script %s, %zu key%s)\n", CONFIG_PATH, a->cfg.script,
-		       a->cfg.n_pubkeys, a->cfg.n_pubkeys == 1 ? "" : "s");
+		print_config(config);
 		printf("overlay   %s\n", CLI_FACTS_PATH);
 		printf("kexec     %s: %s, %llu bytes\n", e.report.method, e.report.kernel_format,
 		       (unsigned long long)e.report.total_bytes);

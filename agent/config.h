@@ -27,6 +27,10 @@ struct cli_config {
 	int insecure;	     /* unpinned artifacts / TLS: both refused unless set */
 	long script_timeout; /* seconds, 0 = default */
 	int shell;	     /* cmdline only: bootrino.shell */
+	char *site;	     /* deployment name the signatures must carry (site:NAME) */
+	/* the newest signature timestamp already accepted (by the host's
+	 * preflight): the loader refuses an older bootrino.sh */
+	unsigned long long min_timestamp;
 };
 
 void cli_config_init(struct cli_config *c);
@@ -49,7 +53,7 @@ int cli_config_set_str(char **slot, const char *value);
 int cli_config_add_pubkey(struct cli_config *c, const char *key);
 
 /* Serialise what the loader needs (script, pubkeys, cacert_pem, mode,
- * insecure, script_timeout) as compact JSON; malloc()ed, NULL on ENOMEM. */
+ * insecure, script_timeout, site, min_timestamp) as compact JSON; malloc()ed, NULL on ENOMEM. */
 char *cli_config_to_json(const struct cli_config *c);
 
 #endif

@@ -467,6 +467,44 @@ static void test_config_cmdline(void **state)
 	cli_config_free(&c);
 }
 
+/* issue 10: keys on the loader's command line replace the config's
+ * (never a union); site and min_timestamp cross over from the host */
+static void test_config_cmdline_keys_replace(void **state)
+{
+	struct cli_config c;
+	char *json;
+
+	(void)state;
+	cli_config_init(&c);
+	assert_int_equal(cli_config_parse(&c,
+					  "{\"pubkeys\":[\"RWQcfg\"],\"site\":\"prod\","
+					  "\"min_timestamp\":1700000000}",
+					  strlen("{\"pubkeys\":[\"RWQcfg\"],\"site\":\"prod\","
+						 "\"min_timestamp\":1700000000}")),
+			 0);
+	assert_string_equal(c.site, "prod");
+	assert_true(c.min_timestamp == 1700000000ULL);
+	json = cli_config_to_json(&c);
+	assert_non_null(json);
+	assert_non_null(strstr(json, "\"site\":\"prod\""));
+	assert_non_null(strstr(json, "\"min_timestamp\":1700000000"));
+	free(json);
+	assert_int_equal(
+	    cli_config_parse_cmdline(&c, "bootrino.pubkey=RWQone bootrino.pubkey=RWQtwo"), 0);
+	assert_int_equal(c.n_pubkeys, 2);
+	assert_string_equal(c.pubkeys[0], "RWQone");
+	assert_string_equal(c.pubkeys[1], "RWQtwo");
+	assert_int_equal(cli_config_parse_cmdline(&c, "bootrino.site=staging"), 0);
+	assert_string_equal(c.site, "staging");
+	assert_int_equal(cli_config_parse_cmdline(&c, "bootrino.site=a/b"), -BR_ECONFIG);
+	cli_config_free(&c);
+
+	cli_config_init(&c);
+	assert_int_equal(cli_config_parse(&c, "{\"site\":\"a b\"}", 12), -BR_ECONFIG);
+	assert_int_equal(cli_config_parse(&c, "{\"min_timestamp\":-1}", 19), -BR_ECONFIG);
+	cli_config_free(&c);
+}
+
 static int loader(struct cli_plan *p, const char *s)
 {
 	return cli_loader_json_parse(p, fetch_url_resolve, "http://h/site/loader/loader.json", s,
@@ -578,14 +616,23 @@ static void test_init_static_network(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_plan_kernel_relative), cmocka_unit_test(test_plan_missing_pin),
-	    cmocka_unit_test(test_plan_bad_hex),	 cmocka_unit_test(test_plan_quoting),
-	    cmocka_unit_test(test_plan_cmdline_cap),	 cmocka_unit_test(test_plan_file),
-	    cmocka_unit_test(test_plan_too_many),	 cmocka_unit_test(test_plan_kinds),
-	    cmocka_unit_test(test_plan_json_roundtrip),	 cmocka_unit_test(test_plan_json_strict),
-	    cmocka_unit_test(test_plan_json_oversized),	 cmocka_unit_test(test_config_json),
-	    cmocka_unit_test(test_config_oversized),	 cmocka_unit_test(test_config_cmdline),
-	    cmocka_unit_test(test_loader_json),		 cmocka_unit_test(test_init_module_line),
+	    cmocka_unit_test(test_plan_kernel_relative),
+	    cmocka_unit_test(test_plan_missing_pin),
+	    cmocka_unit_test(test_plan_bad_hex),
+	    cmocka_unit_test(test_plan_quoting),
+	    cmocka_unit_test(test_plan_cmdline_cap),
+	    cmocka_unit_test(test_plan_file),
+	    cmocka_unit_test(test_plan_too_many),
+	    cmocka_unit_test(test_plan_kinds),
+	    cmocka_unit_test(test_plan_json_roundtrip),
+	    cmocka_unit_test(test_plan_json_strict),
+	    cmocka_unit_test(test_plan_json_oversized),
+	    cmocka_unit_test(test_config_json),
+	    cmocka_unit_test(test_config_oversized),
+	    cmocka_unit_test(test_config_cmdline),
+	    cmocka_unit_test(test_config_cmdline_keys_replace),
+	    cmocka_unit_test(test_loader_json),
+	    cmocka_unit_test(test_init_module_line),
 	    cmocka_unit_test(test_init_static_network),
 	};
 	return cmocka_run_group_tests_name("agent", tests, NULL, NULL);

@@ -1,0 +1,185 @@
+#!/bin/bash
+# What an attacker on the web server, the network or the metadata service
+# can still do (issue 10; docs/threat-model.md). Real nginx on loopback,
+# keys and signatures made by the real minisign CLI. --dry-run only: this
+# never kexecs the machine it runs on.
+set -u
+. "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/nginx.sh"
+
+for tool in minisign nginx python3; do
+	if ! command -v $tool > /dev/null; then
+		not_ok "$tool is installed" "run scripts/setup.sh"
+		done_testing
+		exit 1
+	fi
+done
+
+T=$TAP_TMP
+S=$T/site
+mkdir -p "$S/loader" "$S/target" "$S/staging" "$T/state" "$T/keys"
+chmod 711 "$T"
+cd "$T" || exit 1
+
+has() {
+	if printf '%s\n' "$2" | grep -Eq -- "$3"; then ok "$1"; else not_ok "$1" "no /$3/ in: $2"; fi
+}
+# hasf NAME TEXT SUBSTRING (fixed string: keys hold + and /)
+hasf() {
+	case $2 in *"$3"*) ok "$1" ;; *) not_ok "$1" "no '$3' in: $2" ;; esac
+}
+
+minisign -G -W -p keys/k.pub -s keys/k.key > /dev/null 2>&1 || { not_ok "minisign -G"; done_testing; exit 1; }
+K=$(sed -n 2p keys/k.pub)
+
+mkkernel() {
+	python3 - "$1" <<'PY'
+import struct, sys
+img = bytearray(5 * 512 + 65536)
+img[0x1f1] = 4
+struct.pack_into("<H", img, 0x1fe, 0xAA55)
+img[0x202:0x206] = b"HdrS"
+struct.pack_into("<H", img, 0x206, 0x020f)
+img[0x211] = 0x01
+struct.pack_into("<I", img, 0x230, 0x200000)
+img[0x234] = 1
+struct.pack_into("<H", img, 0x236, 0x3)
+struct.pack_into("<I", img, 0x260, 0x1000000)
+open(sys.argv[1], "wb").write(img)
+PY
+}
+for d in loader target; do
+	mkkernel "$S/$d/vmlinuz"
+	head -c 30000 /dev/urandom > "$S/$d/initrd.img"
+done
+sum() { sha256sum "$1" | cut -d' ' -f1; }
+LK=$(sum "$S/loader/vmlinuz") LI=$(sum "$S/loader/initrd.img")
+TK=$(sum "$S/target/vmlinuz") TI=$(sum "$S/target/initrd.img")
+# sign FILE [TRUSTED COMMENT]: minisign's default comment names the file
+sign() {
+	if [ $# -gt 1 ]; then minisign -S -s keys/k.key -m "$1" -t "$2" > /dev/null
+	else minisign -S -s keys/k.key -m "$1" > /dev/null; fi
+}
+printf '{"kernel": {"url": "vmlinuz", "sha256": "%s"},\n "initrd": [{"url": "initrd.img", "sha256": "%s"}],\n "cmdline": "console=ttyS0"}\n' \
+	"$LK" "$LI" > "$S/loader/loader.json"
+sign "$S/loader/loader.json"
+good_body() {
+	printf '#!/bin/sh\nset -e\n%s\nbootrino kernel %starget/vmlinuz sha256=%s console=ttyS0\nbootrino initrd %starget/initrd.img sha256=%s\nbootrino boot\n' \
+		"$1" "${2:-}" "$TK" "${2:-}" "$TI"
+}
+good_body "" > "$S/bootrino.sh"
+sign "$S/bootrino.sh" "timestamp:1700000000	file:bootrino.sh"
+
+nginx_start "$S" || { not_ok "nginx starts"; done_testing; exit 1; }
+U=$NGINX_URL
+
+run "baseline: takeover --dry-run of the good site: exit 0" 0 "$BOOTRINO" takeover \
+	--script "$U/bootrino.sh" --pubkey "$K" --dry-run --state-dir "$T/state"
+
+# --- 1. a signature is bound to its purpose -------------------------------------
+# Any file signed by the trusted key, served under the name bootrino.sh.
+good_body "touch '$T/ran-wipe'" > "$S/staging/wipe-disk.sh"
+sign "$S/staging/wipe-disk.sh"
+mkdir -p "$S/evil"
+cp "$S/staging/wipe-disk.sh" "$S/evil/bootrino.sh"
+cp "$S/staging/wipe-disk.sh.minisig" "$S/evil/bootrino.sh.minisig"
+ln -s ../target "$S/evil/target"
+run "1: wipe-disk.sh served as bootrino.sh: boot exit 3" 3 "$BOOTRINO" boot \
+	--script "$U/evil/bootrino.sh" --pubkey "$K" --dry-run --state-dir "$T/state"
+has "1: says what the signature is for" "$ERR" "^bootrino: error: boot: $U/evil/bootrino.sh: signature is for file:wipe-disk.sh, not for bootrino.sh"
+run "1: ... and under takeover --dry-run: exit 3" 3 "$BOOTRINO" takeover \
+	--script "$U/evil/bootrino.sh" --pubkey "$K" --loader "$U/loader/loader.json" --dry-run \
+	--state-dir "$T/state"
+if [ ! -e "$T/ran-wipe" ]; then ok "1: the swapped script never ran"
+else not_ok "1: the swapped script never ran"; fi
+
+# loader.json swapped for another signed JSON document
+cp "$S/loader/loader.json" "$S/loader/other.json"
+sign "$S/loader/other.json"
+cp "$S/loader/other.json.minisig" "$S/loader/swapped.json.minisig"
+cp "$S/loader/other.json" "$S/loader/swapped.json"
+run "1: a loader.json signed under another name: exit 3" 3 "$BOOTRINO" takeover \
+	--script "$U/bootrino.sh" --pubkey "$K" --loader "$U/loader/swapped.json" --dry-run \
+	--state-dir "$T/state"
+has "1: loader: names the signed name" "$ERR" "signature is for file:other.json, not for swapped.json"
+
+# the grammar: anything but timestamp/file/site/hashed is refused
+for tc in "timestamp:1700000000" "timestamp:1700000000	file:bootrino.sh	release v42" \
+	"timestamp:1700000000 file:bootrino.sh" "file:bootrino.sh		hashed" \
+	"file:bootrino.sh	file:bootrino.sh" "timestamp:17x	file:bootrino.sh"; do
+	mkdir -p "$S/g"
+	good_body "" "../" > "$S/g/bootrino.sh"
+	sign "$S/g/bootrino.sh" "$tc"
+	run "1: trusted comment '$tc' is refused: exit 3" 3 "$BOOTRINO" boot \
+		--script "$U/g/bootrino.sh" --pubkey "$K" --dry-run
+done
+has "1: refusal names the grammar" "$ERR" "trusted comment: .*docs/verify.md"
+
+# site: one key signs staging and production; the config pins one
+mkdir -p "$S/prod"
+good_body "" "../" > "$S/prod/bootrino.sh"
+sign "$S/prod/bootrino.sh" "timestamp:1700000000	file:bootrino.sh	site:prod"
+good_body "touch '$T/ran-staging'" "../" > "$S/staging/bootrino.sh"
+sign "$S/staging/bootrino.sh" "timestamp:1700000001	file:bootrino.sh	site:staging"
+run "1: --site prod accepts site:prod" 0 "$BOOTRINO" boot --script "$U/prod/bootrino.sh" \
+	--pubkey "$K" --site prod --dry-run
+cp "$S/staging/bootrino.sh" "$S/staging/bootrino.sh.minisig" "$S/prod/" 2> /dev/null
+run "1: --site prod refuses staging's script served as prod's: exit 3" 3 "$BOOTRINO" boot \
+	--script "$U/prod/bootrino.sh" --pubkey "$K" --site prod --dry-run
+has "1: site mismatch says so" "$ERR" "signature is for site:staging, not for site:prod"
+run "1: --site prod refuses a script with no site: exit 3" 3 "$BOOTRINO" boot \
+	--script "$U/bootrino.sh" --pubkey "$K" --site prod --dry-run
+if [ ! -e "$T/ran-staging" ]; then ok "1: staging's script never ran as prod"
+else not_ok "1: staging's script never ran as prod"; fi
+printf '{"site": "prod"}\n' > site.json
+run "1: the config pins the site too" 3 "$BOOTRINO" boot --config site.json \
+	--script "$U/bootrino.sh" --pubkey "$K" --dry-run
+run "1: --site with a bad name: exit 2" 2 "$BOOTRINO" boot --script "$U/bootrino.sh" \
+	--pubkey "$K" --site "pr od" --dry-run
+
+# --- 5. the parent enforces its own settings, not the plan file's ---------------
+mkdir -p "$S/p5"
+printf '#!/bin/sh\nset -e\nsed -i "s/\\"insecure\\":[[:space:]]*false/\\"insecure\\": true/" "$BOOTRINO_PLAN"\nbootrino kernel ../target/vmlinuz console=ttyS0\nbootrino boot\n' \
+	> "$S/p5/bootrino.sh"
+sign "$S/p5/bootrino.sh"
+run "5: a script that sets \"insecure\" in its plan: exit 3" 3 "$BOOTRINO" boot \
+	--script "$U/p5/bootrino.sh" --pubkey "$K" --dry-run
+has "5: says the plan header was changed" "$ERR" "plan's header was changed"
+printf '#!/bin/sh\nset -e\nsed -i "s|\\"script_url\\":[^,]*|\\"script_url\\": \\"http://127.0.0.1:1/x/\\"|" "$BOOTRINO_PLAN"\nbootrino kernel ../target/vmlinuz sha256=%s\nbootrino boot\n' \
+	"$TK" > "$S/p5/rebase.sh"
+sign "$S/p5/rebase.sh"
+run "5: a script that re-points script_url in its plan: exit 3" 3 "$BOOTRINO" boot \
+	--script "$U/p5/rebase.sh" --pubkey "$K" --dry-run
+
+# --- 2. anti-rollback reaches the loader ------------------------------------------
+run "2: takeover --dry-run: exit 0" 0 "$BOOTRINO" takeover --script "$U/bootrino.sh" --pubkey "$K" \
+	--dry-run --state-dir "$T/state"
+hasf "2: the loader's config carries the preflight's timestamp" "$OUT" '"min_timestamp":1700000000'
+# the loader side (init runs the boot flow with the carried config)
+mkdir -p "$S/old"
+good_body "touch '$T/ran-old'" "../" > "$S/old/bootrino.sh"
+sign "$S/old/bootrino.sh" "timestamp:1600000000	file:bootrino.sh"
+printf '{"script": "%s", "pubkeys": ["%s"], "min_timestamp": 1700000000}\n' "$U/old/bootrino.sh" "$K" > loader-config.json
+run "2: the loader refuses a bootrino.sh older than the host accepted: exit 3" 3 "$BOOTRINO" boot \
+	--stage loader --config loader-config.json --dry-run
+has "2: says why" "$ERR" "1600000000 is older than 1700000000"
+if [ ! -e "$T/ran-old" ]; then ok "2: the old script never ran"; else not_ok "2: the old script never ran"; fi
+printf '{"script": "%s", "pubkeys": ["%s"], "min_timestamp": 1700000000}\n' "$U/bootrino.sh" "$K" > loader-config.json
+run "2: the same timestamp is accepted" 0 "$BOOTRINO" boot --stage loader --config loader-config.json --dry-run
+echo 1800000000 > "$T/state/last-timestamp"
+run "2: host state newer than the script: takeover exit 3" 3 "$BOOTRINO" takeover \
+	--script "$U/bootrino.sh" --pubkey "$K" --dry-run --state-dir "$T/state"
+rm -f "$T/state/last-timestamp"
+
+# --- 4. --pubkey FILE is resolved on the host -------------------------------------
+run "4: takeover --pubkey FILE.pub: exit 0" 0 "$BOOTRINO" takeover --script "$U/bootrino.sh" \
+	--pubkey "$T/keys/k.pub" --dry-run --state-dir "$T/state"
+hasf "4: the loader's config holds the key line, not the path" "$OUT" "\"pubkeys\":[\"$K\"]"
+# Replay that config where the .pub file does not exist (as in the loader)
+printf '%s\n' "$OUT" | sed -n 's|^overlay *//*etc/bootrino/config.json ||p' > carried.json
+mv keys keys.gone
+run "4: the carried config works without the host's files" 0 "$BOOTRINO" boot --stage loader \
+	--config carried.json --dry-run
+mv keys.gone keys
+
+done_testing
