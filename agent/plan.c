@@ -187,6 +187,18 @@ static int append_word(char *buf, size_t *len, size_t cap, const char *word)
 			       "%.64s: unbalanced double quote in a command line "
 			       "argument",
 			       word);
+	/* One argument is one parameter: a space outside quotes would split
+	 * it in two, and `cmdline "app.id=$BOOTRINO_INSTANCE_ID"` would then
+	 * give the target whatever parameters an unsigned fact holds. */
+	for (q = word, quotes = 0; *q; q++) {
+		if (*q == '"')
+			quotes++;
+		else if (*q == ' ' && quotes % 2 == 0)
+			return br_fail(-BR_EUSAGE,
+				       "%.64s: a space outside double quotes: one argument "
+				       "is one parameter (write param=\"a b\")",
+				       word);
+	}
 	if (*len + (*len ? 1 : 0) + wlen >= cap)
 		return br_fail(-BR_EUSAGE, "command line longer than %zu bytes", cap - 1);
 	if (*len && wlen)

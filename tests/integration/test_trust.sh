@@ -151,6 +151,34 @@ sign "$S/p5/rebase.sh"
 run "5: a script that re-points script_url in its plan: exit 3" 3 "$BOOTRINO" boot \
 	--script "$U/p5/rebase.sh" --pubkey "$K" --dry-run
 
+# --- 3. unsigned facts do not reach the kernel command line ---------------------
+root=$T/fakeroot
+mkdir -p "$root/sys/class/dmi/id" "$root/run/cloud-init" "$root/etc"
+echo "Amazon EC2" > "$root/sys/class/dmi/id/sys_vendor"
+cat > "$root/run/cloud-init/instance-data.json" <<'JSON'
+{"v1": {"instance_id": "i-1 init=/bin/sh rd.break", "local_hostname": "h;reboot",
+        "region": "eu west", "availability_zone": "eu-west-1b",
+        "public_ssh_keys": ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5 ok@x", "not a key", "x\u2028ssh-rsa AAAA"]}}
+JSON
+run "3: facts from a hostile instance-data.json: exit 0" 0 "$BOOTRINO" metadata --root "$root" --no-metadata
+if printf '%s' "$OUT" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert "instance_id" not in d, d.get("instance_id")
+assert d.get("hostname") != "h;reboot", d.get("hostname")
+assert "region" not in d, d.get("region")
+assert d["zone"] == "eu-west-1b", d
+assert d["ssh_authorized_keys"] == ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5 ok@x"], d["ssh_authorized_keys"]
+'; then ok "3: instance id, hostname, region and keys are checked by what they are"
+else not_ok "3: hostile facts dropped" "$OUT"; fi
+mkdir -p "$S/p3"
+printf '#!/bin/sh\nset -e\nbootrino kernel ../target/vmlinuz sha256=%s\nbootrino cmdline "app.instance=i-1 init=/bin/sh rd.break"\nbootrino boot\n' \
+	"$TK" > "$S/p3/bootrino.sh"
+sign "$S/p3/bootrino.sh"
+run "3: cmdline takes one parameter per argument: exit 2" 2 "$BOOTRINO" boot \
+	--script "$U/p3/bootrino.sh" --pubkey "$K" --dry-run
+has "3: says why" "$ERR" "one argument is one parameter"
+
 # --- 2. anti-rollback reaches the loader ------------------------------------------
 run "2: takeover --dry-run: exit 0" 0 "$BOOTRINO" takeover --script "$U/bootrino.sh" --pubkey "$K" \
 	--dry-run --state-dir "$T/state"

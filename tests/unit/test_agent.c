@@ -123,13 +123,21 @@ static void test_plan_quoting(void **state)
 	assert_int_equal(
 	    verb(&p, "kernel", "k", "sha256=" H1, "msg=\"hello world\"", "console=ttyS0", END), 0);
 	assert_string_equal(p.cmdline, "msg=\"hello world\" console=ttyS0");
-	assert_int_equal(verb(&p, "cmdline", "a=1 b=2", END), 0);
+	assert_int_equal(verb(&p, "cmdline", "a=1", "b=2", END), 0);
 	assert_string_equal(p.cmdline, "msg=\"hello world\" console=ttyS0 a=1 b=2");
+	/* issue 10: one argument is one parameter, so an unsigned fact in
+	 * "app.id=$BOOTRINO_INSTANCE_ID" cannot add parameters */
+	assert_int_equal(verb(&p, "cmdline", "app.id=i-1 init=/bin/sh", END), -BR_EUSAGE);
+	assert_int_equal(verb(&p, "cmdline", "a=1 b=2", END), -BR_EUSAGE);
+	assert_int_equal(verb(&p, "kernel", "k2", "sha256=" H1, "x=\"a\" b", END), -BR_EUSAGE);
+	assert_int_equal(verb(&p, "cmdline", "x=\"a b\"\"c d\"", END), 0);
 	/* an unbalanced quote would eat the rest of the line */
 	assert_int_equal(verb(&p, "cmdline", "x=\"oops", END), -BR_EUSAGE);
 	/* control characters never reach the kernel */
 	assert_int_equal(verb(&p, "cmdline", "a\nb", END), -BR_EUSAGE);
-	assert_string_equal(p.cmdline, "msg=\"hello world\" console=ttyS0 a=1 b=2");
+	assert_int_equal(verb(&p, "cmdline", "a\tb", END), -BR_EUSAGE);
+	assert_string_equal(p.cmdline,
+			    "msg=\"hello world\" console=ttyS0 a=1 b=2 x=\"a b\"\"c d\"");
 	cli_plan_free(&p);
 }
 

@@ -391,6 +391,43 @@ static void test_instance_data(void **state)
 	cJSON_Delete(facts);
 }
 
+/* issue 10: each fact by what it is; "no control characters" let
+ * "i-1 init=/bin/sh rd.break" through */
+static void test_fact_valid(void **state)
+{
+	(void)state;
+	assert_true(cloud_fact_valid(CLOUD_FACT_INSTANCE_ID, "aws", "i-0123456789abcdef0"));
+	assert_true(cloud_fact_valid(CLOUD_FACT_INSTANCE_ID, "aws", "i-01234567"));
+	assert_false(cloud_fact_valid(CLOUD_FACT_INSTANCE_ID, "aws", "i-1 init=/bin/sh rd.break"));
+	assert_false(cloud_fact_valid(CLOUD_FACT_INSTANCE_ID, "aws", "i-0123456789ABCDEF0"));
+	assert_false(cloud_fact_valid(CLOUD_FACT_INSTANCE_ID, "aws", "i-012345678"));
+	assert_true(cloud_fact_valid(CLOUD_FACT_INSTANCE_ID, "gcp", "4520960131526453040"));
+	assert_false(cloud_fact_valid(CLOUD_FACT_INSTANCE_ID, "gcp", "45209a"));
+	assert_true(cloud_fact_valid(CLOUD_FACT_INSTANCE_ID, "digitalocean", "123456789"));
+	assert_true(cloud_fact_valid(CLOUD_FACT_INSTANCE_ID, "unknown", "iid-local_01.x"));
+	assert_false(cloud_fact_valid(CLOUD_FACT_INSTANCE_ID, "unknown", "a b"));
+	assert_false(cloud_fact_valid(CLOUD_FACT_INSTANCE_ID, "unknown", "a\"b"));
+	assert_false(cloud_fact_valid(CLOUD_FACT_INSTANCE_ID, "unknown", ""));
+	assert_false(cloud_fact_valid(CLOUD_FACT_INSTANCE_ID, "unknown", "\xe2\x80\xae"));
+	assert_true(cloud_fact_valid(CLOUD_FACT_HOSTNAME, NULL, "ip-172-31-5-6.ec2.internal"));
+	assert_true(cloud_fact_valid(CLOUD_FACT_HOSTNAME, NULL, "web1"));
+	assert_false(cloud_fact_valid(CLOUD_FACT_HOSTNAME, NULL, "h;reboot"));
+	assert_false(cloud_fact_valid(CLOUD_FACT_HOSTNAME, NULL, "a..b"));
+	assert_false(cloud_fact_valid(CLOUD_FACT_HOSTNAME, NULL, "-a"));
+	assert_false(cloud_fact_valid(CLOUD_FACT_HOSTNAME, NULL, "a-"));
+	assert_false(cloud_fact_valid(CLOUD_FACT_HOSTNAME, NULL, "a b"));
+	assert_true(cloud_fact_valid(CLOUD_FACT_REGION, NULL, "us-central1-a"));
+	assert_false(cloud_fact_valid(CLOUD_FACT_REGION, NULL, "EU west"));
+	assert_false(cloud_fact_valid(CLOUD_FACT_REGION, NULL, "projects/1/zones/x"));
+	assert_true(cloud_fact_valid(CLOUD_FACT_SSH_KEY, NULL, "ssh-ed25519 AAAAC3Nza me@x"));
+	assert_true(cloud_fact_valid(CLOUD_FACT_SSH_KEY, NULL,
+				     "from=\"10.0.0.1\",no-pty ssh-rsa AAAAB3Nza c"));
+	assert_false(cloud_fact_valid(CLOUD_FACT_SSH_KEY, NULL, "not a key"));
+	assert_false(cloud_fact_valid(CLOUD_FACT_SSH_KEY, NULL, "ssh-ed25519 AAAA\nssh-rsa AAAA"));
+	assert_false(cloud_fact_valid(CLOUD_FACT_SSH_KEY, NULL, "ssh-ed25519 !!!!"));
+	assert_false(cloud_fact_valid(CLOUD_FACT_SSH_KEY, NULL, NULL));
+}
+
 static void test_resolv(void **state)
 {
 	static const char conf[] = "# generated\n"
@@ -800,6 +837,7 @@ int main(void)
 	    cmocka_unit_test(test_userdata_validation),
 	    cmocka_unit_test(test_userdata_limits),
 	    cmocka_unit_test(test_instance_data),
+	    cmocka_unit_test(test_fact_valid),
 	    cmocka_unit_test(test_resolv),
 	    cmocka_unit_test(test_authorized_keys),
 	    cmocka_unit_test(test_facts_from_files),
