@@ -40,10 +40,14 @@ static int all_digits(const char *s, size_t max)
 static int instance_id_valid(const char *cloud, const char *s)
 {
 	if (cloud && strcmp(cloud, "aws") == 0) {
-		size_t n = strlen(s + 2);
+		size_t n;
 
-		return strncmp(s, "i-", 2) == 0 && (n == 8 || n == 17) &&
-		       in_set(s + 2, n, n, "", 0) && strspn(s + 2, "0123456789abcdef") == n;
+		/* the prefix first: s + 2 is past the end of "" and "i" */
+		if (strncmp(s, "i-", 2) != 0)
+			return 0;
+		n = strlen(s + 2);
+		return (n == 8 || n == 17) && in_set(s + 2, n, n, "", 0) &&
+		       strspn(s + 2, "0123456789abcdef") == n;
 	}
 	if (cloud && (strcmp(cloud, "gcp") == 0 || strcmp(cloud, "digitalocean") == 0))
 		return all_digits(s, 20);

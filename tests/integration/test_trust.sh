@@ -210,4 +210,43 @@ run "4: the carried config works without the host's files" 0 "$BOOTRINO" boot --
 	--config carried.json --dry-run
 mv keys.gone keys
 
+# --- 6. userdata --format cloud-config: a lone CR cannot break out of the YAML --
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=t" \
+	-keyout ca.key -out ca.pem 2> /dev/null
+UD=(--cloud aws --agent-url https://example.com/b/bootrino --agent-sha256 \
+	0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef --pubkey "$K")
+# the attack: a CR, then YAML at the top level
+{ cat ca.pem; printf '\rbootcmd:\r  - [ sh, -c, "touch /pwned" ]\r'; } > cr.pem
+run "6: --cacert with a lone CR: exit 2" 2 "$BOOTRINO" userdata "${UD[@]}" --script \
+	https://example.com/b/bootrino.sh --cacert cr.pem --format cloud-config
+has "6: says why" "$ERR" "CR that is not part of CRLF"
+sed 's/$/\r/' ca.pem > crlf.pem
+# every input accepted: the cloud-config must parse (real YAML parser) to
+# exactly the script the script format makes, and nothing else
+i=0
+for pem in ca.pem crlf.pem; do
+	for url in "https://example.com/b/bootrino.sh" "https://example.com/a:b/x.sh?q=1#f" \
+		"https://example.com/%0d/'x'.sh"; do
+		i=$((i + 1))
+		if "$BOOTRINO" userdata "${UD[@]}" --script "$url" --cacert $pem --format cloud-config > cc$i.yaml 2> cc$i.err &&
+			"$BOOTRINO" userdata "${UD[@]}" --script "$url" --cacert $pem > sc$i.sh 2>> cc$i.err; then
+			if python3 - cc$i.yaml sc$i.sh <<'PY2'
+import sys, yaml
+d = yaml.safe_load(open(sys.argv[1], newline=""))
+want = open(sys.argv[2], newline="").read()
+assert set(d) == {"write_files", "runcmd"}, sorted(d)
+assert len(d["write_files"]) == 1, d["write_files"]
+assert d["write_files"][0]["content"] == want, "content differs"
+assert d["runcmd"] == [["sh", "/run/bootrino-userdata.sh"]], d["runcmd"]
+assert "\r" not in open(sys.argv[1], newline="").read()
+PY2
+			then ok "6: cloud-config ($pem, $url) parses to the script, nothing more"
+			else not_ok "6: cloud-config ($pem, $url)" "$(cat cc$i.yaml)"; fi
+		else
+			# refused inputs are fine; say which
+			ok "6: ($pem, $url) refused: $(head -1 cc$i.err)"
+		fi
+	done
+done
+
 done_testing

@@ -401,6 +401,9 @@ static void test_fact_valid(void **state)
 	assert_false(cloud_fact_valid(CLOUD_FACT_INSTANCE_ID, "aws", "i-1 init=/bin/sh rd.break"));
 	assert_false(cloud_fact_valid(CLOUD_FACT_INSTANCE_ID, "aws", "i-0123456789ABCDEF0"));
 	assert_false(cloud_fact_valid(CLOUD_FACT_INSTANCE_ID, "aws", "i-012345678"));
+	/* found by fuzz_facts: shorter than the prefix */
+	assert_false(cloud_fact_valid(CLOUD_FACT_INSTANCE_ID, "aws", ""));
+	assert_false(cloud_fact_valid(CLOUD_FACT_INSTANCE_ID, "aws", "i"));
 	assert_true(cloud_fact_valid(CLOUD_FACT_INSTANCE_ID, "gcp", "4520960131526453040"));
 	assert_false(cloud_fact_valid(CLOUD_FACT_INSTANCE_ID, "gcp", "45209a"));
 	assert_true(cloud_fact_valid(CLOUD_FACT_INSTANCE_ID, "digitalocean", "123456789"));
