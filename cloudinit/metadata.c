@@ -265,6 +265,9 @@ static int md_get(const struct md_client *c, const char *path, size_t cap, char 
 	o.max_size = cap;
 	o.headers = c->headers[0] ? c->headers : NULL;
 	o.method = c->method;
+	/* a metadata service never redirects: a redirect is someone else
+	 * asking for our token (docs/threat-model.md) */
+	o.no_redirects = 1;
 	rc = fetch_to_memory(url, cap, &o, buf, len, NULL);
 	br_debug("metadata: %s %s -> %d", c->method ? c->method : "GET", url, rc);
 	return rc;

@@ -83,6 +83,12 @@ struct fetch_opts {
 	 * never resumed with Range: a retry starts from byte 0. */
 	const char *const *headers;
 	const char *method;
+	/* Redirects (docs/fetch.md): with custom headers, a redirect to
+	 * another origin (scheme, host, port) is refused (-BR_EREDIRECT)
+	 * rather than followed, so a header (a metadata token, an
+	 * Authorization) never reaches a host it was not meant for; with
+	 * no_redirects, every redirect is refused (metadata services). */
+	int no_redirects;
 };
 #define FETCH_HAVE_REQUEST_HEADERS 1
 

@@ -249,4 +249,52 @@ PY2
 	done
 done
 
+# --- 7. custom headers and metadata requests do not follow redirects elsewhere ---
+N=$T/nginx7
+mkdir -p "$N/logs" "$N/tmp" "$N/www"
+echo payload > "$N/www/target"
+P1=$(free_port) P2=$(free_port)
+cat > "$N/nginx.conf" <<CONF
+daemon on;
+worker_processes 1;
+pid $N/nginx.pid;
+error_log $N/logs/error.log;
+events { worker_connections 64; }
+http {
+	log_format secret '\$server_port \$request_uri secret=[\$http_x_secret]';
+	client_body_temp_path $N/tmp; proxy_temp_path $N/tmp;
+	fastcgi_temp_path $N/tmp; uwsgi_temp_path $N/tmp; scgi_temp_path $N/tmp;
+	access_log $N/logs/access.log secret;
+	server { listen 127.0.0.1:$P1; root $N/www;
+		location = /cross { return 302 http://localhost:$P2/target; }
+		location = /same { return 302 /target; }
+		location /latest/ { return 302 http://localhost:$P2/target; }
+		location /metadata/ { return 302 http://localhost:$P2/target; } }
+	server { listen 127.0.0.1:$P2; root $N/www; }
+}
+CONF
+if nginx -p "$N" -c "$N/nginx.conf" -e "$N/logs/error.log"; then
+	tap_on_exit "nginx -p '$N' -c '$N/nginx.conf' -e '$N/logs/error.log' -s stop 2>/dev/null"
+	for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$P1/target" && break; sleep 0.1; done
+	run "7: fetch -H, redirect to another host: refused, exit 4" 4 "$BOOTRINO" fetch \
+		"http://127.0.0.1:$P1/cross" -o "$T/x7" -H "X-Secret: s3cr3t"
+	has "7: says which redirect and why" "$ERR" "redirect to another host .*localhost:$P2/target.* refused"
+	if ! grep -q "^$P2 .*secret=\[s3cr3t\]" "$N/logs/access.log"; then ok "7: the header never reached the other host"
+	else not_ok "7: the header never reached the other host" "$(cat "$N/logs/access.log")"; fi
+	run "7: fetch -H, redirect within the same origin: followed" 0 "$BOOTRINO" fetch \
+		"http://127.0.0.1:$P1/same" -o "$T/y7" -H "X-Secret: s3cr3t"
+	run "7: fetch without -H still follows a cross-host redirect" 0 "$BOOTRINO" fetch \
+		"http://127.0.0.1:$P1/cross" -o "$T/z7"
+	: > "$N/logs/access.log"
+	run "7: metadata (digitalocean) never follows a redirect: exit 4" 4 "$BOOTRINO" metadata \
+		--cloud digitalocean --metadata-url "http://127.0.0.1:$P1" --timeout 5
+	has "7: metadata: says so" "$ERR" "redirect refused"
+	run "7: metadata (aws: token PUT) never follows a redirect" 4 "$BOOTRINO" metadata \
+		--cloud aws --metadata-url "http://127.0.0.1:$P1" --timeout 5
+	if ! grep -q "^$P2 " "$N/logs/access.log"; then ok "7: the metadata requests never reached the other host"
+	else not_ok "7: metadata requests never reached the other host" "$(cat "$N/logs/access.log")"; fi
+else
+	not_ok "7: second nginx starts" "$(cat "$N/logs/error.log")"
+fi
+
 done_testing
