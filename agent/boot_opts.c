@@ -55,6 +55,12 @@ int cli_boot_option(const struct br_command *cmd, struct cli_boot_args *a, int c
 			return cli_usage_error(cmd, "--timeout: 1 to 3600 seconds");
 		a->cli.script_timeout = (long)v;
 		break;
+	case CLI_OPT_DEADLINE:
+		if (cli_parse_uint(arg, CLI_DEADLINE_MAX_S, &v) || v == 0)
+			return cli_usage_error(cmd, "--deadline: 1 to %d seconds",
+					       CLI_DEADLINE_MAX_S);
+		a->cli.deadline = (long)v;
+		break;
 	case CLI_OPT_SITE:
 		if (!verify_tc_site_valid(arg))
 			return cli_usage_error(cmd, "--site: 1 to 64 of [A-Za-z0-9._-]");
@@ -104,6 +110,11 @@ int cli_boot_args_finish(const struct br_command *cmd, struct cli_boot_args *a)
 		a->cfg.insecure = 1;
 	if (a->cli.script_timeout)
 		a->cfg.script_timeout = a->cli.script_timeout;
+	if (a->cli.deadline)
+		a->cfg.deadline = a->cli.deadline;
+	/* the stage starts now: all of its downloads share one deadline */
+	a->fetch.deadline_at =
+	    fetch_clock() + (double)(a->cfg.deadline ? a->cfg.deadline : CLI_DEADLINE_DEFAULT_S);
 	if (a->cli.mode != CLI_MODE_UNSET)
 		a->cfg.mode = a->cli.mode;
 	if (a->cli.n_pubkeys) {

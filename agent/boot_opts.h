@@ -23,6 +23,7 @@ enum {
 	CLI_OPT_DIRECT,
 	CLI_OPT_JSON,
 	CLI_OPT_SITE,
+	CLI_OPT_DEADLINE,
 };
 
 #define CLI_BOOT_OPTIONS                                                                           \
@@ -33,6 +34,7 @@ enum {
 	    {"config", required_argument, NULL, CLI_OPT_CONFIG},                                   \
 	    {"timeout", required_argument, NULL, CLI_OPT_TIMEOUT},                                 \
 	    {"site", required_argument, NULL, CLI_OPT_SITE},                                       \
+	    {"deadline", required_argument, NULL, CLI_OPT_DEADLINE},                               \
 	{                                                                                          \
 		"state-dir", required_argument, NULL, CLI_OPT_STATE_DIR                            \
 	}

@@ -57,6 +57,8 @@ BR_COMMAND(takeover) = {
 	     "                      is always pinned)\n"
 	     "      --config FILE   settings as JSON (docs/stages.md)\n"
 	     "      --timeout S     bound on bootrino.sh's run time (default 120)\n"
+	     "      --deadline S    all downloads of this stage together (default 3600)\n"
+	     "      --site NAME     signatures must carry site:NAME (docs/verify.md)\n"
 	     "      --state-dir DIR anti-rollback state (default " CLI_HOST_STATE_DIR ")\n"
 	     "  -v, --verbose\n"
 	     "  -h, --help\n\n"
@@ -120,6 +122,7 @@ static int loader_config(const struct cli_config *in, char **json)
 	c.mode = CLI_MODE_LOADER;
 	c.insecure = in->insecure;
 	c.script_timeout = in->script_timeout;
+	c.deadline = in->deadline;
 	c.cacert_pem = in->cacert_pem;
 	c.site = in->site;
 	c.min_timestamp = in->min_timestamp;

@@ -101,9 +101,9 @@ static int parse_pubkeys(struct cli_config *c, const cJSON *arr)
 
 int cli_config_parse(struct cli_config *c, const char *buf, size_t len)
 {
-	static const char *const keys[] = {"script", "pubkeys",	      "cacert",	  "cacert_pem",
-					   "loader", "mode",	      "insecure", "script_timeout",
-					   "site",   "min_timestamp", NULL};
+	static const char *const keys[] = {"script",   "pubkeys", "cacert",	   "cacert_pem",
+					   "loader",   "mode",	  "insecure",	   "script_timeout",
+					   "deadline", "site",	  "min_timestamp", NULL};
 	const cJSON *pk;
 	const char *mode;
 	cJSON *root;
@@ -126,6 +126,9 @@ int cli_config_parse(struct cli_config *c, const char *buf, size_t len)
 	if (!rc)
 		rc =
 		    cli_json_get_int("config", root, "script_timeout", 1, 3600, &c->script_timeout);
+	if (!rc)
+		rc = cli_json_get_int("config", root, "deadline", 1, CLI_DEADLINE_MAX_S,
+				      &c->deadline);
 	if (!rc)
 		rc = set_opt_str(root, "site", VERIFY_TC_SITE_MAX, 0, &c->site);
 	if (!rc && c->site && !verify_tc_site_valid(c->site))
@@ -299,6 +302,7 @@ char *cli_config_to_json(const struct cli_config *c)
 	    !cJSON_AddBoolToObject(o, "insecure", c->insecure) ||
 	    (c->script_timeout &&
 	     !cJSON_AddNumberToObject(o, "script_timeout", (double)c->script_timeout)) ||
+	    (c->deadline && !cJSON_AddNumberToObject(o, "deadline", (double)c->deadline)) ||
 	    (c->site && !cJSON_AddStringToObject(o, "site", c->site)) ||
 	    (c->min_timestamp &&
 	     !cJSON_AddNumberToObject(o, "min_timestamp", (double)c->min_timestamp)))

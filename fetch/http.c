@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/statvfs.h>
 #include <time.h>
 
 #include "common/err.h"
@@ -233,6 +234,21 @@ static size_t headers_done(struct http_state *s, size_t len)
 					  " bytes",
 					  x->url, total, x->max),
 				  FETCH_FATAL);
+	if (total > x->have && x->space_fd >= 0) {
+		/* the server said how much is coming: refuse now rather than
+		 * fill the disk (the stock OS's /tmp) and fail at the end */
+		struct statvfs vfs;
+
+		if (fstatvfs(x->space_fd, &vfs) == 0 &&
+		    (uint64_t)vfs.f_bavail * vfs.f_frsize < total - x->have)
+			return abort_with(s,
+					  br_fail(-BR_EDISK,
+						  "%s: %" PRIu64 " bytes to come, %" PRIu64
+						  " bytes free on the disk it goes to",
+						  x->url, total - x->have,
+						  (uint64_t)vfs.f_bavail * vfs.f_frsize),
+					  FETCH_FATAL);
+	}
 	x->total = total;
 	/* A 206 may cover less than the rest of the file ("bytes N-M/T",
 	 * M < T-1): accept only its range now, resume for the remainder. */

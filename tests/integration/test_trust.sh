@@ -297,4 +297,76 @@ else
 	not_ok "7: second nginx starts" "$(cat "$N/logs/error.log")"
 fi
 
+# --- 8. deadlines, size=, free space -------------------------------------------------
+N8=$T/nginx8
+mkdir -p "$N8/logs" "$N8/tmp" "$N8/www/slow"
+cp "$S/target/vmlinuz" "$N8/www/slow/vmlinuz"
+head -c 3000000 /dev/urandom > "$N8/www/big.bin"
+P8=$(free_port)
+cat > "$N8/nginx.conf" <<CONF
+daemon on;
+worker_processes 1;
+pid $N8/nginx.pid;
+error_log $N8/logs/error.log;
+events { worker_connections 64; }
+http {
+	access_log $N8/logs/access.log;
+	client_body_temp_path $N8/tmp; proxy_temp_path $N8/tmp;
+	fastcgi_temp_path $N8/tmp; uwsgi_temp_path $N8/tmp; scgi_temp_path $N8/tmp;
+	server { listen 127.0.0.1:$P8; root $N8/www;
+		location /slow/ { limit_rate 1200; } }
+}
+CONF
+if nginx -p "$N8" -c "$N8/nginx.conf" -e "$N8/logs/error.log"; then
+	tap_on_exit "nginx -p '$N8' -c '$N8/nginx.conf' -e '$N8/logs/error.log' -s stop 2>/dev/null"
+	for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$P8/big.bin" && break; sleep 0.1; done
+	# a kernel trickled at 1.2 KiB/s: above the stall limit, never done
+	mkdir -p "$S/p8"
+	printf '#!/bin/sh\nset -e\nbootrino kernel http://127.0.0.1:%s/slow/vmlinuz sha256=%s\nbootrino boot\n' \
+		"$P8" "$TK" > "$S/p8/slow.sh"
+	sign "$S/p8/slow.sh"
+	t0=$(date +%s)
+	run "8: a trickling server is cut off by the stage deadline: exit 4" 4 "$BOOTRINO" boot \
+		--script "$U/p8/slow.sh" --pubkey "$K" --deadline 4 --dry-run
+	t1=$(date +%s)
+	if [ $((t1 - t0)) -lt 30 ]; then ok "8: ... within the deadline, not the 60+ s the trickle needs"
+	else not_ok "8: deadline honoured" "took $((t1 - t0)) s"; fi
+	printf '{"deadline": 4}\n' > deadline.json
+	run "8: the deadline from the config file" 4 "$BOOTRINO" boot --config deadline.json \
+		--script "$U/p8/slow.sh" --pubkey "$K" --dry-run
+
+	KSIZE=$(stat -c %s "$S/target/vmlinuz")
+	printf '#!/bin/sh\nset -e\nbootrino kernel ../target/vmlinuz sha256=%s size=%s console=ttyS0\nbootrino initrd ../target/initrd.img sha256=%s size=30000\nbootrino boot\n' \
+		"$TK" "$KSIZE" "$TI" > "$S/p8/size.sh"
+	sign "$S/p8/size.sh"
+	run "8: size= next to each pin" 0 "$BOOTRINO" boot --script "$U/p8/size.sh" --pubkey "$K" --dry-run --json
+	if printf '%s' "$OUT" | python3 -c 'import json,sys; p=json.load(sys.stdin); assert p["kernel"]["size"] == '"$KSIZE"' and p["initrd"][0]["size"] == 30000 and p["cmdline"] == "console=ttyS0", p'; then
+		ok "8: the plan records the sizes, the command line does not get them"
+	else not_ok "8: size in the plan" "$OUT"; fi
+	printf '#!/bin/sh\nset -e\nbootrino kernel ../target/vmlinuz sha256=%s size=%s\nbootrino boot\n' \
+		"$TK" "$((KSIZE - 1))" > "$S/p8/short.sh"
+	sign "$S/p8/short.sh"
+	run "8: a server sending more than size=: refused" 3 "$BOOTRINO" boot --script "$U/p8/short.sh" \
+		--pubkey "$K" --dry-run
+	printf '#!/bin/sh\nset -e\nbootrino kernel ../target/vmlinuz sha256=%s size=999999999999999\nbootrino boot\n' \
+		"$TK" > "$S/p8/huge.sh"
+	sign "$S/p8/huge.sh"
+	run "8: size= beyond the free space: exit 6 before any download" 6 "$BOOTRINO" boot \
+		--script "$U/p8/huge.sh" --pubkey "$K" --dry-run
+	has "8: says how much is needed and free" "$ERR" "need 999999999999999 bytes \(size=\), [0-9]+ are free"
+	if unshare -m true 2> /dev/null; then
+		mkdir -p "$T/small"
+		timeout 60 unshare -m sh -c "mount -t tmpfs -o size=1m bootrino-test '$T/small' &&
+			'$BOOTRINO' fetch 'http://127.0.0.1:$P8/big.bin' -o '$T/small/big.bin'" > /dev/null 2> err8
+		rc=$?
+		if [ "$rc" = 6 ] && grep -q "bytes free on the disk" err8; then
+			ok "8: fetch refuses a Content-Length larger than the free space (exit 6)"
+		else not_ok "8: free space vs Content-Length" "rc=$rc $(cat err8)"; fi
+	else
+		skip "8: free space vs Content-Length" "unshare -m not permitted here"
+	fi
+else
+	not_ok "8: third nginx starts" "$(cat "$N8/logs/error.log")"
+fi
+
 done_testing

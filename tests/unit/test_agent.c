@@ -141,6 +141,36 @@ static void test_plan_quoting(void **state)
 	cli_plan_free(&p);
 }
 
+/* issue 10: size=N right after the pin, not a command-line word */
+static void test_plan_size(void **state)
+{
+	struct cli_plan p, q;
+	cJSON *j;
+	char *text;
+
+	(void)state;
+	plan_setup(&p, 0);
+	assert_int_equal(verb(&p, "kernel", "k", "sha256=" H1, "size=4096", "quiet", END), 0);
+	assert_true(p.kernel.size == 4096);
+	assert_string_equal(p.cmdline, "quiet");
+	assert_int_equal(verb(&p, "initrd", "i", "sha256=" H1, "size=0", END), -BR_EUSAGE);
+	assert_int_equal(verb(&p, "initrd", "i", "sha256=" H1, "size=01", END), -BR_EUSAGE);
+	assert_int_equal(verb(&p, "initrd", "i", "sha256=" H1, "size=1e3", END), -BR_EUSAGE);
+	assert_int_equal(verb(&p, "initrd", "i", "sha256=" H1, "size=", END), -BR_EUSAGE);
+	assert_int_equal(verb(&p, "initrd", "i", "sha256=" H1, "size=1000000000000000", END),
+			 -BR_EUSAGE);
+	assert_int_equal(verb(&p, "initrd", "i", "sha256=" H1, "size=999999999999999", END), 0);
+	j = cli_plan_to_json(&p);
+	text = cJSON_PrintUnformatted(j);
+	assert_non_null(text);
+	assert_int_equal(cli_plan_from_json(&q, text, strlen(text)), 0);
+	assert_true(q.kernel.size == 4096 && q.images[0].size == 999999999999999ULL);
+	cli_plan_free(&q);
+	free(text);
+	cJSON_Delete(j);
+	cli_plan_free(&p);
+}
+
 static void test_plan_cmdline_cap(void **state)
 {
 	struct cli_plan p;
@@ -639,6 +669,7 @@ int main(void)
 	    cmocka_unit_test(test_config_oversized),
 	    cmocka_unit_test(test_config_cmdline),
 	    cmocka_unit_test(test_config_cmdline_keys_replace),
+	    cmocka_unit_test(test_plan_size),
 	    cmocka_unit_test(test_loader_json),
 	    cmocka_unit_test(test_init_module_line),
 	    cmocka_unit_test(test_init_static_network),
