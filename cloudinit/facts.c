@@ -216,10 +216,16 @@ int cloud_instance_data_parse(const char *buf, size_t len, cJSON *facts)
 			       CLOUD_INSTANCE_DATA_MAX);
 	if (memchr(buf, '\0', len))
 		return br_fail(-BR_ECONFIG, "instance-data.json: NUL byte");
+	if (cloud_json_prescan("instance-data.json", buf, len))
+		return -BR_ECONFIG;
 	doc = cJSON_ParseWithLength(buf, len);
 	if (!cJSON_IsObject(doc)) {
 		cJSON_Delete(doc);
 		return br_fail(-BR_ECONFIG, "instance-data.json: not a JSON object");
+	}
+	if (cloud_json_check_dups("instance-data.json", doc)) {
+		cJSON_Delete(doc);
+		return -BR_ECONFIG;
 	}
 	v1 = cJSON_GetObjectItemCaseSensitive(doc, "v1");
 	if (!cJSON_IsObject(v1)) {

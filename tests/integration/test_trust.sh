@@ -297,6 +297,48 @@ else
 	not_ok "7: second nginx starts" "$(cat "$N/logs/error.log")"
 fi
 
+# --- 9. metadata strings: invalid UTF-8, U+202E, U+2028, \u0000, duplicate keys ----
+md() { # md NAME BODY: a DigitalOcean metadata document served by nginx
+	mkdir -p "$S/md/$1/metadata"
+	printf '%s' "$2" > "$S/md/$1/metadata/v1.json"
+}
+DOK='"public_keys": ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5 ok@x"]'
+md good '{"droplet_id": 42, "hostname": "droplet-1", "region": "ams3", '"$DOK"'}'
+md rlo '{"droplet_id": 42, "hostname": "evil\u202egnp.exe", "region": "ams3", '"$DOK"'}'
+md ls '{"droplet_id": 42, "hostname": "a\u2028b", "region": "ams\u20293", '"$DOK"'}'
+md nul '{"droplet_id": 42, "hostname": "droplet-1\u0000 init=/bin/sh", "region": "ams3", '"$DOK"'}'
+md dup '{"droplet_id": 42, "hostname": "droplet-1", "hostname": "evil", "region": "ams3", '"$DOK"'}'
+md deepdup '{"droplet_id": 42, "hostname": "droplet-1", "x": {"a": 1, "a": 2}, '"$DOK"'}'
+mkdir -p "$S/md/utf8/metadata"
+printf '{"droplet_id": 42, "hostname": "drop\xc0\xafet", "region": "ams3"}' > "$S/md/utf8/metadata/v1.json"
+md keyrlo '{"droplet_id": 42, "hostname": "droplet-1", "public_keys": ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5 a\u202eb", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5 ok@x"]}'
+mdrun() { "$BOOTRINO" metadata --cloud digitalocean --metadata-url "$U/md/$1" --timeout 5; }
+run "9: a plain document: exit 0" 0 mdrun good
+hasf "9: plain: the hostname" "$OUT" '"hostname":	"droplet-1"'
+for c in rlo ls; do
+	run "9: $c: exit 0 (the field is dropped, the rest kept)" 0 mdrun $c
+	if printf '%s' "$OUT" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["metadata"].get("instance_id") == "42", d["metadata"]
+for v in (d["metadata"].get("hostname"), d["metadata"].get("region"), d.get("hostname")):
+    assert v is None or not any(ch in v for ch in "\u202e\u2028\u2029"), v
+'; then ok "9: $c: no U+202E/U+2028/U+2029 in the facts"
+	else not_ok "9: $c: no U+202E/U+2028/U+2029 in the facts" "$OUT"; fi
+done
+for c in nul dup deepdup utf8; do
+	run "9: $c: refused, exit 3" 3 mdrun $c
+done
+has "9: \\u0000: says so" "$(mdrun nul 2>&1)" 'u0000 escape'
+has "9: duplicate key: names it" "$(mdrun dup 2>&1)" 'duplicate key "hostname"'
+has "9: invalid UTF-8: says so" "$(mdrun utf8 2>&1)" 'invalid UTF-8'
+run "9: a key with U+202E is dropped, the others kept" 0 mdrun keyrlo
+if printf '%s' "$OUT" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["ssh_authorized_keys"] == ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5 ok@x"], d["ssh_authorized_keys"]
+'; then ok "9: keyrlo: only the clean key"; else not_ok "9: keyrlo" "$OUT"; fi
+
 # --- 8. deadlines, size=, free space -------------------------------------------------
 N8=$T/nginx8
 mkdir -p "$N8/logs" "$N8/tmp" "$N8/www/slow"
