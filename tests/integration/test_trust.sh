@@ -411,4 +411,37 @@ else
 	not_ok "8: third nginx starts" "$(cat "$N8/logs/error.log")"
 fi
 
+# --- suspected: kexec-tools looked up in $PATH ---------------------------------------
+# Hide the system's kexec in a private mount namespace, put a "kexec" in
+# $PATH (an absolute and a relative entry), and see which one a kernel that
+# needs kexec-tools (boot protocol 2.10) would be handed to.
+python3 - bz210 <<'PY'
+import struct, sys
+img = bytearray(5 * 512 + 65536)
+img[0x1f1] = 4
+struct.pack_into("<H", img, 0x1fe, 0xAA55)
+img[0x202:0x206] = b"HdrS"
+struct.pack_into("<H", img, 0x206, 0x020a)
+img[0x211] = 0x01
+open(sys.argv[1], "wb").write(img)
+PY
+mkdir -p "$T/evilbin" "$T/bin2"
+printf '#!/bin/sh\ntouch %s/evil-kexec-ran\n' "$T" > "$T/evilbin/kexec"
+chmod 755 "$T/evilbin/kexec"
+cp "$BOOTRINO" "$T/bin2/bootrino"
+if unshare -m true 2> /dev/null; then
+	for p in "$T/evilbin" "."; do
+		out=$(cd "$T/evilbin" && PATH="$p:/usr/bin:/bin" unshare -m sh -c \
+			"mount --make-rprivate / && for k in /sbin/kexec /usr/sbin/kexec; do [ -e \$k ] && mount --bind /dev/null \$k; done
+			'$T/bin2/bootrino' kexec --kernel '$T/bz210' --dry-run" 2>&1)
+		case $out in
+		*"$T/evilbin/kexec"* | *"./kexec"*) not_ok "kexec-tools is never taken from \$PATH ($p)" "$out" ;;
+		*) ok "kexec-tools is never taken from \$PATH ($p)" ;;
+		esac
+	done
+	has "kexec-tools from \$PATH: says where it looked" "$out" "no kexec binary found next to bootrino"
+else
+	skip "kexec-tools from \$PATH" "unshare -m not permitted here"
+fi
+
 done_testing
