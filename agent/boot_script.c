@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <inttypes.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -382,8 +383,55 @@ static void env_free(struct envbuf *e)
 		free(e->v[i]);
 }
 
-/* Run /bin/sh SCRIPT in its own process group; kill the group at the end
- * (a background job must not edit the plan after we read it). */
+static int exit_status_of(int st)
+{
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+}
+
+/* Called in the forked child before it execs the shell. A process group
+ * is not enough to end everything the script started: `setsid cmd &`
+ * leaves it, and would outlive the plan (editing it, or anything else, as
+ * root, while the parent fetches and loads). So the shell runs in a PID
+ * namespace of its own: a process of ours is its PID 1 and, when the
+ * shell exits, exits too, and the kernel then kills every process left in
+ * the namespace before that exit is reported — setsid or not, nothing
+ * survives the script. Returns only in the process that must exec the
+ * shell; where PID namespaces are not available (no CONFIG_PID_NS, not
+ * root), it returns at once and the process group is the fallback. */
+static void run_in_pid_ns(void)
+{
+	pid_t init, sh, w;
+	int st = 0;
+
+	if (unshare(CLONE_NEWPID) < 0)
+		return;
+	init = fork(); /* PID 1 of the new namespace */
+	if (init < 0)
+		_exit(127);
+	if (init > 0) {
+		while ((w = waitpid(init, &st, 0)) < 0 && errno == EINTR)
+			;
+		_exit(w < 0 ? 127 : exit_status_of(st));
+	}
+	sh = fork();
+	if (sh < 0)
+		_exit(127);
+	if (sh == 0)
+		return; /* exec the shell */
+	/* init: reap everything (orphans come to PID 1) until the shell is
+	 * done, then leave, which tears the namespace down */
+	for (;;) {
+		w = wait(&st);
+		if (w == sh)
+			_exit(exit_status_of(st));
+		if (w < 0 && errno != EINTR)
+			_exit(127);
+	}
+}
+
+/* Run /bin/sh SCRIPT in its own process group and PID namespace; kill the
+ * group at the end (a background job must not edit the plan after we read
+ * it). */
 static int run_sh(struct cli_run *r, const char *script, char *const *env, int *status)
 {
 	long limit = r->timeout_s > 0 ? r->timeout_s : CLI_SCRIPT_TIMEOUT_S;
@@ -409,6 +457,7 @@ static int run_sh(struct cli_run *r, const char *script, char *const *env, int *
 		dup2(2, 1);
 		if (chdir(r->workdir) < 0)
 			_exit(127);
+		run_in_pid_ns();
 		execve("/bin/sh", argv, env);
 		_exit(127);
 	}

@@ -444,4 +444,14 @@ else
 	skip "kexec-tools from \$PATH" "unshare -m not permitted here"
 fi
 
+# --- suspected: a process the script leaves behind (setsid) ------------------------
+mkdir -p "$S/p10"
+printf '#!/bin/sh\nset -e\nsetsid sh -c "sleep 2; touch %s/escaped" > /dev/null 2>&1 < /dev/null &\nbootrino kernel ../target/vmlinuz sha256=%s\nbootrino boot\n' \
+	"$T" "$TK" > "$S/p10/bootrino.sh"
+sign "$S/p10/bootrino.sh"
+run "setsid: the script runs and boots" 0 "$BOOTRINO" boot --script "$U/p10/bootrino.sh" --pubkey "$K" --dry-run
+sleep 3
+if [ ! -e "$T/escaped" ]; then ok "setsid: nothing the script started outlives it"
+else not_ok "setsid: nothing the script started outlives it" "a setsid'd process ran after the plan was read"; fi
+
 done_testing
