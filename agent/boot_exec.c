@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/statvfs.h>
+#include <unistd.h>
 
 #include "common/err.h"
 #include "common/log.h"
@@ -47,9 +48,12 @@ static int fetch_artifact(const struct cli_exec *e, const struct cli_plan_artifa
 	rc = fetch_to_file(a->url, path, &o, NULL);
 	if (rc)
 		return rc;
-	if (a->sha256[0])
-		return verify_artifact_open(path, pin, out);
-	return verify_artifact_open_unpinned(path, out);
+	rc = a->sha256[0] ? verify_artifact_open(path, pin, out)
+			  : verify_artifact_open_unpinned(path, out);
+	/* the artifact now holds its own sealed copy: the file is not needed,
+	 * and in the loader (/tmp is RAM) it would cost its size twice */
+	unlink(path);
+	return rc;
 }
 
 static int fetch_file_entry(const struct cli_exec *e, const struct cli_plan_file *f, char **buf,
