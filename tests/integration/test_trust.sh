@@ -209,6 +209,19 @@ mv keys keys.gone
 run "4: the carried config works without the host's files" 0 "$BOOTRINO" boot --stage loader \
 	--config carried.json --dry-run
 mv keys.gone keys
+# nothing the host accepts may fail in the loader for a reason the host can
+# check: a file:// URL names the host's disk, which the loader does not have
+run "4: takeover --script file://…: exit 2" 2 "$BOOTRINO" takeover --script "file://$S/bootrino.sh" \
+	--pubkey "$K" --loader "$U/loader/loader.json" --dry-run --state-dir "$T/state"
+has "4: file:// script: says why" "$ERR" "host's disk, which the loader does not have"
+mkdir -p "$S/p4"
+printf '#!/bin/sh\nset -e\nbootrino kernel file://%s/target/vmlinuz sha256=%s\nbootrino boot\n' "$S" "$TK" > "$S/p4/bootrino.sh"
+sign "$S/p4/bootrino.sh"
+run "4: a plan with a file:// artifact, default path: exit 2" 2 "$BOOTRINO" takeover \
+	--script "$U/p4/bootrino.sh" --pubkey "$K" --loader "$U/loader/loader.json" --dry-run \
+	--state-dir "$T/state"
+run "4: ... fine with --direct (it runs on the host)" 0 "$BOOTRINO" takeover --direct \
+	--script "$U/p4/bootrino.sh" --pubkey "$K" --dry-run --state-dir "$T/state"
 
 # --- 6. userdata --format cloud-config: a lone CR cannot break out of the YAML --
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=t" \
