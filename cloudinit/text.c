@@ -128,23 +128,15 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-int cloud_json_check_dups(const char *what, const cJSON *node)
+static int object_dups(const char *what, const cJSON *node)
 {
 	const cJSON *it;
 	const char **names;
 	size_t n = 0, i;
 	int rc = 0;
 
-	if (!cJSON_IsObject(node) && !cJSON_IsArray(node))
-		return 0;
-	cJSON_ArrayForEach(it, node)
-	{
-		rc = cloud_json_check_dups(what, it);
-		if (rc)
-			return rc;
-		n++;
-	}
-	if (!cJSON_IsObject(node) || n < 2)
+	cJSON_ArrayForEach(it, node) n++;
+	if (n < 2)
 		return 0;
 	names = malloc(n * sizeof(*names));
 	if (!names)
@@ -156,5 +148,41 @@ int cloud_json_check_dups(const char *what, const cJSON *node)
 		if (strcmp(names[i - 1], names[i]) == 0)
 			rc = br_fail(-BR_EMALFORMED, "%s: duplicate key \"%.64s\"", what, names[i]);
 	free(names);
+	return rc;
+}
+
+/* Every object of the tree, with an explicit stack (no recursion: the
+ * depth is the document's). */
+int cloud_json_check_dups(const char *what, const cJSON *root)
+{
+	const cJSON **stack, **bigger, *node, *it;
+	size_t n = 0, cap = 64;
+	int rc = 0;
+
+	stack = malloc(cap * sizeof(const cJSON *));
+	if (!stack)
+		return -ENOMEM;
+	stack[n++] = root;
+	while (n && !rc) {
+		node = stack[--n];
+		if (cJSON_IsObject(node))
+			rc = object_dups(what, node);
+		cJSON_ArrayForEach(it, node)
+		{
+			if (!cJSON_IsObject(it) && !cJSON_IsArray(it))
+				continue;
+			if (n == cap) {
+				bigger = realloc(stack, 2 * cap * sizeof(const cJSON *));
+				if (!bigger) {
+					rc = -ENOMEM;
+					break;
+				}
+				stack = bigger;
+				cap *= 2;
+			}
+			stack[n++] = it;
+		}
+	}
+	free(stack);
 	return rc;
 }

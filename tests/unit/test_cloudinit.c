@@ -431,6 +431,37 @@ static void test_fact_valid(void **state)
 	assert_false(cloud_fact_valid(CLOUD_FACT_SSH_KEY, NULL, NULL));
 }
 
+/* issue 10: documents with \u0000, invalid UTF-8 or duplicate keys */
+static void test_instance_data_strict(void **state)
+{
+	static const char *const bad[] = {
+	    "{\"v1\": {\"instance_id\": \"i-1\\u0000x\"}}",
+	    "{\"v1\": {\"instance_id\": \"i-1\", \"instance_id\": \"i-2\"}}",
+	    "{\"v1\": {\"a\": [{\"k\": 1, \"k\": 2}]}}",
+	    "{\"v1\": {\"x\": \"\xc0\xaf\"}}",
+	    "{\"v1\": {\"x\": \"\xed\xa0\x80\"}}",     /* a surrogate in UTF-8 */
+	    "{\"v1\": {\"x\": \"\xf4\x90\x80\x80\"}}", /* past U+10FFFF */
+	};
+	cJSON *facts;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		facts = cJSON_CreateObject();
+		if (cloud_instance_data_parse(bad[i], strlen(bad[i]), facts) != -BR_ECONFIG)
+			fail_msg("accepted: %s", bad[i]);
+		cJSON_Delete(facts);
+	}
+	/* an escaped backslash before "u0000" is not a NUL escape; UTF-8 is fine */
+	facts = cJSON_CreateObject();
+	assert_int_equal(cloud_instance_data_parse(
+			     "{\"v1\": {\"x\": \"a\\\\u0000\", \"y\": \"\xc3\xa9\"}}",
+			     strlen("{\"v1\": {\"x\": \"a\\\\u0000\", \"y\": \"\xc3\xa9\"}}"),
+			     facts),
+			 0);
+	cJSON_Delete(facts);
+}
+
 static void test_resolv(void **state)
 {
 	static const char conf[] = "# generated\n"
@@ -841,6 +872,7 @@ int main(void)
 	    cmocka_unit_test(test_userdata_limits),
 	    cmocka_unit_test(test_instance_data),
 	    cmocka_unit_test(test_fact_valid),
+	    cmocka_unit_test(test_instance_data_strict),
 	    cmocka_unit_test(test_resolv),
 	    cmocka_unit_test(test_authorized_keys),
 	    cmocka_unit_test(test_facts_from_files),
