@@ -135,6 +135,7 @@ struct cloud_userdata_opts {
 	int direct;
 	enum cloud_userdata_format format;
 	const char *cacert_pem; /* CA bundle contents to embed, or NULL */
+	const char *site;	/* --site for takeover ([A-Za-z0-9._-]{1,64}), or NULL */
 };
 
 /* Size limit of user-data on that cloud (bytes), 0 for an unknown name. */

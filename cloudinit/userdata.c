@@ -220,6 +220,10 @@ int cloud_userdata_validate(const struct cloud_userdata_opts *o)
 			return rc;
 	if (o->format != CLOUD_USERDATA_SCRIPT && o->format != CLOUD_USERDATA_CLOUD_CONFIG)
 		return br_fail(-BR_EUSAGE, "--format: expected script or cloud-config");
+	if (o->site && (!o->site[0] || strlen(o->site) > 64 ||
+			strspn(o->site, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+					"0123456789._-") != strlen(o->site)))
+		return br_fail(-BR_EUSAGE, "--site: 1 to 64 of [A-Za-z0-9._-]");
 	return check_cacert(o->cacert_pem);
 }
 
@@ -319,6 +323,10 @@ static void emit_script(struct sbuf *b, const struct cloud_userdata_opts *o)
 	}
 	if (o->direct)
 		sb_add(b, " \\\n\t--direct");
+	if (o->site) {
+		sb_add(b, " \\\n\t--site ");
+		sb_shquote(b, o->site);
+	}
 	if (o->cacert_pem)
 		sb_add(b, " \\\n\t--cacert \"$CACERT\"");
 	sb_add(

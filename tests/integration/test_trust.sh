@@ -234,6 +234,11 @@ run "6: --cacert with a lone CR: exit 2" 2 "$BOOTRINO" userdata "${UD[@]}" --scr
 	https://example.com/b/bootrino.sh --cacert cr.pem --format cloud-config
 has "6: says why" "$ERR" "CR that is not part of CRLF"
 sed 's/$/\r/' ca.pem > crlf.pem
+run "1: userdata --site carries the pin to takeover" 0 "$BOOTRINO" userdata "${UD[@]}" \
+	--script https://example.com/b/bootrino.sh --site prod
+hasf "1: userdata: takeover gets --site 'prod'" "$OUT" "--site 'prod'"
+run "1: userdata --site with a quote: exit 2" 2 "$BOOTRINO" userdata "${UD[@]}" \
+	--script https://example.com/b/bootrino.sh --site "pr'od"
 # every input accepted: the cloud-config must parse (real YAML parser) to
 # exactly the script the script format makes, and nothing else
 i=0
