@@ -8,9 +8,9 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-/* clang-format off */
+
 #include <cmocka.h>
-/* clang-format on */
+
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>

@@ -4,9 +4,9 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-/* clang-format off */
+
 #include <cmocka.h>
-/* clang-format on */
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
