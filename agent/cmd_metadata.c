@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "agent/cli.h"
+#include "agent/metadata_check.h"
 #include "cloudinit/cloudinit.h"
 #include "common/err.h"
 
@@ -14,7 +15,8 @@ BR_COMMAND(metadata) = {
     .name = "metadata",
     .summary = "print the detected cloud and this machine's facts as JSON",
     .usage = "usage: bootrino metadata [--cloud aws|gcp|digitalocean|unknown]\n"
-	     "                         [--metadata-url URL] [--no-metadata] [--timeout S]\n\n"
+	     "                         [--metadata-url URL] [--no-metadata] [--timeout S]\n"
+	     "                         [--check]\n\n"
 	     "Print the facts bootrino carries to the target (docs/facts.md): cloud,\n"
 	     "hostname, instance id, ssh keys, network (netlink) and DNS.\n\n"
 	     "  --cloud NAME        skip detection (DMI) and assume this cloud\n"
@@ -23,18 +25,22 @@ BR_COMMAND(metadata) = {
 	     "                      169.254.169.254 only when DMI names the cloud, and\n"
 	     "                      a failure is recorded in the facts.\n"
 	     "  --no-metadata       files and netlink only\n"
-	     "  --timeout S         metadata deadline (default 5)\n",
+	     "  --timeout S         metadata deadline (default 5)\n"
+	     "  --check             a one-screen report instead of JSON: what would be\n"
+	     "                      carried, where it came from, and WARNING lines for\n"
+	     "                      what looks wrong (no ssh key, no address, no route)\n",
     .run = cmd_metadata,
 };
 
 static int cmd_metadata(int argc, char **argv)
 {
-	enum { OPT_CLOUD = 256, OPT_URL, OPT_NO_MD, OPT_TIMEOUT, OPT_ROOT };
+	enum { OPT_CLOUD = 256, OPT_URL, OPT_NO_MD, OPT_TIMEOUT, OPT_ROOT, OPT_CHECK };
 	static const struct option opts[] = {
 	    {"cloud", required_argument, NULL, OPT_CLOUD},
 	    {"metadata-url", required_argument, NULL, OPT_URL},
 	    {"no-metadata", no_argument, NULL, OPT_NO_MD},
 	    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+	    {"check", no_argument, NULL, OPT_CHECK},
 	    /* undocumented: read files under another root (tests) */
 	    {"root", required_argument, NULL, OPT_ROOT},
 	    CLI_COMMON_OPTIONS,
@@ -45,7 +51,7 @@ static int cmd_metadata(int argc, char **argv)
 	unsigned long timeout;
 	cJSON *facts = NULL;
 	char *text;
-	int c, rc;
+	int c, rc, check = 0;
 
 	cloud_facts_opts_init(&o);
 	while ((c = getopt_long(argc, argv, "+hv", opts, NULL)) != -1) {
@@ -63,6 +69,9 @@ static int cmd_metadata(int argc, char **argv)
 			break;
 		case OPT_NO_MD:
 			o.metadata = 0;
+			break;
+		case OPT_CHECK:
+			check = 1;
 			break;
 		case OPT_ROOT:
 			o.root = optarg;
@@ -90,6 +99,11 @@ static int cmd_metadata(int argc, char **argv)
 	rc = cloud_facts_collect_opts(&o, &facts);
 	if (rc < 0)
 		return cli_fail(rc, o.metadata_url ? o.metadata_url : "facts");
+	if (check) {
+		cli_metadata_check(facts, stdout);
+		cJSON_Delete(facts);
+		return fflush(stdout) == 0 ? 0 : BR_EXIT_FAIL;
+	}
 	text = cJSON_Print(facts);
 	cJSON_Delete(facts);
 	if (!text)
