@@ -1,5 +1,5 @@
 /* Options shared by `boot`, `plan` and `takeover`: --script, --pubkey,
- * --cacert, --insecure, --config, --timeout, --state-dir. Command-line
+ * --cacert, --insecure, --config, --timeout, --site, --state-dir. Command-line
  * values override those of --config FILE; --pubkey given on the command
  * line replaces the config file's list. */
 #ifndef BOOTRINO_AGENT_BOOT_OPTS_H
@@ -11,9 +11,11 @@
 #include "verify/minisign.h"
 
 /* Value parsers of the shared options (fields of struct cli_boot_args). */
-int cli_boot_opt_str(void *field, const char *arg);	/* char *, e.g. cli.script */
-int cli_boot_opt_pubkey(void *field, const char *arg);	/* struct cli_config */
-int cli_boot_opt_timeout(void *field, const char *arg); /* long */
+int cli_boot_opt_str(void *field, const char *arg);	 /* char *, e.g. cli.script */
+int cli_boot_opt_pubkey(void *field, const char *arg);	 /* struct cli_config */
+int cli_boot_opt_timeout(void *field, const char *arg);	 /* long */
+int cli_boot_opt_deadline(void *field, const char *arg); /* long */
+int cli_boot_opt_site(void *field, const char *arg);	 /* char * */
 
 /* The shared entries of an option table whose struct has a struct
  * cli_boot_args member m. */
@@ -28,7 +30,11 @@ int cli_boot_opt_timeout(void *field, const char *arg); /* long */
 		    "settings as JSON (docs/stages.md); options given here win"),                  \
 	    CLI_OPT_PARSER("timeout", "", "SECONDS", cli_boot_opt_timeout, st,                     \
 			   m.cli.script_timeout, 0,                                                \
-			   "bound on bootrino.sh's run time (default 120)")
+			   "bound on bootrino.sh's run time (default 120)"),                       \
+	    CLI_OPT_PARSER("site", "", "NAME", cli_boot_opt_site, st, m.cli.site, 0,               \
+			   "signatures must carry site:NAME (docs/verify.md)"),                    \
+	    CLI_OPT_PARSER("deadline", "", "SECONDS", cli_boot_opt_deadline, st, m.cli.deadline,   \
+			   0, "all downloads of this stage together (default 3600)")
 
 /* Flags every table spells the same way. */
 #define CLI_BOOT_INSECURE(st, m, hl)                                                               \
@@ -46,6 +52,9 @@ struct cli_boot_args {
 	struct verify_keyring keys;
 	struct fetch_opts fetch;
 	char cacert_tmp[64]; /* cacert_pem written out for fetch/ */
+	/* out: the signature timestamp of the bootrino.sh the last run
+	 * accepted (0: none); takeover carries it into the loader */
+	unsigned long long accepted_timestamp;
 };
 
 void cli_boot_args_init(struct cli_boot_args *a);

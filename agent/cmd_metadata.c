@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "agent/cli.h"
+#include "agent/metadata_check.h"
 #include "cloudinit/cloudinit.h"
 #include "common/err.h"
 
@@ -13,7 +14,7 @@ static int cmd_metadata(int argc, char **argv);
 
 struct metadata_args {
 	const char *cloud, *url, *root;
-	int no_metadata;
+	int no_metadata, check;
 	unsigned long timeout;
 };
 
@@ -41,6 +42,10 @@ static const struct cli_option metadata_options[] = {
 	    "169.254.169.254 only when DMI names the cloud, and\n"
 	    "a failure is recorded in the facts."),
     CLI_OPT("no-metadata", "", NULL, CLI_FLAG, A, no_metadata, 0, "files and netlink only"),
+    CLI_OPT("check", "", NULL, CLI_FLAG, A, check, 0,
+	    "a one-screen report instead of JSON: what would be\n"
+	    "carried, where it came from, and WARNING lines for\n"
+	    "what looks wrong (no ssh key, no address, no route)"),
     CLI_OPT_RANGE("timeout", "", "SECONDS", CLI_UINT, A, timeout, 1, 300, 0,
 		  "metadata deadline (default 5)"),
     /* read files under another root (tests) */
@@ -51,7 +56,7 @@ static const struct cli_option metadata_options[] = {
 BR_COMMAND(metadata) = {
     .name = "metadata",
     .summary = "print the detected cloud and this machine's facts as JSON",
-    .synopsis = "[--cloud NAME] [--metadata-url URL | --no-metadata] [--timeout S]",
+    .synopsis = "[--cloud NAME] [--metadata-url URL | --no-metadata] [--timeout S] [--check]",
     .description = "Print the facts bootrino carries to the target (docs/facts.md): cloud,\n"
 		   "hostname, instance id, ssh keys, network (netlink) and DNS.\n",
     CLI_OPTIONS(metadata_options),
@@ -95,6 +100,11 @@ static int cmd_metadata(int argc, char **argv)
 	rc = cloud_facts_collect_opts(&o, &facts);
 	if (rc < 0)
 		return cli_fail(rc, o.metadata_url ? o.metadata_url : "facts");
+	if (a.check) {
+		cli_metadata_check(facts, stdout);
+		cJSON_Delete(facts);
+		return fflush(stdout) == 0 ? 0 : BR_EXIT_DISK;
+	}
 	text = cJSON_Print(facts);
 	cJSON_Delete(facts);
 	if (!text)

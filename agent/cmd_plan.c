@@ -111,6 +111,7 @@ static int plan_script(struct cli_boot_args *a, int json)
 	r.stage = "host";
 	/* DMI only: `plan` is a debugging aid and asks no metadata service */
 	r.cloud = cloud_detect();
+	r.site = a->cfg.site;
 	r.insecure = a->cfg.insecure;
 	r.timeout_s = a->cfg.script_timeout;
 	rc = cli_run_script(&r, &p);

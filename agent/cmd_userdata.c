@@ -20,7 +20,7 @@
 static int cmd_userdata(int argc, char **argv);
 
 struct userdata_args {
-	const char *cloud, *agent_url, *agent_sha256, *script, *format, *cacert, *output;
+	const char *cloud, *agent_url, *agent_sha256, *script, *format, *cacert, *site, *output;
 	struct cli_list pubkeys;
 	int direct;
 };
@@ -78,6 +78,8 @@ static const struct cli_option userdata_options[] = {
     CLI_OPT("cacert", "", "FILE", CLI_STR, A, cacert, 0,
 	    "CA bundle to embed (HTTPS with a private CA);\n"
 	    "certificates only: a private key is refused"),
+    CLI_OPT("site", "", "NAME", CLI_STR, A, site, 0,
+	    "takeover accepts only signatures for site:NAME"),
     CLI_OPT("output", "o", "FILE", CLI_STR, A, output, 0, "write there instead of stdout"),
 };
 #undef A
@@ -85,8 +87,9 @@ static const struct cli_option userdata_options[] = {
 BR_COMMAND(userdata) = {
     .name = "userdata",
     .summary = "print paste-ready user-data that installs bootrino on a cloud instance",
-    .synopsis = "--cloud NAME --agent-url URL --agent-sha256 HEX --script URL\n"
-		"         --pubkey KEY... [--direct] [--format F] [--cacert FILE] [-o FILE]",
+    .synopsis =
+	"--cloud NAME --agent-url URL --agent-sha256 HEX --script URL\n"
+	"         --pubkey KEY... [--direct] [--format F] [--cacert FILE] [--site NAME] [-o FILE]",
     .description = "Print user-data for a stock cloud image: it downloads the agent from\n"
 		   "--agent-url (curl or wget, each with bounded retries), checks it against\n"
 		   "--agent-sha256 and runs `bootrino takeover --script URL --pubkey KEY...`.\n"
@@ -208,6 +211,7 @@ static int cmd_userdata(int argc, char **argv)
 	u.agent_sha256 = a.agent_sha256;
 	u.script_url = a.script;
 	u.direct = a.direct;
+	u.site = a.site;
 	u.format = a.format && strcmp(a.format, "cloud-config") == 0 ? CLOUD_USERDATA_CLOUD_CONFIG
 								     : CLOUD_USERDATA_SCRIPT;
 	for (i = 0; i < a.pubkeys.n; i++) {

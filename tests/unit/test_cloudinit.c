@@ -391,6 +391,83 @@ static void test_instance_data(void **state)
 	cJSON_Delete(facts);
 }
 
+/* issue 10: each fact by what it is; "no control characters" let
+ * "i-1 init=/bin/sh rd.break" through */
+static void test_fact_valid(void **state)
+{
+	(void)state;
+	assert_true(cloud_fact_valid(CLOUD_FACT_INSTANCE_ID, "aws", "i-0123456789abcdef0"));
+	assert_true(cloud_fact_valid(CLOUD_FACT_INSTANCE_ID, "aws", "i-01234567"));
+	assert_false(cloud_fact_valid(CLOUD_FACT_INSTANCE_ID, "aws", "i-1 init=/bin/sh rd.break"));
+	assert_false(cloud_fact_valid(CLOUD_FACT_INSTANCE_ID, "aws", "i-0123456789ABCDEF0"));
+	assert_false(cloud_fact_valid(CLOUD_FACT_INSTANCE_ID, "aws", "i-012345678"));
+	/* found by fuzz_facts: shorter than the prefix */
+	assert_false(cloud_fact_valid(CLOUD_FACT_INSTANCE_ID, "aws", ""));
+	assert_false(cloud_fact_valid(CLOUD_FACT_INSTANCE_ID, "aws", "i"));
+	assert_true(cloud_fact_valid(CLOUD_FACT_INSTANCE_ID, "gcp", "4520960131526453040"));
+	assert_false(cloud_fact_valid(CLOUD_FACT_INSTANCE_ID, "gcp", "45209a"));
+	assert_true(cloud_fact_valid(CLOUD_FACT_INSTANCE_ID, "digitalocean", "123456789"));
+	assert_true(cloud_fact_valid(CLOUD_FACT_INSTANCE_ID, "unknown", "iid-local_01.x"));
+	assert_false(cloud_fact_valid(CLOUD_FACT_INSTANCE_ID, "unknown", "a b"));
+	assert_false(cloud_fact_valid(CLOUD_FACT_INSTANCE_ID, "unknown", "a\"b"));
+	assert_false(cloud_fact_valid(CLOUD_FACT_INSTANCE_ID, "unknown", ""));
+	{
+		/* U+202E, built at run time: a literal would be the very
+		 * "Trojan Source" trick the check is about */
+		const char rlo[] = {(char)0xe2, (char)0x80, (char)0xae, 0};
+
+		assert_false(cloud_fact_valid(CLOUD_FACT_INSTANCE_ID, "unknown", rlo));
+	}
+	assert_true(cloud_fact_valid(CLOUD_FACT_HOSTNAME, NULL, "ip-172-31-5-6.ec2.internal"));
+	assert_true(cloud_fact_valid(CLOUD_FACT_HOSTNAME, NULL, "web1"));
+	assert_false(cloud_fact_valid(CLOUD_FACT_HOSTNAME, NULL, "h;reboot"));
+	assert_false(cloud_fact_valid(CLOUD_FACT_HOSTNAME, NULL, "a..b"));
+	assert_false(cloud_fact_valid(CLOUD_FACT_HOSTNAME, NULL, "-a"));
+	assert_false(cloud_fact_valid(CLOUD_FACT_HOSTNAME, NULL, "a-"));
+	assert_false(cloud_fact_valid(CLOUD_FACT_HOSTNAME, NULL, "a b"));
+	assert_true(cloud_fact_valid(CLOUD_FACT_REGION, NULL, "us-central1-a"));
+	assert_false(cloud_fact_valid(CLOUD_FACT_REGION, NULL, "EU west"));
+	assert_false(cloud_fact_valid(CLOUD_FACT_REGION, NULL, "projects/1/zones/x"));
+	assert_true(cloud_fact_valid(CLOUD_FACT_SSH_KEY, NULL, "ssh-ed25519 AAAAC3Nza me@x"));
+	assert_true(cloud_fact_valid(CLOUD_FACT_SSH_KEY, NULL,
+				     "from=\"10.0.0.1\",no-pty ssh-rsa AAAAB3Nza c"));
+	assert_false(cloud_fact_valid(CLOUD_FACT_SSH_KEY, NULL, "not a key"));
+	assert_false(cloud_fact_valid(CLOUD_FACT_SSH_KEY, NULL, "ssh-ed25519 AAAA\nssh-rsa AAAA"));
+	assert_false(cloud_fact_valid(CLOUD_FACT_SSH_KEY, NULL, "ssh-ed25519 !!!!"));
+	assert_false(cloud_fact_valid(CLOUD_FACT_SSH_KEY, NULL, NULL));
+}
+
+/* issue 10: documents with \u0000, invalid UTF-8 or duplicate keys */
+static void test_instance_data_strict(void **state)
+{
+	static const char *const bad[] = {
+	    "{\"v1\": {\"instance_id\": \"i-1\\u0000x\"}}",
+	    "{\"v1\": {\"instance_id\": \"i-1\", \"instance_id\": \"i-2\"}}",
+	    "{\"v1\": {\"a\": [{\"k\": 1, \"k\": 2}]}}",
+	    "{\"v1\": {\"x\": \"\xc0\xaf\"}}",
+	    "{\"v1\": {\"x\": \"\xed\xa0\x80\"}}",     /* a surrogate in UTF-8 */
+	    "{\"v1\": {\"x\": \"\xf4\x90\x80\x80\"}}", /* past U+10FFFF */
+	};
+	cJSON *facts;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		facts = cJSON_CreateObject();
+		if (cloud_instance_data_parse(bad[i], strlen(bad[i]), facts) != -BR_ECONFIG)
+			fail_msg("accepted: %s", bad[i]);
+		cJSON_Delete(facts);
+	}
+	/* an escaped backslash before "u0000" is not a NUL escape; UTF-8 is fine */
+	facts = cJSON_CreateObject();
+	assert_int_equal(cloud_instance_data_parse(
+			     "{\"v1\": {\"x\": \"a\\\\u0000\", \"y\": \"\xc3\xa9\"}}",
+			     strlen("{\"v1\": {\"x\": \"a\\\\u0000\", \"y\": \"\xc3\xa9\"}}"),
+			     facts),
+			 0);
+	cJSON_Delete(facts);
+}
+
 static void test_resolv(void **state)
 {
 	static const char conf[] = "# generated\n"
@@ -548,6 +625,109 @@ static void test_metadata_parse(void **state)
 	assert_int_equal(cloud_metadata_parse("gcp", "{}", CLOUD_METADATA_MAX + 1, o), -BR_ETOOBIG);
 	assert_int_equal(cloud_metadata_parse("azure", "{}", 2, o), -EINVAL);
 	cJSON_Delete(o);
+}
+
+/* Parse doc as cloud `what` and return how many keys it yields; *first
+ * gets the first one. */
+static int keys_of_doc(const char *what, const char *doc, const char **first, cJSON **hold)
+{
+	cJSON *keys;
+
+	*first = NULL;
+	*hold = cJSON_CreateObject();
+	if (cloud_metadata_parse(what, doc, strlen(doc), *hold) < 0)
+		return -1;
+	keys = cJSON_GetObjectItem(*hold, "public_keys");
+	*first = cJSON_GetArraySize(keys) ? cJSON_GetArrayItem(keys, 0)->valuestring : NULL;
+	return cJSON_GetArraySize(keys);
+}
+
+/* Which ssh keys apply, as each cloud's own agents decide. Sources:
+ * GCP: cloud-init cloudinit/sources/DataSourceGCE.py (read_md: instance
+ * "sshKeys" and "ssh-keys", project keys unless block-project-ssh-keys
+ * lower-cases to "true" or the instance has legacy "sshKeys";
+ * _parse_public_keys: "user:key" lines, ASCII only; _has_expired:
+ * "google-ssh {"expireOn":"%Y-%m-%dT%H:%M:%S+0000"}"), Google's guest
+ * agent (block-project-ssh-keys read with Go's strconv.ParseBool: "1",
+ * "t", "T" block too) and Google's key format documentation
+ * (cloud.google.com/compute/docs/connect/add-ssh-keys: USERNAME:KEY and the
+ * expiring form). DigitalOcean: the metadata API (public_keys, a list) and
+ * cloud-init's normalize_pubkey_data (cloudinit/sources/__init__.py: a
+ * string of lines, a list, or an object of strings or lists). */
+static void test_metadata_cloud_shapes(void **state)
+{
+	static const struct {
+		const char *what, *doc, *first;
+		int n;
+	} cases[] = {
+	    /* GCP: "True" blocks project keys (cloud-init lower-cases) */
+	    {"gcp",
+	     "{\"instance\":{\"attributes\":{\"block-project-ssh-keys\":\"True\",\"ssh-keys\":"
+	     "\"a:ssh-ed25519 AAAAi i\"}},\"project\":{\"attributes\":{\"ssh-keys\":"
+	     "\"p:ssh-ed25519 AAAAp p\"}}}",
+	     "ssh-ed25519 AAAAi i", 1},
+	    /* "1" blocks them too (the guest agent's ParseBool); "false" does not */
+	    {"gcp",
+	     "{\"instance\":{\"attributes\":{\"block-project-ssh-keys\":\"1\"}},"
+	     "\"project\":{\"attributes\":{\"ssh-keys\":\"p:ssh-ed25519 AAAAp p\"}}}",
+	     NULL, 0},
+	    {"gcp",
+	     "{\"instance\":{\"attributes\":{\"block-project-ssh-keys\":\"false\"}},"
+	     "\"project\":{\"attributes\":{\"ssh-keys\":\"p:ssh-ed25519 AAAAp p\"}}}",
+	     "ssh-ed25519 AAAAp p", 1},
+	    /* the legacy instance "sshKeys" applies and blocks project keys */
+	    {"gcp",
+	     "{\"instance\":{\"attributes\":{\"sshKeys\":\"old:ssh-rsa AAAAold old\"}},"
+	     "\"project\":{\"attributes\":{\"ssh-keys\":\"p:ssh-ed25519 AAAAp p\","
+	     "\"sshKeys\":\"q:ssh-ed25519 AAAAq q\"}}}",
+	     "ssh-rsa AAAAold old", 1},
+	    /* project "sshKeys" (legacy) next to "ssh-keys" */
+	    {"gcp",
+	     "{\"instance\":{\"attributes\":{}},\"project\":{\"attributes\":{"
+	     "\"ssh-keys\":\"p:ssh-ed25519 AAAAp p\",\"sshKeys\":\"q:ssh-ed25519 AAAAq q\"}}}",
+	     "ssh-ed25519 AAAAp p", 2},
+	    /* expired keys are dropped, future and undated ones kept; lines
+	     * without "user:" and with non-ASCII bytes are skipped */
+	    {"gcp",
+	     "{\"instance\":{\"attributes\":{\"ssh-keys\":"
+	     "\"u:ecdsa-sha2-nistp256 AAAAold google-ssh {\\\"userName\\\":\\\"u@x\\\","
+	     "\\\"expireOn\\\":\\\"2018-12-04T20:12:00+0000\\\"}\\n"
+	     "u:ssh-rsa AAAAnew google-ssh {\\\"userName\\\":\\\"u@x\\\","
+	     "\\\"expireOn\\\":\\\"2099-01-01T00:00:00+0000\\\"}\\n"
+	     "nouser-ssh-rsa AAAAx\\nv:ssh-rsa AAAA\u00e9 v\\n"
+	     "w:ssh-rsa AAAAw google-ssh {\\\"userName\\\":\\\"w@x\\\"}\\n\"}}}",
+	     "ssh-rsa AAAAnew google-ssh "
+	     "{\"userName\":\"u@x\",\"expireOn\":\"2099-01-01T00:00:00+0000\"}",
+	     2},
+	    /* DigitalOcean: a list (the metadata API), a string of lines, an object */
+	    {"digitalocean",
+	     "{\"droplet_id\":1,\"public_keys\":[\"ssh-rsa AAAAa a\",\"ssh-rsa AAAAb b\"]}",
+	     "ssh-rsa AAAAa a", 2},
+	    {"digitalocean",
+	     "{\"droplet_id\":1,\"public_keys\":\"ssh-rsa AAAAa a\\nssh-rsa AAAAb b\\n\"}",
+	     "ssh-rsa AAAAa a", 2},
+	    {"digitalocean",
+	     "{\"droplet_id\":1,\"public_keys\":{\"k1\":\"ssh-rsa AAAAa a\",\"k2\":[\"ssh-rsa "
+	     "AAAAb b\","
+	     "\"\",\"ssh-rsa AAAAc c\"]}}",
+	     "ssh-rsa AAAAa a", 3},
+	    {"digitalocean", "{\"droplet_id\":1,\"public_keys\":null}", NULL, 0},
+	};
+	const char *first;
+	cJSON *hold;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int n = keys_of_doc(cases[i].what, cases[i].doc, &first, &hold);
+
+		if (n != cases[i].n ||
+		    (cases[i].first && (!first || strcmp(first, cases[i].first) != 0)))
+			fail_msg("case %zu: %d keys (want %d), first '%s' (want '%s')", i, n,
+				 cases[i].n, first ? first : "",
+				 cases[i].first ? cases[i].first : "");
+		cJSON_Delete(hold);
+	}
 }
 
 static void test_metadata_refuses_link_local_elsewhere(void **state)
@@ -800,10 +980,13 @@ int main(void)
 	    cmocka_unit_test(test_userdata_validation),
 	    cmocka_unit_test(test_userdata_limits),
 	    cmocka_unit_test(test_instance_data),
+	    cmocka_unit_test(test_fact_valid),
+	    cmocka_unit_test(test_instance_data_strict),
 	    cmocka_unit_test(test_resolv),
 	    cmocka_unit_test(test_authorized_keys),
 	    cmocka_unit_test(test_facts_from_files),
 	    cmocka_unit_test(test_metadata_parse),
+	    cmocka_unit_test(test_metadata_cloud_shapes),
 	    cmocka_unit_test(test_metadata_refuses_link_local_elsewhere),
 	    cmocka_unit_test(test_netlink_links_addrs),
 	    cmocka_unit_test(test_netlink_routes),
