@@ -60,7 +60,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		keys = cJSON_GetObjectItemCaseSensitive(facts, "ssh_authorized_keys");
 		cJSON_ArrayForEach(it, keys) if (!cloud_fact_valid(CLOUD_FACT_SSH_KEY, NULL,
-								    it->valuestring)) abort();
+								   it->valuestring)) abort();
 	}
 	cJSON_Delete(facts);
 	free(s);
