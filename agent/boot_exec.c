@@ -2,10 +2,15 @@
 #include "agent/boot_exec.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "agent/carry.h"
+#include "agent/timing.h"
 #include "common/err.h"
 #include "common/log.h"
 #include "verify/artifact.h"
@@ -19,6 +24,50 @@ struct loaded {
 	size_t filelen[CLI_PLAN_MAX_FILES];
 	struct kexec_overlay *ov;
 };
+
+/* The loader's first run: the copy the host carried, re-hashed at the trust
+ * choke point like any download. Anything but a match means "fetch it". */
+static int open_carried(const char *url, const uint8_t pin[VERIFY_SHA256_LEN],
+			struct verify_artifact **out)
+{
+	char hex[VERIFY_SHA256_LEN * 2 + 1], path[400];
+
+	verify_sha256_hex(pin, hex);
+	if (cli_carry_artifact(hex, path, sizeof(path)))
+		return -ENOENT;
+	if (verify_artifact_open(path, pin, out) == 0) {
+		br_log(BR_LOG_INFO, "%s: using the copy the host verified (sha256 checked again)",
+		       url);
+		return 0;
+	}
+	br_log(BR_LOG_WARN, "%s: the carried copy does not match its pin; fetching it", url);
+	br_errclear();
+	return -ENOENT;
+}
+
+/* Host: keep what was verified for the loader, while it fits the budget. */
+static void carry(struct cli_exec *e, const char *url, const char *pinhex, const char *path,
+		  const void *buf, size_t len)
+{
+	uint8_t pin[VERIFY_SHA256_LEN];
+	char hex[VERIFY_SHA256_LEN * 2 + 1];
+	int rc;
+
+	if (!e->carry_root || !pinhex[0] || verify_sha256_parse(pinhex, pin))
+		return;
+	verify_sha256_hex(pin, hex);
+	rc = path ? cli_carry_add_file(e->carry_root, hex, path, &e->carry_budget)
+		  : cli_carry_add_buf(e->carry_root, hex, buf, len, &e->carry_budget);
+	if (rc == 1) {
+		e->carry_skipped++;
+		br_log(BR_LOG_INFO, "%s: too big to hand to the loader in RAM; it fetches it again",
+		       url);
+	} else if (rc) {
+		e->carry_skipped++;
+		br_log(BR_LOG_WARN, "%s: not handed to the loader: %s", url, br_errdetail());
+		br_errclear();
+	}
+}
 
 /* Fetch url (pinned unless the plan is --insecure) to path and open it at
  * the trust choke point: what kexec loads is the bytes that were hashed. */
@@ -34,6 +83,8 @@ static int fetch_artifact(const struct cli_exec *e, const struct cli_plan_artifa
 		if (rc)
 			return br_fail(-BR_ECONFIG, "%s: bad pin", a->url);
 		o.sha256 = pin;
+		if (e->use_carried && open_carried(a->url, pin, out) == 0)
+			return 0;
 	} else {
 		/* cli_plan_check_bootable() allowed this: --insecure */
 		br_log(BR_LOG_WARN, "%s: no sha256 pin, loading it anyway (--insecure)", a->url);
@@ -48,7 +99,52 @@ static int fetch_artifact(const struct cli_exec *e, const struct cli_plan_artifa
 	return verify_artifact_open_unpinned(path, out);
 }
 
-static int fetch_file_entry(const struct cli_exec *e, const struct cli_plan_file *f, char **buf,
+/* A carried `file PATH @URL` body: read into memory (capped), then hashed
+ * there, so the overlay gets the very bytes that matched the pin. */
+static int read_carried(const char *url, const uint8_t pin[VERIFY_SHA256_LEN], char **buf,
+			size_t *len)
+{
+	char hex[VERIFY_SHA256_LEN * 2 + 1], path[400];
+	uint8_t got[VERIFY_SHA256_LEN];
+	struct verify_sha256 *h = NULL;
+	struct stat st;
+	ssize_t n;
+	size_t off = 0;
+	int fd, ok = 0;
+
+	verify_sha256_hex(pin, hex);
+	if (cli_carry_artifact(hex, path, sizeof(path)))
+		return -ENOENT;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -ENOENT;
+	*buf = NULL;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size <= (off_t)CLI_FILE_URL_MAX)
+		*buf = malloc((size_t)st.st_size + 1);
+	while (*buf && off < (size_t)st.st_size) {
+		n = read(fd, *buf + off, (size_t)st.st_size - off);
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+	close(fd);
+	if (*buf && off == (size_t)st.st_size && verify_sha256_new(&h) == 0) {
+		verify_sha256_update(h, *buf, off);
+		verify_sha256_final(h, got);
+		verify_sha256_free(h);
+		ok = verify_digest_equal(got, pin, VERIFY_SHA256_LEN);
+	}
+	if (!ok) {
+		free(*buf);
+		*buf = NULL;
+		return -ENOENT;
+	}
+	*len = off;
+	br_log(BR_LOG_INFO, "%s: using the copy the host verified (sha256 checked again)", url);
+	return 0;
+}
+
+static int fetch_file_entry(struct cli_exec *e, const struct cli_plan_file *f, char **buf,
 			    size_t *len)
 {
 	uint8_t pin[VERIFY_SHA256_LEN];
@@ -62,6 +158,8 @@ static int fetch_file_entry(const struct cli_exec *e, const struct cli_plan_file
 			return br_fail(-BR_ECONFIG, "%s: bad pin", f->url);
 		o.sha256 = pin;
 	}
+	if (o.sha256 && e->use_carried && read_carried(f->url, pin, buf, len) == 0)
+		return 0;
 	rc = fetch_to_memory(f->url, CLI_FILE_URL_MAX, &o, buf, len, &res);
 	if (rc)
 		return rc;
@@ -71,6 +169,7 @@ static int fetch_file_entry(const struct cli_exec *e, const struct cli_plan_file
 		*buf = NULL;
 		return br_fail(-BR_EHASH, "%s: sha256 mismatch", f->url);
 	}
+	carry(e, f->url, f->sha256, NULL, *buf, *len);
 	return 0;
 }
 
@@ -90,6 +189,8 @@ static int build_overlay(const struct cli_exec *e, const struct loaded *l, struc
 		if (rc)
 			return rc;
 	}
+	if (e->overlay_dir)
+		rc = kexec_overlay_add_dir(ov, e->overlay_dir);
 	for (i = 0; i < e->n_extra && !rc; i++)
 		rc = kexec_overlay_add(ov, e->extra[i].path, e->extra[i].data, e->extra[i].len,
 				       e->extra[i].mode);
@@ -122,12 +223,14 @@ int cli_exec_plan(struct cli_exec *e)
 	rc = fetch_artifact(e, &p->kernel, path, &l.kernel);
 	if (rc)
 		goto out;
+	carry(e, p->kernel.url, p->kernel.sha256, path, NULL, 0);
 	for (i = 0; i < p->n_images; i++) {
 		snprintf(path, sizeof(path), "%s/%s%zu", e->workdir,
 			 p->kind == CLI_PLAN_LINUX ? "initrd" : "module", i);
 		rc = fetch_artifact(e, &p->images[i], path, &l.images[i]);
 		if (rc)
 			goto out;
+		carry(e, p->images[i].url, p->images[i].sha256, path, NULL, 0);
 		l.n_images++;
 	}
 	for (i = 0; i < p->n_files; i++) {
@@ -137,6 +240,7 @@ int cli_exec_plan(struct cli_exec *e)
 		if (rc)
 			goto out;
 	}
+	cli_timing_mark("artifacts");
 	rc = kexec_overlay_new(&l.ov);
 	if (rc)
 		goto out;
@@ -157,6 +261,8 @@ int cli_exec_plan(struct cli_exec *e)
 	rc = kexec_load(&img,
 			(e->dry_run ? KEXEC_DRY_RUN : 0) | (p->insecure ? KEXEC_ALLOW_UNPINNED : 0),
 			&e->report);
+	if (!rc)
+		cli_timing_mark("kexec load");
 out:
 	for (i = 0; i < CLI_PLAN_MAX_FILES; i++)
 		free(l.filebuf[i]);

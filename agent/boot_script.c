@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agent/carry.h"
 #include "agent/detail.h"
 #include "agent/plan_file.h"
 #include "common/err.h"
@@ -159,9 +160,9 @@ int cli_state_write_u64(const char *dir, const char *name, uint64_t v)
 	return 0;
 }
 
-int cli_fetch_signed(const char *url, size_t cap, const struct fetch_opts *fo,
-		     const struct verify_keyring *keys, char **buf, size_t *len,
-		     struct verify_sigresult *res)
+static int fetch_signed(const char *url, size_t cap, const struct fetch_opts *fo,
+			const struct verify_keyring *keys, char **buf, size_t *len,
+			struct verify_sigresult *res, char **sig_out, size_t *siglen_out)
 {
 	char sigurl[CLI_PLAN_URL_MAX + 8], *sig = NULL;
 	size_t siglen = 0;
@@ -183,6 +184,11 @@ int cli_fetch_signed(const char *url, size_t cap, const struct fetch_opts *fo,
 		if (rc)
 			rc = cli_wrap_detail(rc, url);
 	}
+	if (!rc && sig_out) {
+		*sig_out = sig;
+		*siglen_out = siglen;
+		sig = NULL;
+	}
 	free(sig);
 	if (rc) {
 		free(*buf);
@@ -191,29 +197,48 @@ int cli_fetch_signed(const char *url, size_t cap, const struct fetch_opts *fo,
 	return rc;
 }
 
+int cli_fetch_signed(const char *url, size_t cap, const struct fetch_opts *fo,
+		     const struct verify_keyring *keys, char **buf, size_t *len,
+		     struct verify_sigresult *res)
+{
+	return fetch_signed(url, cap, fo, keys, buf, len, res, NULL, NULL);
+}
+
 /* Fetch (or read) the script and its signature and verify them. */
 static int get_verified(struct cli_run *r, char **script, size_t *len)
 {
-	char sigurl[CLI_PLAN_URL_MAX + 8], *sig = NULL;
+	char sigurl[CLI_PLAN_URL_MAX + 8], carried[300], *sig = NULL;
+	const char *local = r->script_file;
 	size_t siglen = 0;
 	uint64_t last = 0;
 	int rc, want_sig = r->keys && r->keys->n > 0;
 
-	if (r->script_file) {
-		rc = read_local(r->script_file, script, len);
+	/* the loader's first run: what the host verified, verified again here
+	 * (signature, anti-rollback) instead of asking the server */
+	if (!local && want_sig && r->use_carried &&
+	    cli_carry_script(r->url, carried, sizeof(carried), sigurl, sizeof(sigurl)) == 0) {
+		br_log(BR_LOG_INFO, "%s: using the copy the host verified (checking it again)",
+		       r->url);
+		local = carried;
+	}
+	if (local) {
+		rc = read_local(local, script, len);
 		if (rc)
 			return rc;
-		snprintf(sigurl, sizeof(sigurl), "%s.minisig", r->script_file);
+		if (local == r->script_file)
+			snprintf(sigurl, sizeof(sigurl), "%s.minisig", local);
 		if (want_sig)
 			rc = read_local(sigurl, &sig, &siglen);
+		if (local == carried)
+			cli_carry_consume();
 		if (rc) {
 			rc = br_fail(-BR_ESIG, "%s: cannot read the signature (unsigned script?)",
 				     sigurl);
 			goto out;
 		}
 	} else if (want_sig) {
-		rc = cli_fetch_signed(r->url, CLI_SCRIPT_MAX, r->fetch, r->keys, script, len,
-				      &r->sig);
+		rc = fetch_signed(r->url, CLI_SCRIPT_MAX, r->fetch, r->keys, script, len, &r->sig,
+				  &sig, &siglen);
 		if (rc)
 			return rc;
 		goto rollback;
@@ -243,6 +268,11 @@ rollback:
 		}
 	}
 	r->signed_ok = 1;
+	if (r->keep_signed) {
+		r->sigtext = sig;
+		r->sigtext_len = siglen;
+		sig = NULL;
+	}
 out:
 	free(sig);
 	if (rc) {
@@ -272,6 +302,9 @@ void cli_workdir_remove(char *dir)
 void cli_run_cleanup(struct cli_run *r)
 {
 	cli_workdir_remove(r->workdir);
+	free(r->text);
+	free(r->sigtext);
+	r->text = r->sigtext = NULL;
 }
 
 int cli_workdir_new(char *dir, size_t len)
@@ -427,6 +460,7 @@ int cli_run_script(struct cli_run *r, struct cli_plan *plan)
 	int rc, status = 0;
 
 	cli_plan_init(plan);
+	r->text = r->sigtext = NULL;
 	r->workdir[0] = '\0';
 	r->exit_code = 0;
 	r->signed_ok = 0;
@@ -484,6 +518,11 @@ int cli_run_script(struct cli_run *r, struct cli_plan *plan)
 			     WEXITSTATUS(status));
 	}
 out:
+	if (!rc && r->keep_signed && r->sigtext) {
+		r->text = script;
+		r->text_len = len;
+		script = NULL;
+	}
 	free(script);
 	if (rc && rc != -BR_ECONFIG)
 		r->exit_code = 0;

@@ -19,8 +19,10 @@
 #include "agent/boot_script.h"
 #include "agent/detail.h"
 #include "agent/facts.h"
+#include "agent/kexec_shutdown.h"
 #include "agent/loader_json.h"
 #include "agent/plan_print.h"
+#include "agent/timing.h"
 #include "common/err.h"
 #include "common/log.h"
 #include "fetch/url.h"
@@ -133,8 +135,11 @@ static int loader_config(const struct cli_config *in, char **json)
 	return rc;
 }
 
-/* Runs the preflight; on a dry run *plan gets the verified plan as text. */
-static int preflight(struct cli_boot_args *a, int dry_run, char **plan)
+/* Runs the preflight; on a dry run *plan gets the verified plan as text.
+ * Otherwise what it verified is kept below workdir for the loader, and
+ * carry_root names it ("" if nothing). */
+static int preflight(struct cli_boot_args *a, int dry_run, char **plan, const char *workdir,
+		     char *carry_root, size_t carry_root_len)
 {
 	size_t len = 0;
 	FILE *f = NULL;
@@ -147,7 +152,7 @@ static int preflight(struct cli_boot_args *a, int dry_run, char **plan)
 			return cli_fail(-errno, "takeover");
 	}
 	br_log(BR_LOG_INFO, "preflight: verifying %s and its plan", a->cfg.script);
-	ret = cli_boot_preflight(a, f);
+	ret = cli_boot_preflight(a, f, workdir, carry_root, dry_run ? 0 : carry_root_len);
 	if (f && fclose(f) && !ret)
 		ret = cli_fail(-ENOMEM, "takeover");
 	if (ret) {
@@ -178,7 +183,7 @@ static void print_target(const char *script, const char *plan)
 static int via_loader(struct cli_boot_args *a, int dry_run)
 {
 	char url[CLI_PLAN_URL_MAX], workdir[256] = "", *doc = NULL, *config = NULL;
-	char *target = NULL;
+	char *target = NULL, epoch[32], carry_root[300] = "";
 	struct verify_sigresult sig;
 	struct cli_exec e;
 	struct cli_plan p;
@@ -216,11 +221,15 @@ static int via_loader(struct cli_boot_args *a, int dry_run)
 		ret = cli_fail(rc, "takeover");
 		goto out;
 	}
+	cli_timing_mark("loader.json");
 	/* design §2: the loader would only fetch bootrino.sh after the stock OS
 	 * is gone, so verify now, on the host, everything it will use */
-	ret = preflight(a, dry_run, &target);
+	cli_timing_hold(1);
+	ret = preflight(a, dry_run, &target, workdir, carry_root, sizeof(carry_root));
+	cli_timing_hold(0);
 	if (ret)
 		goto out;
+	cli_timing_mark("preflight");
 	br_errclear();
 	rc = cli_facts_get("host", &facts);
 	if (rc) {
@@ -236,7 +245,15 @@ static int via_loader(struct cli_boot_args *a, int dry_run)
 	e.extra[0].data = config;
 	e.extra[0].len = strlen(config);
 	e.extra[0].mode = 0600;
-	e.n_extra = 1;
+	/* the loader's time stamps go on counting from our start */
+	snprintf(epoch, sizeof(epoch), "%llu\n", br_log_epoch());
+	e.extra[1].path = CLI_TIMING_EPOCH_PATH;
+	e.extra[1].data = epoch;
+	e.extra[1].len = strlen(epoch);
+	e.extra[1].mode = 0644;
+	e.n_extra = 2;
+	/* the loader's first run re-hashes these instead of fetching them */
+	e.overlay_dir = carry_root[0] ? carry_root : NULL;
 	e.dry_run = dry_run;
 	br_errclear();
 	rc = cli_exec_plan(&e);
@@ -259,9 +276,10 @@ static int via_loader(struct cli_boot_args *a, int dry_run)
 	if (state_dir && sig.has_timestamp &&
 	    cli_state_write_u64(state_dir, LOADER_TS, sig.timestamp))
 		br_log(BR_LOG_WARN, "%s", br_errdetail());
+	cli_timing_summary("takeover");
 	br_log(BR_LOG_INFO, "starting the loader (%s)", e.report.method);
 	br_errclear();
-	rc = kexec_execute();
+	rc = kexec_execute_how(cli_kexec_shutdown());
 	ret = rc ? cli_fail(rc, "kexec") : 0;
 out:
 	cJSON_Delete(facts);
@@ -288,6 +306,11 @@ static int cmd_takeover(int argc, char **argv)
 	struct cli_flow flow;
 	int c, ret, dry_run = 0;
 
+	/* every line of the takeover, here and in the loader, says how long
+	 * since it started (an epoch inherited from a caller wins) */
+	if (!br_log_epoch())
+		br_log_set_epoch(br_log_now_ms());
+	cli_timing_start(0);
 	cli_boot_args_init(&a);
 	while ((c = getopt_long(argc, argv, "hv", opts, NULL)) != -1) {
 		switch (c) {
