@@ -31,17 +31,19 @@ static int open_carried(const char *url, const uint8_t pin[VERIFY_SHA256_LEN],
 			struct verify_artifact **out)
 {
 	char hex[VERIFY_SHA256_LEN * 2 + 1], path[400];
+	int rc;
 
 	verify_sha256_hex(pin, hex);
 	if (cli_carry_artifact(hex, path, sizeof(path)))
 		return -ENOENT;
-	if (verify_artifact_open(path, pin, out) == 0) {
+	rc = verify_artifact_open(path, pin, out);
+	if (rc == 0) {
 		br_log(BR_LOG_INFO, "%s: using the copy the host verified (sha256 checked again)",
 		       url);
 		return 0;
 	}
-	br_log(BR_LOG_WARN, "%s: the carried copy does not match its pin; fetching it", url);
-	br_errclear();
+	br_log(BR_LOG_WARN, "%s: the carried copy is no good (%s); fetching it", url,
+	       br_errmsg(rc));
 	return -ENOENT;
 }
 
@@ -64,8 +66,7 @@ static void carry(struct cli_exec *e, const char *url, const char *pinhex, const
 		       url);
 	} else if (rc) {
 		e->carry_skipped++;
-		br_log(BR_LOG_WARN, "%s: not handed to the loader: %s", url, br_errdetail());
-		br_errclear();
+		br_log(BR_LOG_WARN, "%s: not handed to the loader: %s", url, br_errmsg(rc));
 	}
 }
 

@@ -7,9 +7,10 @@
 #include "agent/boot_exec.h"
 #include "agent/boot_script.h"
 #include "agent/carry.h"
+#include "agent/doc/plan_print.h"
 #include "agent/facts.h"
 #include "agent/kexec_shutdown.h"
-#include "agent/plan_print.h"
+#include "agent/state.h"
 #include "agent/timing.h"
 #include "common/err.h"
 #include "common/log.h"
@@ -58,12 +59,10 @@ static int flow_run(struct cli_boot_args *a, const struct flow_how *h)
 	if (state_dir && cli_state_read_u64(state_dir, "boot-count", &count))
 		count = 0;
 
-	br_errclear();
 	rc = cli_facts_get(h->facts_stage, &facts);
 	if (rc) {
 		/* facts are for the target's convenience; the boot goes on */
-		br_log(BR_LOG_WARN, "facts: %s",
-		       br_errdetail()[0] ? br_errdetail() : br_strerror(rc));
+		br_log(BR_LOG_WARN, "facts: %s", br_errmsg(rc));
 		facts = NULL;
 	}
 	memset(&r, 0, sizeof(r));
@@ -79,7 +78,6 @@ static int flow_run(struct cli_boot_args *a, const struct flow_how *h)
 	r.timeout_s = a->cfg.script_timeout;
 	r.use_carried = h->use_carried;
 	r.keep_signed = h->carry_workdir != NULL;
-	br_errclear();
 	rc = cli_run_script(&r, &p);
 	cli_timing_mark("script");
 	if (rc) {
@@ -104,18 +102,18 @@ static int flow_run(struct cli_boot_args *a, const struct flow_how *h)
 	e.dry_run = h->dry_run;
 	e.use_carried = h->use_carried;
 	if (h->carry_workdir && r.text) {
-		if (cli_carry_begin(h->carry_workdir, r.url, r.text, r.text_len, r.sigtext,
-				    r.sigtext_len, h->carry_root, h->carry_root_len) == 0) {
+		rc = cli_carry_begin(h->carry_workdir, r.url, r.text, r.text_len, r.sigtext,
+				     r.sigtext_len, h->carry_root, h->carry_root_len);
+		if (rc == 0) {
 			e.carry_root = h->carry_root;
 			e.carry_budget = cli_carry_budget();
 		} else {
 			/* the loader then fetches as it would on a later boot */
 			br_log(BR_LOG_WARN, "not handing bootrino.sh to the loader: %s",
-			       br_errdetail());
+			       br_errmsg(rc));
 			h->carry_root[0] = '\0';
 		}
 	}
-	br_errclear();
 	rc = cli_exec_plan(&e);
 	if (rc) {
 		ret = cli_fail(rc, h->what);
@@ -132,14 +130,13 @@ static int flow_run(struct cli_boot_args *a, const struct flow_how *h)
 	/* loaded: from now on this signature is the oldest we accept */
 	if (state_dir) {
 		if (r.sig.has_timestamp &&
-		    cli_state_write_u64(state_dir, "last-timestamp", r.sig.timestamp))
-			br_log(BR_LOG_WARN, "%s", br_errdetail());
-		if (cli_state_write_u64(state_dir, "boot-count", count + 1))
-			br_log(BR_LOG_WARN, "%s", br_errdetail());
+		    (rc = cli_state_write_u64(state_dir, "last-timestamp", r.sig.timestamp)))
+			br_log(BR_LOG_WARN, "%s", br_errmsg(rc));
+		if ((rc = cli_state_write_u64(state_dir, "boot-count", count + 1)))
+			br_log(BR_LOG_WARN, "%s", br_errmsg(rc));
 	}
 	cli_timing_summary(h->script_stage);
 	br_log(BR_LOG_INFO, "starting the target (%s)", e.report.method);
-	br_errclear();
 	rc = kexec_execute_how(cli_kexec_shutdown());
 	/* `systemctl kexec` returns once systemd took the job */
 	ret = rc ? cli_fail(rc, "kexec") : 0;

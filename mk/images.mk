@@ -32,7 +32,7 @@ images: $(IMG)/loader/.built $(IMG)/tinylinux/.built $(IMG)/unikernel/unikernel.
 		"tinylinux/initrd.img $$(stat -c %s $(IMG)/tinylinux/initrd.img) bytes ($$(cat $(IMG)/tinylinux/.version))" \
 		"unikernel/unikernel.elf $$(stat -c %s $(IMG)/unikernel/unikernel.elf) bytes"
 
-$(IMG_ROOTS_STAMP): images/fetch-debs.sh | $(SETUP_STAMP)
+$(IMG_ROOTS_STAMP): images/fetch-debs.sh | $(SETUP_IMAGES)
 	images/fetch-debs.sh $(IMG)
 	@touch $@
 

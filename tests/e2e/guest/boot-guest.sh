@@ -27,7 +27,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root_dir=$(cd "$here/../../.." && pwd)
 guest_dir=$root_dir/build/guest
-user_data= serial= pidfile= workdir= timeout_s=600 mem=1024
+user_data='' serial='' pidfile='' workdir='' timeout_s=600 mem=1024
 forwards=() hostfwds=()
 
 die() { printf 'boot-guest: error: %s\n' "$*" >&2; exit 1; }
@@ -89,6 +89,7 @@ accel=tcg cpu=max
 if [ "${BOOTRINO_KVM:-0}" = 1 ] && [ -w /dev/kvm ]; then accel=kvm cpu=host; fi
 
 : > "$serial"
+# shellcheck disable=SC2054 # commas separate qemu suboptions, not array elements
 qemu=(qemu-system-x86_64 -accel "$accel" -cpu "$cpu" -m "$mem" -smp 1
 	-nodefaults -display none -no-reboot
 	-kernel "$guest_dir/vmlinuz" -initrd "$guest_dir/initrd.img"
