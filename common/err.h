@@ -52,11 +52,10 @@ enum br_exit {
 #define BR_ERR_DETAIL_MAX 512
 
 /* An error's code and its one-line detail, kept together. Every thread
- * has one (what br_fail() writes); a piece of work that runs on another
- * thread, or that must keep its first failure while it goes on (a
- * transfer trying its next source), keeps one of its own and hands it
- * over with br_err_raise() — as curl keeps the first failure in the
- * transfer's own handle. */
+ * has one (what br_fail() writes); work that runs on another thread (the
+ * fetch pipe's sink writer) keeps its first failure in one of its own, as
+ * curl keeps the first failure in the transfer's handle, and hands it to
+ * the caller's thread with br_err_raise(). */
 struct br_err {
 	int rc; /* 0: none */
 	char detail[BR_ERR_DETAIL_MAX];

@@ -198,13 +198,37 @@ static int retry_source(const struct fetch_xfer *x, const struct fetch_outcome *
 	return next;
 }
 
+/* Every byte received: the digest of what the sink holds, checked against
+ * the pin before the caller commits anything. */
+static int finish(struct fetch_xfer *x)
+{
+	uint8_t digest[VERIFY_SHA256_LEN];
+	int rc;
+
+	rc = fetch_pipe_finish(x->pipe, digest);
+	if (rc)
+		return rc;
+	memcpy(x->res->sha256, digest, sizeof(digest));
+	x->res->size = x->have;
+	if (x->o->sha256 && !verify_digest_equal(digest, x->o->sha256, VERIFY_SHA256_LEN)) {
+		char want[VERIFY_SHA256_HEXLEN + 1], got[VERIFY_SHA256_HEXLEN + 1];
+
+		verify_sha256_hex(x->o->sha256, want);
+		verify_sha256_hex(digest, got);
+		return br_fail(-BR_EHASH, "%s: sha256 mismatch: expected %s, got %s", x->url, want,
+			       got);
+	}
+	x->total = x->have;
+	fetch_xfer_progress(x, 1);
+	return 0;
+}
+
 static int run(const char *url, const struct fetch_sink *sink, const struct fetch_opts *o,
 	       uint64_t max, struct fetch_result *res)
 {
 	struct fetch_xfer x;
 	struct fetch_outcome out;
 	struct source *src;
-	uint8_t digest[VERIFY_SHA256_LEN];
 	size_t n = 0;
 	int cur = 0, prev = -1, rc;
 	unsigned nretry = 0;
@@ -277,23 +301,7 @@ static int run(const char *url, const struct fetch_sink *sink, const struct fetc
 			goto out_pipe;
 	}
 
-	rc = fetch_pipe_finish(x.pipe, digest);
-	if (rc)
-		goto out_pipe;
-	memcpy(res->sha256, digest, sizeof(digest));
-	res->size = x.have;
-	if (o->sha256 && !verify_digest_equal(digest, o->sha256, VERIFY_SHA256_LEN)) {
-		char want[VERIFY_SHA256_HEXLEN + 1], got[VERIFY_SHA256_HEXLEN + 1];
-
-		verify_sha256_hex(o->sha256, want);
-		verify_sha256_hex(digest, got);
-		rc = br_fail(-BR_EHASH, "%s: sha256 mismatch: expected %s, got %s", x.url, want,
-			     got);
-		goto out_pipe;
-	}
-	x.total = x.have;
-	fetch_xfer_progress(&x, 1);
-	rc = 0;
+	rc = finish(&x);
 out_pipe:
 	if (h)
 		curl_easy_cleanup(h);
