@@ -18,7 +18,7 @@
 # TCG unless BOOTRINO_KVM=1. Needs root (the guest runs in its own network
 # namespace) and `make static images`.
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 export BOOTRINO_ROOT=$PWD BOOTRINO=$PWD/build/bootrino
 . tests/lib/tap.sh
 . tests/lib/nginx.sh

@@ -67,9 +67,9 @@ nginx_stop() {
 }
 
 nginx_restart() {
-	local dir=$TAP_TMP/nginx i
+	local dir=$TAP_TMP/nginx
 	nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/logs/error.log" || return 1
-	for i in $(seq 50); do
+	for _ in $(seq 50); do
 		curl -s -o /dev/null "$NGINX_URL/" && return 0
 		sleep 0.1
 	done

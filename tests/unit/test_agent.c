@@ -654,8 +654,25 @@ static void test_carry_host(void **state)
 	/* never a path out of the tree */
 	assert_int_not_equal(cli_carry_add_buf(root, "../../etc/passwd", "x", 1, &budget), 0);
 	assert_true(cli_carry_budget() > 0);
-	snprintf(path, sizeof(path), "rm -rf '%s'", wd);
-	assert_int_equal(system(path), 0);
+	/* leave nothing behind */
+	assert_int_equal(unlink(path), 0);
+	snprintf(path, sizeof(path), "%s%s/sha256", root, CLI_CARRY_DIR);
+	assert_int_equal(rmdir(path), 0);
+	snprintf(path, sizeof(path), "%s%s", root, CLI_CARRY_DIR);
+	for (const char *n = "url"; n; n = strcmp(n, "url") == 0	   ? "bootrino.sh"
+					   : strcmp(n, "bootrino.sh") == 0 ? "bootrino.sh.minisig"
+									   : NULL) {
+		snprintf(f, sizeof(f), "%s/%s", path, n);
+		assert_int_equal(unlink(f), 0);
+	}
+	/* carry/var/lib/bootrino/carried up to the work dir */
+	for (int up = 0; up < 5; up++) {
+		assert_int_equal(rmdir(path), 0);
+		*strrchr(path, '/') = '\0';
+	}
+	snprintf(f, sizeof(f), "%s/kernel", wd);
+	assert_int_equal(unlink(f), 0);
+	assert_int_equal(rmdir(wd), 0);
 }
 
 int main(void)
