@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "agent/carry.h"
@@ -38,6 +39,8 @@ static int open_carried(const char *url, const uint8_t pin[VERIFY_SHA256_LEN],
 		return -ENOENT;
 	rc = verify_artifact_open(path, pin, out);
 	if (rc == 0) {
+		/* the artifact holds its sealed copy: free the RAM of this one */
+		unlink(path);
 		br_log(BR_LOG_INFO, "%s: using the copy the host verified (sha256 checked again)",
 		       url);
 		return 0;
@@ -72,8 +75,8 @@ static void carry(struct cli_exec *e, const char *url, const char *pinhex, const
 
 /* Fetch url (pinned unless the plan is --insecure) to path and open it at
  * the trust choke point: what kexec loads is the bytes that were hashed. */
-static int fetch_artifact(const struct cli_exec *e, const struct cli_plan_artifact *a,
-			  const char *path, struct verify_artifact **out)
+static int fetch_artifact(struct cli_exec *e, const struct cli_plan_artifact *a, const char *path,
+			  struct verify_artifact **out)
 {
 	uint8_t pin[VERIFY_SHA256_LEN];
 	struct fetch_opts o = *e->fetch;
@@ -86,6 +89,9 @@ static int fetch_artifact(const struct cli_exec *e, const struct cli_plan_artifa
 		o.sha256 = pin;
 		if (e->use_carried && open_carried(a->url, pin, out) == 0)
 			return 0;
+		/* size=N: not one byte more (fewer fails the pin) */
+		if (a->size)
+			o.max_size = a->size;
 	} else {
 		/* cli_plan_check_bootable() allowed this: --insecure */
 		br_log(BR_LOG_WARN, "%s: no sha256 pin, loading it anyway (--insecure)", a->url);
@@ -95,9 +101,16 @@ static int fetch_artifact(const struct cli_exec *e, const struct cli_plan_artifa
 	rc = fetch_to_file(a->url, path, &o, NULL);
 	if (rc)
 		return rc;
-	if (a->sha256[0])
-		return verify_artifact_open(path, pin, out);
-	return verify_artifact_open_unpinned(path, out);
+	rc = a->sha256[0] ? verify_artifact_open(path, pin, out)
+			  : verify_artifact_open_unpinned(path, out);
+	/* the host's preflight keeps the verified file for the loader (a
+	 * link: it outlives the unlink below) */
+	if (!rc)
+		carry(e, a->url, a->sha256, path, NULL, 0);
+	/* the artifact now holds its own sealed copy: the file is not needed,
+	 * and in the loader (/tmp is RAM) it would cost its size twice */
+	unlink(path);
+	return rc;
 }
 
 /* A carried `file PATH @URL` body: read into memory (capped), then hashed
@@ -206,6 +219,28 @@ static int build_overlay(const struct cli_exec *e, const struct loaded *l, struc
 	return rc;
 }
 
+/* With size= on the pins the disk space a plan needs is known before the
+ * first byte: refuse now rather than fill the disk half-way (fetch/ also
+ * checks each download against its Content-Length). */
+static int check_space(const struct cli_exec *e)
+{
+	const struct cli_plan *p = e->plan;
+	unsigned long long need = p->kernel.size, avail;
+	struct statvfs vfs;
+	size_t i;
+
+	for (i = 0; i < p->n_images; i++)
+		need += p->images[i].size;
+	if (!need || statvfs(e->workdir, &vfs) < 0)
+		return 0;
+	avail = (unsigned long long)vfs.f_bavail * vfs.f_frsize;
+	if (avail < need)
+		return br_fail(-BR_EDISK,
+			       "%s: the plan's artifacts need %llu bytes (size=), %llu are free",
+			       e->workdir, need, avail);
+	return 0;
+}
+
 int cli_exec_plan(struct cli_exec *e)
 {
 	const struct cli_plan *p = e->plan;
@@ -220,18 +255,19 @@ int cli_exec_plan(struct cli_exec *e)
 	rc = cli_plan_check_bootable(p);
 	if (rc)
 		return rc;
+	rc = check_space(e);
+	if (rc)
+		return rc;
 	snprintf(path, sizeof(path), "%s/kernel", e->workdir);
 	rc = fetch_artifact(e, &p->kernel, path, &l.kernel);
 	if (rc)
 		goto out;
-	carry(e, p->kernel.url, p->kernel.sha256, path, NULL, 0);
 	for (i = 0; i < p->n_images; i++) {
 		snprintf(path, sizeof(path), "%s/%s%zu", e->workdir,
 			 p->kind == CLI_PLAN_LINUX ? "initrd" : "module", i);
 		rc = fetch_artifact(e, &p->images[i], path, &l.images[i]);
 		if (rc)
 			goto out;
-		carry(e, p->images[i].url, p->images[i].sha256, path, NULL, 0);
 		l.n_images++;
 	}
 	for (i = 0; i < p->n_files; i++) {
