@@ -696,7 +696,7 @@ static void test_log_epoch(void **state)
  * byte budget; what does not fit is left out (1), never an error. */
 static void test_carry_host(void **state)
 {
-	char wd[] = "/tmp/bootrino-carry-XXXXXX", root[300], path[600], f[400];
+	char wd[] = "/tmp/bootrino-carry-XXXXXX", root[300], path[600], f[700];
 	const char *hex = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
 	unsigned long long budget = 4;
 	struct stat st;
