@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "agent/carry.h"
+#include "agent/init.h"
 #include "agent/timing.h"
 #include "common/err.h"
 #include "common/log.h"
@@ -187,6 +188,14 @@ static int fetch_file_entry(struct cli_exec *e, const struct cli_plan_file *f, c
 	return 0;
 }
 
+static int add_network(const cJSON *facts, struct kexec_overlay *ov)
+{
+	static char text[CLI_INIT_MAX_SETTINGS * CLI_INIT_CMD_MAX + 1024];
+	size_t len = cli_net_text(facts, text, sizeof(text));
+
+	return len ? kexec_overlay_add(ov, CLI_NET_SETTINGS_PATH, text, len, 0644) : 0;
+}
+
 static int build_overlay(const struct cli_exec *e, const struct loaded *l, struct kexec_overlay *ov)
 {
 	const struct cli_plan *p = e->plan;
@@ -200,6 +209,10 @@ static int build_overlay(const struct cli_exec *e, const struct loaded *l, struc
 			return -ENOMEM;
 		rc = kexec_overlay_add(ov, CLI_PLAN_FACTS_PATH, facts, strlen(facts), 0644);
 		free(facts);
+		if (rc)
+			return rc;
+		/* the same network as plain lines, for targets without a JSON parser */
+		rc = add_network(e->facts, ov);
 		if (rc)
 			return rc;
 	}

@@ -165,7 +165,7 @@ static int flow_run(struct cli_boot_args *a, const struct flow_how *h)
 		ret = 0;
 		if (h->report) {
 			print_report(h->report, &e, h->json);
-			ret = fflush(h->report) == 0 ? 0 : BR_EXIT_FAIL;
+			ret = fflush(h->report) == 0 ? 0 : BR_EXIT_DISK;
 		}
 		goto out;
 	}

@@ -30,53 +30,75 @@ void cli_boot_args_free(struct cli_boot_args *a)
 	a->cacert_tmp[0] = '\0';
 }
 
-int cli_boot_option(const struct br_command *cmd, struct cli_boot_args *a, int c, const char *arg)
+int cli_boot_opt_str(void *field, const char *arg)
+{
+	return cli_config_set_str(field, arg);
+}
+
+int cli_boot_opt_pubkey(void *field, const char *arg)
+{
+	int rc = cli_check_pubkey_arg(arg);
+
+	return rc ? rc : cli_config_add_pubkey(field, arg);
+}
+
+int cli_boot_opt_deadline(void *field, const char *arg)
 {
 	unsigned long v;
-	int rc = 0;
 
-	switch (c) {
-	case CLI_OPT_SCRIPT:
-		rc = cli_config_set_str(&a->cli.script, arg);
-		break;
-	case CLI_OPT_PUBKEY:
-		rc = cli_config_add_pubkey(&a->cli, arg);
-		break;
-	case CLI_OPT_CACERT:
-		rc = cli_config_set_str(&a->cli.cacert, arg);
-		break;
-	case CLI_OPT_INSECURE:
-		a->cli.insecure = 1;
-		break;
-	case CLI_OPT_CONFIG:
-		a->config_path = arg;
-		break;
-	case CLI_OPT_TIMEOUT:
-		if (cli_parse_uint(arg, 3600, &v) || v == 0)
-			return cli_usage_error(cmd, "--timeout: 1 to 3600 seconds");
-		a->cli.script_timeout = (long)v;
-		break;
-	case CLI_OPT_DEADLINE:
-		if (cli_parse_uint(arg, CLI_DEADLINE_MAX_S, &v) || v == 0)
-			return cli_usage_error(cmd, "--deadline: 1 to %d seconds",
-					       CLI_DEADLINE_MAX_S);
-		a->cli.deadline = (long)v;
-		break;
-	case CLI_OPT_SITE:
-		if (!verify_tc_site_valid(arg))
-			return cli_usage_error(cmd, "--site: 1 to 64 of [A-Za-z0-9._-]");
-		rc = cli_config_set_str(&a->cli.site, arg);
-		break;
-	case CLI_OPT_STATE_DIR:
-		a->state_dir = arg;
-		a->state_dir_set = 1;
-		break;
-	default:
-		return CLI_CONTINUE;
-	}
-	if (rc)
-		return cli_usage_error(cmd, "%s", br_errmsg(rc));
+	if (cli_parse_uint(arg, CLI_DEADLINE_MAX_S, &v) || v == 0)
+		return br_fail(-BR_EUSAGE, "'%.32s': expected 1 to %d seconds", arg,
+			       CLI_DEADLINE_MAX_S);
+	*(long *)field = (long)v;
 	return 0;
+}
+
+int cli_boot_opt_site(void *field, const char *arg)
+{
+	if (!verify_tc_site_valid(arg))
+		return br_fail(-BR_EUSAGE, "'%.64s': 1 to 64 of [A-Za-z0-9._-]", arg);
+	return cli_config_set_str(field, arg);
+}
+
+int cli_boot_opt_timeout(void *field, const char *arg)
+{
+	unsigned long v;
+
+	if (cli_parse_uint(arg, 3600, &v) || v == 0)
+		return br_fail(-BR_EUSAGE, "'%.32s': expected 1 to 3600 seconds", arg);
+	*(long *)field = (long)v;
+	return 0;
+}
+
+static int check_cacert(const char *path, const char *pem)
+{
+	char buf[65536];
+	size_t keep = 0, len;
+	ssize_t n;
+	int fd, rc = 0;
+
+	if (pem)
+		return cli_check_no_private_key("cacert_pem", pem);
+	if (!path)
+		return 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return br_fail(-errno, "%s: %s", path, strerror(errno));
+	/* in pieces that overlap by more than a marker's length */
+	for (;;) {
+		n = read(fd, buf + keep, sizeof(buf) - 1 - keep);
+		if (n <= 0)
+			break;
+		len = keep + (size_t)n;
+		buf[len] = '\0';
+		rc = cli_check_no_private_key(path, buf);
+		if (rc)
+			break;
+		keep = len > 64 ? 64 : len;
+		memmove(buf, buf + len - keep, keep);
+	}
+	close(fd);
+	return rc;
 }
 
 static int take(char **dst, char **src)
@@ -89,7 +111,7 @@ static int take(char **dst, char **src)
 	return 0;
 }
 
-int cli_boot_args_finish(const struct br_command *cmd, struct cli_boot_args *a)
+int cli_boot_args_finish(const struct br_command *cmd, struct cli_boot_args *a, int need_script)
 {
 	size_t i;
 	int rc;
@@ -101,6 +123,7 @@ int cli_boot_args_finish(const struct br_command *cmd, struct cli_boot_args *a)
 			return BR_EXIT_USAGE;
 		}
 	}
+	a->state_dir_set = a->state_dir != NULL;
 	take(&a->cfg.script, &a->cli.script);
 	take(&a->cfg.cacert, &a->cli.cacert);
 	take(&a->cfg.loader, &a->cli.loader);
@@ -125,7 +148,9 @@ int cli_boot_args_finish(const struct br_command *cmd, struct cli_boot_args *a)
 	}
 	memset(&a->keys, 0, sizeof(a->keys));
 	for (i = 0; i < a->cfg.n_pubkeys; i++) {
-		rc = verify_keyring_add(&a->keys, a->cfg.pubkeys[i]);
+		rc = cli_check_pubkey_arg(a->cfg.pubkeys[i]);
+		if (!rc)
+			rc = verify_keyring_add(&a->keys, a->cfg.pubkeys[i]);
 		if (rc) {
 			cli_fail(rc, "--pubkey");
 			return BR_EXIT_USAGE;
@@ -144,6 +169,15 @@ int cli_boot_args_finish(const struct br_command *cmd, struct cli_boot_args *a)
 			return cli_fail(-ENOMEM, "--pubkey");
 		a->cfg.pubkeys[a->cfg.n_pubkeys++] = line;
 	}
+	/* a CA bundle is carried to the loader (takeover): certificates
+	 * only, refused before anything is fetched */
+	rc = check_cacert(a->cfg.cacert, a->cfg.cacert_pem);
+	if (rc)
+		return cli_fail_as(rc, NULL, BR_EXIT_USAGE);
+	if (need_script && !a->cfg.script)
+		return cli_usage_error(cmd, "missing --script URL");
+	if (need_script && a->keys.n == 0)
+		return cli_usage_error(cmd, "missing --pubkey KEY");
 	/* the loader carries the CA bundle's contents; fetch/ wants a file */
 	if (!a->cfg.cacert && a->cfg.cacert_pem) {
 		const char *tmp = getenv("TMPDIR");
@@ -156,8 +190,7 @@ int cli_boot_args_finish(const struct br_command *cmd, struct cli_boot_args *a)
 		if (fd < 0 || write(fd, a->cfg.cacert_pem, len) != (ssize_t)len) {
 			if (fd >= 0)
 				close(fd);
-			cli_fail(-errno, "cacert_pem");
-			return BR_EXIT_FAIL;
+			return cli_fail(-errno, "cacert_pem");
 		}
 		close(fd);
 		a->cfg.cacert = strdup(a->cacert_tmp);
@@ -168,6 +201,5 @@ int cli_boot_args_finish(const struct br_command *cmd, struct cli_boot_args *a)
 	/* a run-from-RAM boot on a serial console: progress lines, not bars */
 	a->fetch.progress = 1;
 	a->fetch.progress_cb = cli_fetch_progress;
-	(void)cmd;
 	return 0;
 }

@@ -10,34 +10,38 @@
 #include "fetch/fetch.h"
 #include "verify/minisign.h"
 
-enum {
-	CLI_OPT_SCRIPT = 0x100,
-	CLI_OPT_PUBKEY,
-	CLI_OPT_CACERT,
-	CLI_OPT_INSECURE,
-	CLI_OPT_CONFIG,
-	CLI_OPT_TIMEOUT,
-	CLI_OPT_STATE_DIR,
-	CLI_OPT_DRY_RUN,
-	CLI_OPT_LOADER,
-	CLI_OPT_DIRECT,
-	CLI_OPT_JSON,
-	CLI_OPT_SITE,
-	CLI_OPT_DEADLINE,
-};
+/* Value parsers of the shared options (fields of struct cli_boot_args). */
+int cli_boot_opt_str(void *field, const char *arg);	 /* char *, e.g. cli.script */
+int cli_boot_opt_pubkey(void *field, const char *arg);	 /* struct cli_config */
+int cli_boot_opt_timeout(void *field, const char *arg);	 /* long */
+int cli_boot_opt_deadline(void *field, const char *arg); /* long */
+int cli_boot_opt_site(void *field, const char *arg);	 /* char * */
 
-#define CLI_BOOT_OPTIONS                                                                           \
-	{"script", required_argument, NULL, CLI_OPT_SCRIPT},                                       \
-	    {"pubkey", required_argument, NULL, CLI_OPT_PUBKEY},                                   \
-	    {"cacert", required_argument, NULL, CLI_OPT_CACERT},                                   \
-	    {"insecure", no_argument, NULL, CLI_OPT_INSECURE},                                     \
-	    {"config", required_argument, NULL, CLI_OPT_CONFIG},                                   \
-	    {"timeout", required_argument, NULL, CLI_OPT_TIMEOUT},                                 \
-	    {"site", required_argument, NULL, CLI_OPT_SITE},                                       \
-	    {"deadline", required_argument, NULL, CLI_OPT_DEADLINE},                               \
-	{                                                                                          \
-		"state-dir", required_argument, NULL, CLI_OPT_STATE_DIR                            \
-	}
+/* The shared entries of an option table whose struct has a struct
+ * cli_boot_args member m. */
+#define CLI_BOOT_OPTIONS(st, m)                                                                    \
+	CLI_OPT_PARSER("script", "", "URL", cli_boot_opt_str, st, m.cli.script, 0,                 \
+		       "bootrino.sh (required, or in --config)"),                                  \
+	    CLI_OPT_PARSER("pubkey", "Pp", "KEY", cli_boot_opt_pubkey, st, m.cli, CLI_REPEAT,      \
+			   "trusted minisign key: RW... or a .pub file (repeatable)"),             \
+	    CLI_OPT_PARSER("cacert", "", "FILE", cli_boot_opt_str, st, m.cli.cacert, 0,            \
+			   "CA bundle for https"),                                                 \
+	    CLI_OPT("config", "", "FILE", CLI_STR, st, m.config_path, 0,                           \
+		    "settings as JSON (docs/stages.md); options given here win"),                  \
+	    CLI_OPT_PARSER("timeout", "", "SECONDS", cli_boot_opt_timeout, st,                     \
+			   m.cli.script_timeout, 0,                                                \
+			   "bound on bootrino.sh's run time (default 120)"),                       \
+	    CLI_OPT_PARSER("site", "", "NAME", cli_boot_opt_site, st, m.cli.site, 0,               \
+			   "signatures must carry site:NAME (docs/verify.md)"),                    \
+	    CLI_OPT_PARSER("deadline", "", "SECONDS", cli_boot_opt_deadline, st, m.cli.deadline,   \
+			   0, "all downloads of this stage together (default 3600)")
+
+/* Flags every table spells the same way. */
+#define CLI_BOOT_INSECURE(st, m, hl)                                                               \
+	CLI_OPT("insecure", "", NULL, CLI_FLAG, st, m.cli.insecure, 0, hl)
+#define CLI_BOOT_STATE_DIR(st, m)                                                                  \
+	CLI_OPT("state-dir", "", "DIR", CLI_STR, st, m.state_dir, 0,                               \
+		"anti-rollback state (default " CLI_HOST_STATE_DIR ")")
 
 struct cli_boot_args {
 	struct cli_config cli; /* from the command line */
@@ -56,12 +60,9 @@ struct cli_boot_args {
 void cli_boot_args_init(struct cli_boot_args *a);
 void cli_boot_args_free(struct cli_boot_args *a);
 
-/* Handle one shared option; CLI_CONTINUE if c is not one of them, else 0
- * or an exit code. */
-int cli_boot_option(const struct br_command *cmd, struct cli_boot_args *a, int c, const char *arg);
-
-/* Load --config, merge, build the keyring and fetch options. Exit code
- * (2 for a bad config or key) or 0. */
-int cli_boot_args_finish(const struct br_command *cmd, struct cli_boot_args *a);
+/* Load --config, merge, build the keyring and fetch options; with
+ * need_script, say which of --script and --pubkey is still missing.
+ * Exit code (2 for a bad config or key) or 0. */
+int cli_boot_args_finish(const struct br_command *cmd, struct cli_boot_args *a, int need_script);
 
 #endif

@@ -17,6 +17,7 @@
 #include "agent/doc/detail.h"
 #include "agent/doc/plan_file.h"
 #include "agent/fetch_signed.h"
+#include "agent/script_line.h"
 #include "agent/state.h"
 #include "agent/workdir.h"
 #include "common/err.h"
@@ -28,6 +29,12 @@
 
 static int read_local(const char *path, char **buf, size_t *len)
 {
+	struct stat st;
+
+	/* a directory given as --script is a bad argument (exit 2), not a
+	 * verdict; over the cap stays one */
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return br_fail(-BR_EUSAGE, "%s: not a regular file", path);
 	return br_file_read(path, CLI_SCRIPT_MAX, 0, -BR_ETOOBIG, buf, len);
 }
 
@@ -249,7 +256,7 @@ static void run_in_pid_ns(void)
 /* Run /bin/sh SCRIPT in its own process group and PID namespace; kill the
  * group at the end (a background job must not edit the plan after we read
  * it). */
-static int run_sh(struct cli_run *r, const char *script, char *const *env, int *status)
+static int run_sh(struct cli_run *r, char *const *env, int *status)
 {
 	long limit = r->timeout_s > 0 ? r->timeout_s : CLI_SCRIPT_TIMEOUT_S;
 	struct timespec start, now, nap = {0, 20000000L};
@@ -262,7 +269,10 @@ static int run_sh(struct cli_run *r, const char *script, char *const *env, int *
 	if (pid < 0)
 		return br_fail(-errno, "fork: %s", strerror(errno));
 	if (pid == 0) {
-		char *argv[] = {"sh", (char *)script, NULL};
+		/* sourced by name from -c, with $0 the user's file or URL: dash
+		 * then says "URL: LINE: …" for a syntax error, never the name
+		 * of our private copy */
+		char *argv[] = {"sh", "-c", ". ./bootrino.sh", (char *)r->display, NULL};
 
 		setpgid(0, 0);
 		fd = open("/dev/null", O_RDONLY);
@@ -347,7 +357,8 @@ int cli_run_script(struct cli_run *r, struct cli_plan *plan)
 		goto out;
 	build_env(r, ppath, &env);
 	br_debug("running %s (from %s)", spath, r->url);
-	rc = run_sh(r, spath, env.v, &status);
+	r->display = r->script_file ? r->script_file : r->url;
+	rc = run_sh(r, env.v, &status);
 	env_free(&env);
 	if (rc)
 		goto out;
@@ -366,16 +377,24 @@ int cli_run_script(struct cli_run *r, struct cli_plan *plan)
 		goto out;
 	}
 	if (plan->error) {
-		r->exit_code = plan->error_exit;
-		rc = br_fail(-BR_ECONFIG, "%s: a verb failed: %s", r->url, plan->error);
+		unsigned line = cli_script_line(script, len, plan->error);
+
+		/* a verb's failure without a class of its own is a script error */
+		r->exit_code = plan->error_exit >= BR_EXIT_USAGE && plan->error_exit <= BR_EXIT_DISK
+				   ? plan->error_exit
+				   : BR_EXIT_USAGE;
+		if (line)
+			rc = br_fail(-BR_ECONFIG, "%s:%u: %s", r->display, line, plan->error);
+		else
+			rc = br_fail(-BR_ECONFIG, "%s: a verb failed: %s", r->display, plan->error);
 	} else if (WIFSIGNALED(status)) {
-		rc = br_fail(-BR_ECONFIG, "%s: the script was killed by signal %d", r->url,
+		rc = br_fail(-BR_ECONFIG, "%s: the script was killed by signal %d", r->display,
 			     WTERMSIG(status));
 	} else if (WEXITSTATUS(status) != 0) {
 		r->exit_code = WEXITSTATUS(status) >= 2 && WEXITSTATUS(status) <= 6
 				   ? WEXITSTATUS(status)
 				   : BR_EXIT_USAGE;
-		rc = br_fail(-BR_ECONFIG, "%s: the script exited with status %d", r->url,
+		rc = br_fail(-BR_ECONFIG, "%s: the script exited with status %d", r->display,
 			     WEXITSTATUS(status));
 	}
 out:

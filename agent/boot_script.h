@@ -37,6 +37,7 @@ struct cli_run {
 	/* out */
 	char workdir[256];	    /* private 0700 directory, "" if none */
 	char url[CLI_PLAN_URL_MAX]; /* the script's absolute URL */
+	const char *display;	    /* the user's FILE or URL, for messages */
 	int signed_ok;
 	struct verify_sigresult sig;
 	int exit_code; /* set with -BR_ECONFIG when the script failed */

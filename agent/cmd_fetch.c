@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "agent/cli.h"
+#include "agent/fetch_tmp.h"
 #include "agent/progress.h"
 #include "common/err.h"
 #include "common/log.h"
@@ -21,45 +22,81 @@
 
 static int cmd_fetch(int argc, char **argv);
 
+struct fetch_args {
+	const char *out, *cacert, *minisig, *method;
+	struct cli_pin pin;
+	unsigned long long max_size;
+	struct cli_list mirrors, headers;
+	int insecure, quiet;
+	unsigned long retries, timeout, connect_timeout, stall_timeout;
+	struct cli_keys keys;
+};
+
+static int parse_cacert(void *field, const char *arg)
+{
+	if (access(arg, R_OK) < 0)
+		return br_fail(-errno, "%s: %s", arg, strerror(errno));
+	*(const char **)field = arg;
+	return 0;
+}
+
+#define A struct fetch_args
+static const struct cli_option fetch_options[] = {
+    CLI_OPT("output", "o", "FILE", CLI_STR, A, out, CLI_REQUIRED,
+	    "where to store it (required); - for stdout:\n"
+	    "written only once every check passed"),
+    CLI_OPT_PARSER("sha256", "", "HEX", cli_opt_sha256, A, pin, 0,
+		   "expected SHA-256 (64 hex digits)"),
+    CLI_OPT_RANGE("max-size", "", "BYTES", CLI_SIZE, A, max_size, 1, 0, 0,
+		  "refuse anything larger (K/M/G suffixes; default 4G)"),
+    CLI_OPT_RANGE("mirror", "", "URL", CLI_LIST, A, mirrors, 0, FETCH_MAX_MIRRORS, 0,
+		  "another base URL holding the same file (repeatable):\n"
+		  "tried in order after URL, with URL's file name"),
+    CLI_OPT_PARSER("cacert", "", "FILE", parse_cacert, A, cacert, 0,
+		   "trust this CA bundle instead of the system's"),
+    CLI_OPT("insecure", "k", NULL, CLI_FLAG, A, insecure, 0,
+	    "do not verify TLS certificates (logged on every use)"),
+    CLI_OPT_RANGE("retry", "", "N", CLI_UINT, A, retries, 0, 100, 0,
+		  "retries of transient failures (default 5)"),
+    CLI_OPT_RANGE("timeout", "", "SECONDS", CLI_UINT, A, timeout, 1, 86400, 0,
+		  "deadline for the whole download, retries included"),
+    CLI_OPT_RANGE("connect-timeout", "", "SECONDS", CLI_UINT, A, connect_timeout, 1, 86400, 0,
+		  "per connection (default 15)"),
+    CLI_OPT_RANGE("stall-timeout", "", "SECONDS", CLI_UINT, A, stall_timeout, 1, 86400, 0,
+		  "give an attempt up below 1 KiB/s this long (default 30)"),
+    CLI_OPT("minisig", "x", "URL|FILE", CLI_STR, A, minisig, 0,
+	    "minisign signature of the file (needs --pubkey)"),
+    CLI_OPT_PARSER("pubkey", "Pp", "KEY", cli_opt_pubkey, A, keys, CLI_REPEAT,
+		   "trusted minisign key: RW... or a .pub file (repeatable)"),
+    CLI_OPT_RANGE("header", "H", "'NAME: VALUE'", CLI_LIST, A, headers, 0, CLI_LIST_MAX, 0,
+		  "add a request header (repeatable)"),
+    CLI_OPT("request", "X", "METHOD", CLI_STR, A, method, 0,
+	    "e.g. PUT (sent without a body; never resumed)"),
+    CLI_OPT("quiet", "qs", NULL, CLI_FLAG, A, quiet, 0, "no progress display"),
+};
+#undef A
+
 BR_COMMAND(fetch) = {
     .name = "fetch",
     .summary = "download a file, checking its sha256 and/or minisign signature",
-    .usage = "usage: bootrino fetch URL -o FILE [--sha256 HEX] [--max-size BYTES]\n"
-	     "       [--mirror URL]… [--cacert FILE] [--insecure] [--retries N]\n"
-	     "       [--timeout SECONDS] [--minisig URL|FILE --pubkey KEY…]\n\n"
-	     "Download URL (http, https or file) to FILE. FILE appears only once the\n"
-	     "whole download succeeded and every check passed; an existing FILE is\n"
-	     "replaced atomically, never left half-written.\n\n"
-	     "  -o, --output FILE        where to store it (required)\n"
-	     "  -s, --sha256 HEX         expected SHA-256 (64 hex digits)\n"
-	     "  -m, --max-size BYTES     refuse anything larger (K/M/G suffixes; default 4G)\n"
-	     "      --mirror URL         another base URL holding the same file (repeatable):\n"
-	     "                           tried in order after URL, with URL's file name\n"
-	     "      --cacert FILE        trust this CA bundle instead of the system's\n"
-	     "      --insecure           do not verify TLS certificates (logged on every use)\n"
-	     "  -r, --retries N          retries of transient failures (default 5)\n"
-	     "  -t, --timeout SECONDS    deadline for the whole download, retries included\n"
-	     "      --connect-timeout S  per connection (default 15)\n"
-	     "      --stall-timeout S    give an attempt up below 1 KiB/s for S s (default 30)\n"
-	     "      --minisig URL|FILE   minisign signature of the file (needs --pubkey)\n"
-	     "  -k, --pubkey KEY         trusted minisign key: RW… or a .pub file (repeatable)\n"
-	     "  -H, --header 'N: V'      add a request header (repeatable)\n"
-	     "  -X, --request METHOD     e.g. PUT (sent without a body; never resumed)\n"
-	     "  -q, --quiet              no progress display\n"
-	     "  -v, --verbose            debug output\n"
-	     "  -h, --help               this text\n\n"
-	     "Prints \"SHA256  FILE\" on success. Exit status: 0 ok, 2 usage error,\n"
-	     "3 sha256/signature mismatch or too large, 4 download failed.\n",
+    .synopsis = "URL -o FILE [--sha256 HEX] [--minisig URL|FILE --pubkey KEY]... [OPTIONS]",
+    .description = "Download URL (http, https or file) to FILE. FILE appears only once the\n"
+		   "whole download succeeded and every check passed; an existing FILE is\n"
+		   "replaced atomically, never left half-written. The bytes go to a hidden\n"
+		   "temp file .FILE.bootrino-XXXXXX next to FILE first: removed on failure\n"
+		   "and on SIGINT, SIGTERM, SIGHUP or SIGQUIT; one a SIGKILL left behind is\n"
+		   "removed by the next fetch to the same FILE. Prints \"SHA256  FILE\".\n",
+    CLI_OPTIONS(fetch_options),
+    .min_args = 1,
+    .max_args = 1,
+    .args_name = "URL",
+    .exit_status = "0  ok\n2  usage error (bad option, unusable FILE, key or CA file)\n"
+		   "3  sha256 or signature mismatch, or larger than --max-size\n"
+		   "4  download failed\n6  FILE could not be written (disk full, I/O error)\n",
+    .example = "bootrino fetch https://boot.example.com/tinylinux/vmlinuz -o vmlinuz \\\n"
+	       "    --sha256 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\n",
     .run = cmd_fetch,
-};
-
-enum {
-	OPT_MIRROR = 0x100,
-	OPT_CACERT,
-	OPT_INSECURE,
-	OPT_CONNECT_TIMEOUT,
-	OPT_STALL_TIMEOUT,
-	OPT_MINISIG,
+    .fail_exit = BR_EXIT_FETCH,
 };
 
 /* A --minisig argument is a URL when it has a scheme we fetch. */
@@ -151,7 +188,12 @@ static int fetch_signed(const char *url, const char *out, const struct fetch_opt
 		*what = "fetch";
 		goto out_free;
 	}
-	close(fd);
+	{
+		/* in use, for the stale sweep (agent/fetch_tmp.h) */
+		struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+
+		(void)fcntl(fd, F_SETLK, &fl);
+	}
 	*what = "fetch";
 	rc = fetch_to_file(url, tmp, o, res);
 	if (rc == 0)
@@ -160,6 +202,7 @@ static int fetch_signed(const char *url, const char *out, const struct fetch_opt
 		rc = br_fail(-errno, "%s: rename: %s", out, strerror(errno));
 	if (rc)
 		unlink(tmp);
+	close(fd);
 out_free:
 	free(tmp);
 out:
@@ -168,167 +211,167 @@ out:
 	return rc;
 }
 
+/* -o -: a private temp file, copied to stdout once every check passed */
+static int copy_to_stdout(const char *path)
+{
+	char buf[65536];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
+
+	if (fd < 0)
+		return br_fail(-errno, "%s: %s", path, strerror(errno));
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		if (fwrite(buf, 1, (size_t)n, stdout) != (size_t)n) {
+			rc = br_fail(-EIO, "stdout: %s", strerror(errno));
+			break;
+		}
+	if (n < 0)
+		rc = br_fail(-errno, "%s: %s", path, strerror(errno));
+	close(fd);
+	if (!rc && fflush(stdout) != 0)
+		rc = br_fail(-EIO, "stdout: %s", strerror(errno));
+	return rc;
+}
+
+/* Stale temp files first, then catch the signals (agent/fetch_tmp.h). */
+static int guard(const char *out, char *stdout_tmp, size_t len)
+{
+	char dir[4096], pre[CLI_TMP_PREFIXES][300];
+	const char *p[CLI_TMP_PREFIXES];
+	const char *tmpdir = getenv("TMPDIR");
+	int fd;
+
+	if (!stdout_tmp) {
+		if (cli_tmp_names(out, dir, sizeof(dir), pre))
+			return -ENOMEM;
+		p[0] = pre[0];
+		p[1] = pre[1];
+		p[2] = pre[2];
+		cli_tmp_guard(dir, p, 3);
+		return 0;
+	}
+	snprintf(dir, sizeof(dir), "%s", tmpdir && *tmpdir ? tmpdir : "/tmp");
+	p[0] = "bootrino-stdout.";
+	p[1] = ".bootrino-stdout.";
+	p[2] = "..bootrino-stdout.";
+	cli_tmp_guard(dir, p, 3);
+	if ((size_t)snprintf(stdout_tmp, len, "%s/bootrino-stdout.XXXXXX", dir) >= len)
+		return br_fail(-ENAMETOOLONG, "TMPDIR: too long");
+	fd = mkostemp(stdout_tmp, O_CLOEXEC);
+	if (fd < 0) {
+		int e = errno;
+
+		stdout_tmp[0] = '\0';
+		return br_fail(-e, "%s: %s", dir, strerror(e));
+	}
+	close(fd);
+	return 0;
+}
+
+/* The parsed options as fetch/ takes them. */
+static void to_fetch_opts(const struct fetch_args *a, struct fetch_opts *o)
+{
+	size_t i;
+
+	if (a->pin.set)
+		o->sha256 = a->pin.digest;
+	if (a->max_size)
+		o->max_size = a->max_size;
+	for (i = 0; i < a->mirrors.n; i++)
+		o->mirrors[i] = a->mirrors.v[i];
+	o->n_mirrors = a->mirrors.n;
+	o->cacert = a->cacert;
+	o->insecure = a->insecure;
+	o->retries = (unsigned)a->retries;
+	if (a->timeout)
+		o->deadline_s = (unsigned)a->timeout;
+	if (a->connect_timeout)
+		o->connect_timeout_s = (unsigned)a->connect_timeout;
+	if (a->stall_timeout)
+		o->stall_timeout_s = (unsigned)a->stall_timeout;
+	if (a->headers.n)
+		o->headers = a->headers.v;
+	o->method = a->method;
+	if (!a->quiet) {
+		o->progress = 1;
+		o->progress_cb = cli_fetch_progress;
+	}
+}
+
+/* What can be refused before any byte is fetched: the option pairs,
+ * FILE, and a URL or mirror fetch/ would refuse (a usage error, not a
+ * verdict). 0 or the exit code. */
+static int check_args(const struct fetch_args *a, const char *url, const struct fetch_opts *o)
+{
+	const struct br_command *cmd = &br_command_fetch;
+	char check[FETCH_URL_MAX];
+	size_t i;
+	int rc;
+
+	if (a->minisig && a->keys.n == 0)
+		return cli_usage_error(cmd, "--minisig needs at least one --pubkey");
+	if (!a->minisig && a->keys.n > 0)
+		return cli_usage_error(cmd, "--pubkey needs --minisig");
+	if (strcmp(a->out, "-") != 0 && (rc = check_output(a->out)))
+		return cli_fail(rc, "--output");
+	if ((rc = fetch_url_resolve(url, url, check, sizeof(check))))
+		return cli_usage_error(cmd, "%s", br_errmsg(rc));
+	for (i = 0; i < o->n_mirrors; i++)
+		if ((rc = fetch_url_mirror(o->mirrors[i], "x", check, sizeof(check))))
+			return cli_usage_error(cmd, "--mirror %s: %s", o->mirrors[i],
+					       br_errmsg(rc));
+	return 0;
+}
+
 static int cmd_fetch(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"output", required_argument, NULL, 'o'},
-	    {"sha256", required_argument, NULL, 's'},
-	    {"max-size", required_argument, NULL, 'm'},
-	    {"mirror", required_argument, NULL, OPT_MIRROR},
-	    {"cacert", required_argument, NULL, OPT_CACERT},
-	    {"insecure", no_argument, NULL, OPT_INSECURE},
-	    {"retries", required_argument, NULL, 'r'},
-	    {"timeout", required_argument, NULL, 't'},
-	    {"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
-	    {"stall-timeout", required_argument, NULL, OPT_STALL_TIMEOUT},
-	    {"minisig", required_argument, NULL, OPT_MINISIG},
-	    {"pubkey", required_argument, NULL, 'k'},
-	    {"quiet", no_argument, NULL, 'q'},
-	    {"header", required_argument, NULL, 'H'},
-	    {"request", required_argument, NULL, 'X'},
-	    CLI_COMMON_OPTIONS,
-	    {NULL, 0, NULL, 0},
-	};
-	static struct verify_keyring kr;
-	static const char *headers[17];
-	size_t nheaders = 0;
-	const struct br_command *cmd = &br_command_fetch;
+	static struct fetch_args a;
 	struct fetch_opts o;
 	struct fetch_result res;
-	uint8_t pin[VERIFY_SHA256_LEN];
-	char hex[VERIFY_SHA256_HEXLEN + 1];
-	const char *out = NULL, *url, *minisig = NULL, *what = "fetch";
-	unsigned long long size;
-	unsigned long v;
-	int c, rc, quiet = 0, nkeys = 0;
+	char hex[VERIFY_SHA256_HEXLEN + 1], stdout_tmp[4096] = "";
+	const char *url, *what = "fetch", *out;
+	int n, rc, to_stdout;
 
-	memset(&kr, 0, sizeof(kr));
+	memset(&a, 0, sizeof(a));
 	memset(&res, 0, sizeof(res));
 	fetch_opts_init(&o);
-	while ((c = getopt_long(argc, argv, "hvo:s:m:r:t:k:qH:X:", opts, NULL)) != -1) {
-		switch (c) {
-		case 'o':
-			out = optarg;
-			break;
-		case 's':
-			if (verify_sha256_parse(optarg, pin))
-				return cli_usage_error(cmd, "--sha256 needs 64 hex digits");
-			o.sha256 = pin;
-			break;
-		case 'm':
-			if (cli_parse_size(optarg, &size) || size == 0)
-				return cli_usage_error(cmd, "bad --max-size '%s'", optarg);
-			o.max_size = size;
-			break;
-		case OPT_MIRROR:
-			if (o.n_mirrors == FETCH_MAX_MIRRORS)
-				return cli_usage_error(cmd, "at most %d --mirror",
-						       FETCH_MAX_MIRRORS);
-			o.mirrors[o.n_mirrors++] = optarg;
-			break;
-		case OPT_CACERT:
-			if (access(optarg, R_OK) < 0)
-				return cli_usage_error(cmd, "--cacert %s: %s", optarg,
-						       strerror(errno));
-			o.cacert = optarg;
-			break;
-		case OPT_INSECURE:
-			o.insecure = 1;
-			break;
-		case 'r':
-			if (cli_parse_uint(optarg, 100, &v))
-				return cli_usage_error(cmd, "bad --retries '%s' (0-100)", optarg);
-			o.retries = (unsigned)v;
-			break;
-		case 't':
-		case OPT_CONNECT_TIMEOUT:
-		case OPT_STALL_TIMEOUT:
-			if (cli_parse_uint(optarg, 86400, &v) || v == 0)
-				return cli_usage_error(cmd, "bad timeout '%s' (1-86400 s)", optarg);
-			if (c == 't')
-				o.deadline_s = (unsigned)v;
-			else if (c == OPT_CONNECT_TIMEOUT)
-				o.connect_timeout_s = (unsigned)v;
-			else
-				o.stall_timeout_s = (unsigned)v;
-			break;
-		case OPT_MINISIG:
-			minisig = optarg;
-			break;
-		case 'k':
-			nkeys++;
-			br_errclear();
-			rc = verify_keyring_add(&kr, optarg);
-			if (rc) {
-				cli_fail(rc, "--pubkey");
-				return BR_EXIT_USAGE;
-			}
-			break;
-		case 'q':
-			quiet = 1;
-			break;
-		case 'H':
-			if (nheaders + 1 == sizeof(headers) / sizeof(headers[0]))
-				return cli_usage_error(cmd, "too many --header");
-			headers[nheaders++] = optarg;
-			o.headers = headers;
-			break;
-		case 'X':
-			o.method = optarg;
-			break;
-		default:
-			rc = cli_common_option(cmd, c);
-			if (rc != CLI_CONTINUE)
-				return rc;
-		}
-	}
-	if (optind >= argc)
-		return cli_usage_error(cmd, "missing URL");
-	if (optind + 1 < argc)
-		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind + 1]);
-	if (!out)
-		return cli_usage_error(cmd, "missing -o FILE");
-	if (minisig && nkeys == 0)
-		return cli_usage_error(cmd, "--minisig needs at least one --pubkey");
-	if (!minisig && nkeys > 0)
-		return cli_usage_error(cmd, "--pubkey without --minisig");
-	url = argv[optind];
-	rc = check_output(out);
+	a.retries = o.retries;
+	n = cli_parse(&br_command_fetch, argc, argv, &a);
+	if (n < 0)
+		return cli_parse_exit(n);
+	url = argv[n];
+	to_fetch_opts(&a, &o);
+	rc = check_args(&a, url, &o);
 	if (rc)
-		return cli_fail(rc, "-o");
-	{
-		/* a URL we would refuse is a usage error, not a verdict */
-		char check[FETCH_URL_MAX];
-		size_t i;
-
-		if ((rc = fetch_url_resolve(url, url, check, sizeof(check))))
-			return cli_usage_error(cmd, "%s", br_errmsg(rc));
-		for (i = 0; i < o.n_mirrors; i++)
-			if ((rc = fetch_url_mirror(o.mirrors[i], "x", check, sizeof(check))))
-				return cli_usage_error(cmd, "--mirror %s: %s", o.mirrors[i],
-						       br_errmsg(rc));
-	}
-	if (!quiet) {
-		o.progress = 1;
-		o.progress_cb = cli_fetch_progress;
-	}
+		return rc;
 	if (o.insecure)
 		br_log(BR_LOG_WARN, "%s: TLS certificate verification is off (--insecure)", url);
-
-	if (minisig)
-		rc = fetch_signed(url, out, &o, &kr, minisig, &res, &what);
+	to_stdout = strcmp(a.out, "-") == 0;
+	rc = guard(a.out, to_stdout ? stdout_tmp : NULL, sizeof(stdout_tmp));
+	if (rc)
+		return cli_fail(rc, "--output");
+	out = to_stdout ? stdout_tmp : a.out;
+	if (a.minisig)
+		rc = fetch_signed(url, out, &o, &a.keys.kr, a.minisig, &res, &what);
 	else
 		rc = fetch_to_file(url, out, &o, &res);
 	cli_fetch_progress_end();
+	if (!rc && to_stdout)
+		rc = copy_to_stdout(stdout_tmp);
+	if (stdout_tmp[0])
+		unlink(stdout_tmp);
+	cli_tmp_unguard();
 	if (rc) {
-		rc = cli_fail(rc, what);
+		n = cli_fail(rc, NULL);
 		/* a signature that does not verify is a verdict, like `verify` */
-		return strcmp(what, "fetch") != 0 ? BR_EXIT_VERIFY : rc;
+		return strcmp(what, "fetch") != 0 ? BR_EXIT_VERIFY : n;
 	}
-	br_debug("%s: %llu bytes in %u attempt(s), %u resume(s), %u restart(s) from %s", out,
+	br_debug("%s: %llu bytes in %u attempt(s), %u resume(s), %u restart(s) from %s", a.out,
 		 (unsigned long long)res.size, res.attempts, res.resumes, res.restarts,
 		 res.effective_url);
+	if (to_stdout)
+		return 0;
 	verify_sha256_hex(res.sha256, hex);
-	printf("%s  %s\n", hex, out);
-	return fflush(stdout) == 0 ? 0 : BR_EXIT_FAIL;
+	printf("%s  %s\n", hex, a.out);
+	return fflush(stdout) == 0 ? 0 : BR_EXIT_DISK;
 }

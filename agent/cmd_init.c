@@ -37,13 +37,16 @@ static int cmd_init(int argc, char **argv);
 BR_COMMAND(init) = {
     .name = "init",
     .summary = "PID 1 of the loader: network up, then run bootrino.sh (never exits)",
-    .usage = "usage: bootrino init   (as /init, PID 1 of the loader's initramfs)\n\n"
-	     "Mount /proc /sys /dev /run /tmp, load the modules listed in\n"
-	     "/lib/modules/$(uname -r)/bootrino.modules, bring up DHCP on every link\n"
-	     "(falling back to the host's carried facts), read /etc/bootrino/config.json\n"
-	     "and the kernel command line (bootrino.script=URL, bootrino.pubkey=KEY\n"
-	     "(repeatable), bootrino.loader=URL, bootrino.insecure, bootrino.shell),\n"
-	     "then run the boot flow; on failure retry with backoff, forever.\n",
+    .synopsis = "  (as /init, PID 1 of the loader's initramfs)",
+    .description = "Mount /proc /sys /dev /run /tmp, load the modules listed in\n"
+		   "/lib/modules/$(uname -r)/bootrino.modules, bring up DHCP on every link\n"
+		   "(falling back to the host's carried facts), read /etc/bootrino/config.json\n"
+		   "and the kernel command line (bootrino.script=URL, bootrino.pubkey=KEY\n"
+		   "(repeatable), bootrino.loader=URL, bootrino.insecure, bootrino.shell),\n"
+		   "then run the boot flow; on failure retry with backoff, forever.\n",
+    .max_args = 0,
+    .exit_status = "never exits as PID 1\n2  run as anything but PID 1\n",
+    .example = "bootrino init   # only as the loader's /init\n",
     .run = cmd_init,
 };
 
@@ -144,12 +147,12 @@ static int run_boot(const struct cli_config *cfg)
 	pid = fork();
 	if (pid < 0) {
 		br_log(BR_LOG_ERROR, "init: fork: %s", strerror(errno));
-		return BR_EXIT_FAIL;
+		return BR_EXIT_BOOT;
 	}
 	if (pid == 0) {
 		cli_boot_args_init(&a);
 		a.cfg = *cfg; /* shared with the parent's copy: never freed here */
-		ret = cli_boot_args_finish(&br_command_init, &a);
+		ret = cli_boot_args_finish(&br_command_init, &a, 0);
 		if (!ret)
 			ret = cli_boot_flow(&a, &flow);
 		fflush(NULL);
@@ -161,11 +164,11 @@ static int run_boot(const struct cli_config *cfg)
 		if (w == pid)
 			break;
 		if (w < 0 && errno != EINTR)
-			return BR_EXIT_FAIL;
+			return BR_EXIT_BOOT;
 	}
 	if (WIFSIGNALED(st)) {
 		br_log(BR_LOG_ERROR, "init: the boot flow was killed by signal %d", WTERMSIG(st));
-		return BR_EXIT_FAIL;
+		return BR_EXIT_BOOT;
 	}
 	return WEXITSTATUS(st);
 }
@@ -177,10 +180,12 @@ static int cmd_init(int argc, char **argv)
 	unsigned delay = BACKOFF_MIN_S, attempt = 0;
 	int need_net = 1, code, n, rc;
 
-	(void)argc;
-	(void)argv;
+	/* as PID 1, argv holds what the kernel passed on: never parsed */
 	if (getpid() != 1) {
-		fprintf(stderr, "bootrino: init: only as PID 1 of the loader (its /init)\n");
+		n = cli_parse(&br_command_init, argc, argv, NULL);
+		if (n < 0)
+			return cli_parse_exit(n);
+		fprintf(stderr, "bootrino: error: init: only as PID 1 of the loader (its /init)\n");
 		return BR_EXIT_USAGE;
 	}
 	cli_timing_start(1);

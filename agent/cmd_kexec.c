@@ -14,156 +14,95 @@
 
 static int cmd_kexec(int argc, char **argv);
 
-BR_COMMAND(kexec) = {
-    .name = "kexec",
-    .summary = "load and start a kernel or multiboot image from RAM (kexec)",
-    .usage =
-	"usage: bootrino kexec --kernel K [--initrd I]… [--cmdline C] [--overlay DIR]…\n"
-	"                      [--multiboot] [--module \"M [ARGS]\"]… [--load-only] [--dry-run]\n"
-	"                      [--sha256-kernel H] [--sha256-initrd H]…\n\n"
-	"Load a Linux bzImage with its initrds (joined into one, the overlay last)\n"
-	"with kexec_file_load, or through kexec-tools when the running kernel cannot\n"
-	"take it that way; a multiboot kernel and its modules always go through\n"
-	"kexec-tools. Then start it: `systemctl kexec` when systemd is PID 1,\n"
-	"otherwise sync + reboot(LINUX_REBOOT_CMD_KEXEC).\n\n"
-	"  -k, --kernel K         the kernel (bzImage, or multiboot ELF with --multiboot)\n"
-	"  -i, --initrd I         an initrd, repeatable, in order (Linux)\n"
-	"  -c, --cmdline C        the kernel command line\n"
-	"  -o, --overlay DIR      put DIR's files into the target's / (a newc cpio\n"
-	"                         appended after the last initrd), repeatable\n"
-	"  -m, --multiboot        K is a multiboot (v1) kernel\n"
-	"  -M, --module \"M ARGS\"  a multiboot module and its command line, repeatable\n"
-	"  -l, --load-only        load, but do not start it\n"
-	"  -n, --dry-run          check formats, sizes and free memory, print what\n"
-	"                         would be loaded; touches nothing\n"
-	"      --sha256-kernel H  refuse K unless its sha256 is H\n"
-	"      --sha256-initrd H  the same for the initrds (modules), in order\n"
-	"  -v, --verbose          debug output\n"
-	"  -h, --help             this text\n\n"
-	"Exit status: 0 ok (a started kernel never returns), 2 usage error or a file\n"
-	"that cannot be opened, 3 sha256 mismatch, 5 the kernel refused or the image\n"
-	"is not loadable (wrong format, not root, lockdown, out of memory, …).\n",
-    .run = cmd_kexec,
-};
-
-#define OPT_SHA_KERNEL 1000
-#define OPT_SHA_INITRD 1001
-
 struct kexec_args {
 	const char *kernel;
 	const char *kernel_sha;
 	const char *initrds[KEXEC_MAX_INITRDS];
 	const char *module_args[KEXEC_MAX_INITRDS];
-	char *module_copies[KEXEC_MAX_INITRDS];
 	size_t n_initrds, n_modules;
-	const char *initrd_sha[KEXEC_MAX_INITRDS];
-	size_t n_sha;
+	struct cli_list initrd_list, module_list, overlay_list, initrd_sha;
 	const char *cmdline;
-	const char *overlays[KEXEC_MAX_INITRDS];
-	size_t n_overlays;
 	int multiboot, load_only, dry_run;
 };
 
-/* "M ARGS" -> path M, args ARGS (kexec-tools' convention). */
-static int add_module(struct kexec_args *ka, const char *spec)
-{
-	char *copy = strdup(spec), *sp;
+#define A struct kexec_args
+static const struct cli_option kexec_options[] = {
+    CLI_OPT("kernel", "", "FILE", CLI_STR, A, kernel, CLI_REQUIRED,
+	    "the kernel (bzImage, or multiboot ELF with --multiboot)"),
+    CLI_OPT_RANGE("initrd", "i", "FILE", CLI_LIST, A, initrd_list, 0, KEXEC_MAX_INITRDS, 0,
+		  "an initrd, repeatable, in order (Linux)"),
+    CLI_OPT("cmdline", "c", "TEXT", CLI_STR, A, cmdline, 0, "the kernel command line"),
+    CLI_OPT_RANGE("overlay", "", "DIR", CLI_LIST, A, overlay_list, 0, KEXEC_MAX_INITRDS, 0,
+		  "put DIR's files into the target's / (a newc cpio\n"
+		  "appended after the last initrd), repeatable"),
+    CLI_OPT("multiboot", "", NULL, CLI_FLAG, A, multiboot, 0, "FILE is a multiboot (v1) kernel"),
+    CLI_OPT_RANGE("module", "M", "'FILE ARGS'", CLI_LIST, A, module_list, 0, KEXEC_MAX_INITRDS, 0,
+		  "a multiboot module and its command line, repeatable"),
+    CLI_OPT("load-only", "l", NULL, CLI_FLAG, A, load_only, 0, "load, but do not start it"),
+    CLI_OPT("dry-run", "n", NULL, CLI_FLAG, A, dry_run, 0,
+	    "check formats, sizes and free memory, print what\n"
+	    "would be loaded; touches nothing"),
+    CLI_OPT("sha256-kernel", "", "HEX", CLI_STR, A, kernel_sha, 0,
+	    "refuse the kernel unless its sha256 is HEX"),
+    CLI_OPT_RANGE("sha256-initrd", "", "HEX", CLI_LIST, A, initrd_sha, 0, KEXEC_MAX_INITRDS, 0,
+		  "the same for the initrds (modules), in order"),
+};
+#undef A
 
-	if (!copy)
-		return -ENOMEM;
-	sp = strchr(copy, ' ');
+BR_COMMAND(kexec) = {
+    .name = "kexec",
+    .summary = "load and start a kernel or multiboot image from RAM (kexec)",
+    .synopsis = "--kernel FILE [--initrd FILE]... [--cmdline TEXT] [--overlay DIR]...\n"
+		"--kernel FILE --multiboot [--module 'FILE ARGS']... [--dry-run | --load-only]",
+    .description = "Load a Linux bzImage with its initrds (joined into one, the overlay last)\n"
+		   "with kexec_file_load, or through kexec-tools when the running kernel cannot\n"
+		   "take it that way; a multiboot kernel and its modules always go through\n"
+		   "kexec-tools. Then start it: `systemctl kexec` when systemd is PID 1,\n"
+		   "otherwise sync + reboot(LINUX_REBOOT_CMD_KEXEC).\n",
+    CLI_OPTIONS(kexec_options),
+    .exit_status = "0  ok (a started kernel never returns)\n"
+		   "2  usage error or a file that cannot be opened\n3  sha256 mismatch\n"
+		   "5  the kernel refused or the image is not loadable (wrong format,\n"
+		   "   not root, lockdown, out of memory, ...)\n",
+    .example =
+	"bootrino kexec --dry-run --kernel vmlinuz --initrd initrd.img --cmdline console=ttyS0\n",
+    .run = cmd_kexec,
+    .fail_exit = BR_EXIT_BOOT,
+};
+
+/* "M ARGS" -> path M, args ARGS (kexec-tools' convention), split in
+ * place: spec is an argv string, which the program may modify. */
+static void add_module(struct kexec_args *ka, char *spec)
+{
+	char *sp = strchr(spec, ' ');
+
 	if (sp) {
 		*sp++ = '\0';
 		while (*sp == ' ')
 			sp++;
 	}
-	ka->module_copies[ka->n_modules] = copy;
-	ka->initrds[ka->n_modules] = copy;
+	ka->initrds[ka->n_modules] = spec;
 	ka->module_args[ka->n_modules] = sp && *sp ? sp : NULL;
 	ka->n_modules++;
-	return 0;
 }
 
 static int parse(int argc, char **argv, struct kexec_args *ka)
 {
-	static const struct option opts[] = {
-	    {"kernel", required_argument, NULL, 'k'},
-	    {"initrd", required_argument, NULL, 'i'},
-	    {"cmdline", required_argument, NULL, 'c'},
-	    {"overlay", required_argument, NULL, 'o'},
-	    {"multiboot", no_argument, NULL, 'm'},
-	    {"module", required_argument, NULL, 'M'},
-	    {"load-only", no_argument, NULL, 'l'},
-	    {"dry-run", no_argument, NULL, 'n'},
-	    {"sha256-kernel", required_argument, NULL, OPT_SHA_KERNEL},
-	    {"sha256-initrd", required_argument, NULL, OPT_SHA_INITRD},
-	    CLI_COMMON_OPTIONS,
-	    {NULL, 0, NULL, 0},
-	};
 	const struct br_command *cmd = &br_command_kexec;
-	int c, rc;
+	size_t i;
+	int n = cli_parse(cmd, argc, argv, ka);
 
-	while ((c = getopt_long(argc, argv, "+hvk:i:c:o:mM:ln", opts, NULL)) != -1) {
-		switch (c) {
-		case 'k':
-			if (ka->kernel)
-				return cli_usage_error(cmd, "--kernel given twice");
-			ka->kernel = optarg;
-			break;
-		case 'i':
-			if (ka->n_initrds >= KEXEC_MAX_INITRDS)
-				return cli_usage_error(cmd, "more than %d --initrd",
-						       KEXEC_MAX_INITRDS);
-			ka->initrds[ka->n_initrds++] = optarg;
-			break;
-		case 'M':
-			if (ka->n_modules >= KEXEC_MAX_INITRDS)
-				return cli_usage_error(cmd, "more than %d --module",
-						       KEXEC_MAX_INITRDS);
-			if (!optarg || !optarg[0] || optarg[0] == ' ')
-				return cli_usage_error(cmd, "--module needs a file name first");
-			if (add_module(ka, optarg))
-				return cli_fail(-ENOMEM, "--module");
-			break;
-		case 'c':
-			if (ka->cmdline)
-				return cli_usage_error(cmd, "--cmdline given twice");
-			ka->cmdline = optarg;
-			break;
-		case 'o':
-			if (ka->n_overlays >= KEXEC_MAX_INITRDS)
-				return cli_usage_error(cmd, "more than %d --overlay",
-						       KEXEC_MAX_INITRDS);
-			ka->overlays[ka->n_overlays++] = optarg;
-			break;
-		case 'm':
-			ka->multiboot = 1;
-			break;
-		case 'l':
-			ka->load_only = 1;
-			break;
-		case 'n':
-			ka->dry_run = 1;
-			break;
-		case OPT_SHA_KERNEL:
-			ka->kernel_sha = optarg;
-			break;
-		case OPT_SHA_INITRD:
-			if (ka->n_sha >= KEXEC_MAX_INITRDS)
-				return cli_usage_error(cmd, "more than %d --sha256-initrd",
-						       KEXEC_MAX_INITRDS);
-			ka->initrd_sha[ka->n_sha++] = optarg;
-			break;
-		default:
-			rc = cli_common_option(cmd, c);
-			if (rc != CLI_CONTINUE)
-				return rc;
-		}
+	if (n < 0)
+		return cli_parse_exit(n);
+	for (i = 0; i < ka->initrd_list.n; i++)
+		ka->initrds[ka->n_initrds++] = ka->initrd_list.v[i];
+	for (i = 0; i < ka->module_list.n && ka->n_modules < KEXEC_MAX_INITRDS; i++) {
+		const char *m = ka->module_list.v[i];
+
+		if (!m[0] || m[0] == ' ')
+			return cli_usage_error(cmd, "--module needs a file name first");
+		add_module(ka, (char *)m);
 	}
-	if (optind != argc)
-		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
-	if (!ka->kernel)
-		return cli_usage_error(cmd, "--kernel is required");
 	if (ka->multiboot && ka->n_initrds)
 		return cli_usage_error(
 		    cmd, "--initrd is for Linux kernels; give --module with --multiboot");
@@ -171,11 +110,11 @@ static int parse(int argc, char **argv, struct kexec_args *ka)
 		return cli_usage_error(cmd, "--module needs --multiboot");
 	if (ka->multiboot)
 		ka->n_initrds = ka->n_modules;
-	if (ka->n_sha > ka->n_initrds)
+	if (ka->initrd_sha.n > ka->n_initrds)
 		return cli_usage_error(cmd, "more --sha256-initrd than initrds/modules");
 	if (ka->dry_run && ka->load_only)
 		return cli_usage_error(cmd, "--dry-run and --load-only exclude each other");
-	return CLI_CONTINUE;
+	return -1;
 }
 
 /* A file the operator named: pinned if a sha256 was given, else unpinned. */
@@ -186,11 +125,9 @@ static int open_artifact(const char *opt, const char *path, const char *hex,
 	int rc;
 
 	if (hex) {
-		if (verify_sha256_parse(hex, digest)) {
-			fprintf(stderr, "bootrino: kexec: usage error: %s: '%s' is not a sha256\n",
-				opt, hex);
-			return BR_EXIT_USAGE;
-		}
+		if (verify_sha256_parse(hex, digest))
+			return cli_usage_error(&br_command_kexec, "%s: '%.80s' is not a sha256",
+					       opt, hex);
 		rc = verify_artifact_open(path, digest, out);
 	} else {
 		br_debug("kexec: %s %s is unpinned (named on the command line)", opt, path);
@@ -253,13 +190,13 @@ static int build_overlay(const struct kexec_args *ka, struct kexec_overlay **out
 	int rc;
 
 	*out = NULL;
-	if (!ka->n_overlays)
+	if (!ka->overlay_list.n)
 		return 0;
 	rc = kexec_overlay_new(&ov);
 	if (rc)
 		return cli_fail(rc, "--overlay");
-	for (i = 0; i < ka->n_overlays; i++) {
-		rc = kexec_overlay_add_dir(ov, ka->overlays[i]);
+	for (i = 0; i < ka->overlay_list.n; i++) {
+		rc = kexec_overlay_add_dir(ov, ka->overlay_list.v[i]);
 		if (rc) {
 			kexec_overlay_free(ov);
 			return cli_fail(rc, "--overlay");
@@ -284,8 +221,8 @@ static int run(struct kexec_args *ka)
 	if (ex)
 		goto out;
 	for (i = 0; i < ka->n_initrds; i++) {
-		ex = open_artifact(opt, ka->initrds[i], i < ka->n_sha ? ka->initrd_sha[i] : NULL,
-				   &initrds[i]);
+		ex = open_artifact(opt, ka->initrds[i],
+				   i < ka->initrd_sha.n ? ka->initrd_sha.v[i] : NULL, &initrds[i]);
 		if (ex)
 			goto out;
 	}
@@ -306,10 +243,8 @@ static int run(struct kexec_args *ka)
 	/* files named on the command line: the operator vouches for them */
 	rc = kexec_load(&img, KEXEC_ALLOW_UNPINNED | (ka->dry_run ? KEXEC_DRY_RUN : 0), &rep);
 	if (rc) {
-		ex = cli_fail(rc, "kexec");
 		/* a failure without a class of its own is still a failed boot */
-		if (ex == BR_EXIT_FAIL)
-			ex = BR_EXIT_BOOT;
+		ex = cli_fail_as(rc, NULL, BR_EXIT_BOOT);
 		goto out;
 	}
 	print_report(ka, &img, &rep,
@@ -319,9 +254,7 @@ static int run(struct kexec_args *ka)
 	if (ka->dry_run || ka->load_only)
 		goto out;
 	rc = kexec_execute();
-	ex = cli_fail(rc, "kexec");
-	if (ex == BR_EXIT_FAIL)
-		ex = BR_EXIT_BOOT;
+	ex = cli_fail_as(rc, NULL, BR_EXIT_BOOT);
 out:
 	kexec_overlay_free(ov);
 	for (i = 0; i < ka->n_initrds; i++)
@@ -333,14 +266,11 @@ out:
 static int cmd_kexec(int argc, char **argv)
 {
 	struct kexec_args ka;
-	size_t i;
 	int rc;
 
 	memset(&ka, 0, sizeof(ka));
 	rc = parse(argc, argv, &ka);
-	if (rc == CLI_CONTINUE)
+	if (rc == -1)
 		rc = run(&ka);
-	for (i = 0; i < ka.n_modules; i++)
-		free(ka.module_copies[i]);
 	return rc;
 }

@@ -4,6 +4,7 @@
  * Nothing destructive happens before every byte is verified; --dry-run
  * stops right before loading. */
 #include <stdio.h>
+#include <string.h>
 
 #include "agent/boot_flow.h"
 #include "agent/cli.h"
@@ -15,113 +16,85 @@
 
 static int cmd_takeover(int argc, char **argv);
 
+struct takeover_args {
+	struct cli_boot_args a;
+	int dry_run, direct;
+};
+
+#define A struct takeover_args
+static const struct cli_option takeover_options[] = {
+    CLI_BOOT_OPTIONS(A, a),
+    CLI_OPT("direct", "", NULL, CLI_FLAG, A, direct, 0,
+	    "run bootrino.sh here and kexec its target (RAM only)"),
+    CLI_OPT("dry-run", "n", NULL, CLI_FLAG, A, dry_run, 0,
+	    "fetch and verify everything, print the plan, touch nothing"),
+    CLI_OPT_PARSER("loader", "", "URL", cli_boot_opt_str, A, a.cli.loader, 0,
+		   "loader.json to use (default <script base>/loader/loader.json)"),
+    CLI_BOOT_INSECURE(A, a,
+		      "allow bootrino.sh artifacts without sha256 (the loader\n"
+		      "is always pinned)"),
+    CLI_BOOT_STATE_DIR(A, a),
+};
+#undef A
+
 BR_COMMAND(takeover) = {
     .name = "takeover",
     .summary = "host stage: verify the loader (or the target) and kexec into it",
-    .usage = "usage: bootrino takeover --script URL --pubkey KEY [--pubkey KEY2]…\n"
-	     "                         [--direct] [--dry-run] [--loader URL] [--cacert F]\n"
-	     "                         [--insecure] [--config FILE] [--timeout S]\n\n"
-	     "Default: fetch LOADER (default <script base>/loader/loader.json) and its\n"
-	     ".minisig, verify them with the trusted keys, fetch the loader's kernel and\n"
-	     "initrd with their sha256 pins, and kexec into the loader with an overlay\n"
-	     "holding /etc/bootrino/config.json (script URL, keys, CA bundle) and\n"
-	     "/etc/bootrino/facts.json (network, ssh keys, hostname, instance id).\n"
-	     "The loader's `bootrino init` then runs bootrino.sh. Before that, a\n"
-	     "preflight here does what `boot --dry-run` does (bootrino.sh, its\n"
-	     "signature and every artifact of its plan verified), so a bad script or\n"
-	     "pin fails now, with the system untouched.\n\n"
-	     "      --script URL    bootrino.sh\n"
-	     "      --pubkey KEY    trusted minisign key (repeatable, at least one)\n"
-	     "      --direct        run bootrino.sh here and kexec its target (RAM only)\n"
-	     "      --dry-run       fetch and verify everything, print the plan, touch nothing\n"
-	     "      --loader URL    loader.json to use\n"
-	     "      --cacert FILE   CA bundle for https (carried to the loader)\n"
-	     "      --insecure      allow bootrino.sh artifacts without sha256 (the loader\n"
-	     "                      is always pinned)\n"
-	     "      --config FILE   settings as JSON (docs/stages.md)\n"
-	     "      --timeout S     bound on bootrino.sh's run time (default 120)\n"
-	     "      --deadline S    all downloads of this stage together (default 3600)\n"
-	     "      --site NAME     signatures must carry site:NAME (docs/verify.md)\n"
-	     "      --state-dir DIR anti-rollback state (default " CLI_HOST_STATE_DIR ")\n"
-	     "  -v, --verbose\n"
-	     "  -h, --help\n\n"
-	     "Exit status: 0 (dry run), 2 usage / config error, 3 verification failed,\n"
-	     "4 fetch failed, 5 kexec failed. On any failure the running system is\n"
-	     "left as it was.\n",
+    .synopsis = "--script URL --pubkey KEY... [--direct] [--dry-run] [OPTIONS]",
+    .description = "Default: fetch the loader's loader.json and its .minisig, verify them\n"
+		   "with the trusted keys, fetch the loader's kernel and initrd with their\n"
+		   "sha256 pins, and kexec into the loader with an overlay holding\n"
+		   "/etc/bootrino/config.json (script URL, keys, CA bundle) and\n"
+		   "/etc/bootrino/facts.json (network, ssh keys, hostname, instance id).\n"
+		   "The loader's `bootrino init` then runs bootrino.sh. Before that, a\n"
+		   "preflight here does what `boot --dry-run` does (bootrino.sh, its\n"
+		   "signature and every artifact of its plan verified), so a bad script or\n"
+		   "pin fails now, with the system untouched. A --cacert holding a private\n"
+		   "key is refused: it would be carried to the loader.\n",
+    CLI_OPTIONS(takeover_options),
+    .exit_status = "0  ok (dry run; a started kernel never returns)\n"
+		   "2  usage or configuration error\n3  verification failed\n4  fetch failed\n"
+		   "5  kexec failed\n6  disk error\n"
+		   "On any failure the running system is left as it was.\n",
+    .example = "bootrino takeover --script https://boot.example.com/bootrino.sh \\\n"
+	       "    --pubkey RWQf6LRCGA9i53mlYecO4IzT51TGPpvWucNSCh1CBM0QTaLn73Y7GFO3\n",
     .run = cmd_takeover,
+    .fail_exit = BR_EXIT_BOOT,
 };
 
 static int cmd_takeover(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    CLI_BOOT_OPTIONS,
-	    {"dry-run", no_argument, NULL, CLI_OPT_DRY_RUN},
-	    {"direct", no_argument, NULL, CLI_OPT_DIRECT},
-	    {"ram-only", no_argument, NULL, CLI_OPT_DIRECT},
-	    {"loader", required_argument, NULL, CLI_OPT_LOADER},
-	    CLI_COMMON_OPTIONS,
-	    {NULL, 0, NULL, 0},
-	};
-	static struct cli_boot_args a;
+	static struct takeover_args t;
 	struct cli_flow flow;
-	int c, ret, dry_run = 0;
+	int n, ret;
 
-	/* every line of the takeover, here and in the loader, says how long
-	 * since it started (an epoch inherited from a caller wins) */
+	cli_timing_start(0);
+	memset(&t, 0, sizeof(t));
+	cli_boot_args_init(&t.a);
+	n = cli_parse(&br_command_takeover, argc, argv, &t);
+	if (n < 0) {
+		ret = cli_parse_exit(n);
+		goto out;
+	}
+	/* from here on every line of the takeover, on the host and in the
+	 * loader, says how long since it started (a usage error is not part
+	 * of a takeover; an epoch inherited from a caller wins) */
 	if (!br_log_epoch())
 		br_log_set_epoch(br_log_now_ms());
-	cli_timing_start(0);
-	cli_boot_args_init(&a);
-	while ((c = getopt_long(argc, argv, "hv", opts, NULL)) != -1) {
-		switch (c) {
-		case CLI_OPT_DRY_RUN:
-			dry_run = 1;
-			continue;
-		case CLI_OPT_DIRECT:
-			a.cli.mode = CLI_MODE_DIRECT;
-			continue;
-		case CLI_OPT_LOADER:
-			if (cli_config_set_str(&a.cli.loader, optarg)) {
-				ret = BR_EXIT_FAIL;
-				goto out;
-			}
-			continue;
-		default:
-			break;
-		}
-		ret = cli_boot_option(&br_command_takeover, &a, c, optarg);
-		if (ret == 0)
-			continue;
-		if (ret == CLI_CONTINUE)
-			ret = cli_common_option(&br_command_takeover, c);
-		if (ret != CLI_CONTINUE)
-			goto out;
-	}
-	if (optind < argc) {
-		ret =
-		    cli_usage_error(&br_command_takeover, "unexpected argument '%s'", argv[optind]);
-		goto out;
-	}
-	ret = cli_boot_args_finish(&br_command_takeover, &a);
+	if (t.direct)
+		t.a.cli.mode = CLI_MODE_DIRECT;
+	ret = cli_boot_args_finish(&br_command_takeover, &t.a, 1);
 	if (ret)
 		goto out;
-	if (!a.cfg.script) {
-		ret = cli_usage_error(&br_command_takeover, "--script URL is required");
-		goto out;
-	}
-	if (a.keys.n == 0) {
-		ret = cli_usage_error(&br_command_takeover, "at least one --pubkey is required");
-		goto out;
-	}
-	if (a.cfg.mode == CLI_MODE_DIRECT) {
+	if (t.a.cfg.mode == CLI_MODE_DIRECT) {
 		flow.stage = "host";
-		flow.dry_run = dry_run;
+		flow.dry_run = t.dry_run;
 		flow.json = 0;
-		ret = cli_boot_flow(&a, &flow);
+		ret = cli_boot_flow(&t.a, &flow);
 	} else {
-		ret = cli_takeover_loader(&a, dry_run);
+		ret = cli_takeover_loader(&t.a, t.dry_run);
 	}
 out:
-	cli_boot_args_free(&a);
+	cli_boot_args_free(&t.a);
 	return ret;
 }

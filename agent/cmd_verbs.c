@@ -10,6 +10,7 @@
 #include "agent/cli.h"
 #include "agent/doc/plan_file.h"
 #include "common/err.h"
+#include "common/log.h"
 
 static int cmd_verb(int argc, char **argv);
 
@@ -18,65 +19,61 @@ static int cmd_verb(int argc, char **argv);
 	"Relative URLs resolve against the script's URL. An artifact without\n"                    \
 	"sha256=HEX is refused (exit 3) unless the run was started with --insecure.\n"             \
 	"See docs/bootrino-sh.md.\n"
+#define VERB_EXIT "0  ok\n2  a bad argument, or not inside a bootrino.sh\n3  missing sha256 pin\n"
+#define VERB(nm) .name = (nm), .verb = 1, .raw_args = 1, .exit_status = VERB_EXIT, .run = cmd_verb
 
 BR_COMMAND(kernel) = {
-    .name = "kernel",
+    VERB("kernel"),
     .summary = "the Linux kernel to boot",
-    .verb = 1,
-    .usage = "usage: bootrino kernel URL sha256=HEX [CMDLINE…]\n\n"
-	     "Name the kernel (bzImage) of the plan; CMDLINE words are appended to\n"
-	     "the command line, joined with one space (kernel syntax: a value with\n"
-	     "spaces is written as param=\"a b\").\n" VERB_FOOTER,
-    .run = cmd_verb,
+    .synopsis = "URL sha256=HEX [CMDLINE...]",
+    .description = "Name the kernel (bzImage) of the plan; CMDLINE words are appended to\n"
+		   "the command line, joined with one space (kernel syntax: a value with\n"
+		   "spaces is written as param=\"a b\").\n" VERB_FOOTER,
+    .example = "bootrino kernel tinylinux/vmlinuz sha256=<64 hex> console=ttyS0\n",
 };
 
 BR_COMMAND(initrd) = {
-    .name = "initrd",
+    VERB("initrd"),
     .summary = "add an initramfs (repeatable, in order)",
-    .verb = 1,
-    .usage = "usage: bootrino initrd URL sha256=HEX\n\n"
-	     "Append an initramfs after `kernel`; several are concatenated in order.\n" VERB_FOOTER,
-    .run = cmd_verb,
+    .synopsis = "URL sha256=HEX",
+    .description =
+	"Append an initramfs after `kernel`; several are concatenated in order.\n" VERB_FOOTER,
+    .example = "bootrino initrd tinylinux/initrd.img sha256=<64 hex>\n",
 };
 
 BR_COMMAND(multiboot) = {
-    .name = "multiboot",
+    VERB("multiboot"),
     .summary = "the multiboot kernel (unikernel) to boot",
-    .verb = 1,
-    .usage = "usage: bootrino multiboot URL sha256=HEX [ARGS…]\n\n"
-	     "Name a multiboot (v1) ELF; ARGS become its command line.\n" VERB_FOOTER,
-    .run = cmd_verb,
+    .synopsis = "URL sha256=HEX [ARGS...]",
+    .description = "Name a multiboot (v1) ELF; ARGS become its command line.\n" VERB_FOOTER,
+    .example = "bootrino multiboot unikernel/app.elf sha256=<64 hex> -- --port 80\n",
 };
 
 BR_COMMAND(module) = {
-    .name = "module",
+    VERB("module"),
     .summary = "add a multiboot module (repeatable)",
-    .verb = 1,
-    .usage = "usage: bootrino module URL sha256=HEX [ARGS…]\n\n"
-	     "Append a module after `multiboot`, with its own argument string.\n" VERB_FOOTER,
-    .run = cmd_verb,
+    .synopsis = "URL sha256=HEX [ARGS...]",
+    .description = "Append a module after `multiboot`, with its own argument string.\n" VERB_FOOTER,
+    .example = "bootrino module unikernel/data.tar sha256=<64 hex> data\n",
 };
 
 BR_COMMAND(cmdline) = {
-    .name = "cmdline",
+    VERB("cmdline"),
     .summary = "append to the target's command line",
-    .verb = 1,
-    .usage = "usage: bootrino cmdline TEXT…\n\n"
-	     "Append TEXT (words joined with one space) to the command line.\n" VERB_FOOTER,
-    .run = cmd_verb,
+    .synopsis = "TEXT...",
+    .description = "Append TEXT (words joined with one space) to the command line.\n" VERB_FOOTER,
+    .example = "bootrino cmdline quiet loglevel=3\n",
 };
 
 BR_COMMAND(file) = {
-    .name = "file",
+    VERB("file"),
     .summary = "put a file into the target's overlay",
-    .verb = 1,
-    .usage = "usage: bootrino file PATH CONTENT\n"
-	     "       bootrino file PATH @URL sha256=HEX\n\n"
-	     "Add PATH (absolute, no '..') to the initramfs overlay with CONTENT (one\n"
-	     "argument, up to 64 KiB; quote it), or with the bytes fetched from URL\n"
-	     "and pinned by sha256. A literal content starting with '@' is written\n"
-	     "'@@…'.\n" VERB_FOOTER,
-    .run = cmd_verb,
+    .synopsis = "PATH CONTENT\nPATH @URL sha256=HEX",
+    .description = "Add PATH (absolute, no '..') to the initramfs overlay with CONTENT (one\n"
+		   "argument, up to 64 KiB; quote it), or with the bytes fetched from URL\n"
+		   "and pinned by sha256. A literal content starting with '@' is written\n"
+		   "'@@...'.\n" VERB_FOOTER,
+    .example = "bootrino file /etc/motd \"hello from bootrino\"\n",
 };
 
 static int cmd_verb(int argc, char **argv)
@@ -98,13 +95,15 @@ static int cmd_verb(int argc, char **argv)
 		return cli_help(self);
 	if (!plan || !*plan) {
 		fprintf(stderr,
-			"bootrino: %s: only inside a bootrino.sh run by `bootrino boot` "
+			"bootrino: error: %s: only inside a bootrino.sh run by `bootrino boot` "
 			"(BOOTRINO_PLAN is not set)\n",
 			argv[0]);
 		return BR_EXIT_USAGE;
 	}
 	rc = cli_plan_file_apply(plan, argv[0], argc - 1, argv + 1);
+	/* the failure is in the plan: the run that started the script
+	 * reports it once, with the script's file or URL and line */
 	if (rc)
-		return cli_fail(rc, "bootrino.sh");
-	return 0;
+		br_debug("%s: %s", argv[0], br_errdetail());
+	return rc ? cli_exitcode(rc, BR_EXIT_USAGE) : 0;
 }

@@ -10,6 +10,13 @@
 #define CLI_INIT_MODULES_LIST "bootrino.modules"
 #define CLI_INIT_MAX_LINKS 16
 #define CLI_INIT_CMD_MAX 256
+#define CLI_INIT_MAX_SETTINGS 64
+/* the target's copy of cli_net_text(), next to facts.json */
+#define CLI_NET_SETTINGS_PATH "/etc/bootrino/network"
+/* The longest the loader waits for DHCP before the carried facts apply:
+ * udhcpc's own 5 tries x 2 s, plus the request round trip, cut off here
+ * (docs/networking.md). */
+#define CLI_INIT_DHCP_BOUND_S 15
 
 /* mount /proc /sys /dev /dev/pts /run /tmp (already mounted is fine) and
  * point stdin/stdout/stderr at /dev/console. Returns how many failed. */
@@ -37,6 +44,19 @@ size_t cli_init_links(struct cli_link *out, size_t max);
  * link; links left without a lease get the carried static facts. Returns
  * 0 if at least one link is configured. */
 int cli_init_network(const cJSON *facts);
+
+/* Pure: the host's network from the facts as MAC-keyed settings, one per
+ * line (the target gets them as /etc/bootrino/network; docs/networking.md):
+ *   mtu MAC N
+ *   addr MAC -4|-6 ADDR/PREFIX
+ *   route MAC -4|-6 DST [via GW onlink]
+ * Links without a MAC address, loopback, non-global addresses, the
+ * kernel's own prefix routes and anything that is not an address are
+ * left out. Returns how many (at most max). */
+size_t cli_net_settings(const cJSON *facts, char (*out)[CLI_INIT_CMD_MAX], size_t max);
+
+/* Pure: the settings above, then "nameserver ADDR" lines, as text. */
+size_t cli_net_text(const cJSON *facts, char *out, size_t outlen);
 
 /* Pure: the busybox `ip` commands that apply the carried facts
  * (facts["network"], matched to links by MAC address) to the links that

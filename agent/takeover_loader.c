@@ -178,7 +178,7 @@ static int print_dry_run(const struct cli_boot_args *a, const char *url, const s
 	printf("kexec     %s: %s, %llu bytes\n", r->method, r->kernel_format,
 	       (unsigned long long)r->total_bytes);
 	print_target(a->cfg.script, target);
-	return fflush(stdout) == 0 ? 0 : BR_EXIT_FAIL;
+	return fflush(stdout) == 0 ? 0 : BR_EXIT_DISK;
 }
 
 int cli_takeover_loader(struct cli_boot_args *a, int dry_run)

@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 
 #include "cloudinit/cloudinit.h"
 #include "cloudinit/text.h"
@@ -131,10 +133,46 @@ static int parse_aws_identity(const cJSON *doc, cJSON *out)
 	return 0;
 }
 
-/* GCP "ssh-keys" values: lines "user:ssh-ed25519 AAAA… comment". */
+/* GCP's key format: "ssh-ed25519 AAAA… google-ssh {"userName":"u",
+ * "expireOn":"2018-12-04T20:12:00+0000"}" — such a key stops working at
+ * expireOn. As cloud-init's DataSourceGCE (_has_expired): only that exact
+ * time format counts; anything else does not expire. */
+static int gcp_key_expired(const char *key, size_t len, time_t now)
+{
+	char buf[KEY_MAX + 1], *save = NULL, *w;
+	const char *exp;
+	cJSON *doc;
+	struct tm tm;
+	int i, expired = 0;
+
+	if (len > KEY_MAX)
+		return 0;
+	memcpy(buf, key, len);
+	buf[len] = '\0';
+	for (i = 0, w = strtok_r(buf, " \t", &save); w && i < 2; i++)
+		w = strtok_r(NULL, " \t", &save);
+	if (!w || strcmp(w, "google-ssh") != 0 || !save)
+		return 0;
+	doc = cJSON_Parse(save);
+	exp = str_of(doc, "expireOn");
+	memset(&tm, 0, sizeof(tm));
+	if (exp && strlen(exp) == 24) {
+		const char *end = strptime(exp, "%Y-%m-%dT%H:%M:%S+0000", &tm);
+
+		expired = end && !*end && now > timegm(&tm);
+	}
+	cJSON_Delete(doc);
+	return expired;
+}
+
+/* GCP "ssh-keys" values: lines "user:ssh-ed25519 AAAA… comment". Lines
+ * without "user:", with bytes outside ASCII or expired are skipped, as
+ * cloud-init's DataSourceGCE (_parse_public_keys) does. Unlike it, every
+ * user's key is kept: the target has one account, root. */
 static int gcp_ssh_keys(const char *val, cJSON *arr)
 {
-	const char *line = val, *nl, *colon;
+	const char *line = val, *nl, *colon, *p;
+	time_t now = time(NULL);
 	int rc;
 
 	if (!val)
@@ -143,13 +181,26 @@ static int gcp_ssh_keys(const char *val, cJSON *arr)
 		nl = strchr(line, '\n');
 		if (!nl)
 			nl = line + strlen(line);
+		for (p = line; p < nl && !((unsigned char)*p & 0x80); p++)
+			;
 		colon = memchr(line, ':', (size_t)(nl - line));
-		if (colon && (rc = add_key(arr, colon + 1, (size_t)(nl - colon - 1))) < 0)
+		if (p == nl && colon &&
+		    !gcp_key_expired(colon + 1, (size_t)(nl - colon - 1), now) &&
+		    (rc = add_key(arr, colon + 1, (size_t)(nl - colon - 1))) < 0)
 			return rc;
 		if (!*nl)
 			break;
 	}
 	return 0;
+}
+
+/* block-project-ssh-keys: cloud-init blocks on value.lower() == "true",
+ * Google's guest agent on Go's strconv.ParseBool ("1", "t", "T", "TRUE",
+ * "true", "True"). Either one blocking is enough: fewer keys, never more. */
+static int gcp_blocks_project_keys(const char *v)
+{
+	return v && (strcasecmp(v, "true") == 0 || strcmp(v, "1") == 0 || strcmp(v, "t") == 0 ||
+		     strcmp(v, "T") == 0);
 }
 
 static int parse_gcp(const cJSON *doc, cJSON *out)
@@ -196,17 +247,63 @@ static int parse_gcp(const cJSON *doc, cJSON *out)
 	    (rc = gcp_ssh_keys(str_of(iattr, "sshKeys"), keys)) < 0)
 		return rc;
 	block = str_of(iattr, "block-project-ssh-keys");
-	if (!block || strcmp(block, "true") != 0)
+	/* the legacy instance attribute "sshKeys" blocks project keys too
+	 * (cloud-init's read_md; the guest agent likewise) */
+	if (!gcp_blocks_project_keys(block) && !str_of(iattr, "sshKeys"))
 		if ((rc = gcp_ssh_keys(str_of(pattr, "ssh-keys"), keys)) < 0 ||
 		    (rc = gcp_ssh_keys(str_of(pattr, "sshKeys"), keys)) < 0)
 			return rc;
 	return 0;
 }
 
+/* One string of keys, one per line. */
+static int add_key_lines(cJSON *keys, const char *s)
+{
+	const char *nl;
+	int rc;
+
+	for (; s && *s; s = *nl ? nl + 1 : nl) {
+		nl = s + strcspn(s, "\n");
+		if ((rc = add_key(keys, s, (size_t)(nl - s))) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* public_keys as cloud-init reads it (normalize_pubkey_data in
+ * cloudinit/sources/__init__.py): a string (one key per line), a list of
+ * strings, or an object whose values are strings or lists of strings. */
+static int do_public_keys(const cJSON *pk, cJSON *keys)
+{
+	const cJSON *it, *k;
+	int rc;
+
+	if (cJSON_IsString(pk))
+		return add_key_lines(keys, pk->valuestring);
+	if (cJSON_IsArray(pk)) {
+		cJSON_ArrayForEach(it, pk) if (cJSON_IsString(it) &&
+					       (rc = add_key_lines(keys, it->valuestring)) <
+						   0) return rc;
+		return 0;
+	}
+	if (!cJSON_IsObject(pk))
+		return 0;
+	cJSON_ArrayForEach(it, pk)
+	{
+		if (cJSON_IsString(it) && (rc = add_key_lines(keys, it->valuestring)) < 0)
+			return rc;
+		if (cJSON_IsArray(it))
+			cJSON_ArrayForEach(k, it) if (cJSON_IsString(k) &&
+						      (rc = add_key_lines(keys, k->valuestring)) <
+							  0) return rc;
+	}
+	return 0;
+}
+
 static int parse_digitalocean(const cJSON *doc, cJSON *out)
 {
 	const cJSON *id = cJSON_GetObjectItemCaseSensitive(doc, "droplet_id");
-	const cJSON *pk = cJSON_GetObjectItemCaseSensitive(doc, "public_keys"), *it;
+	const cJSON *pk = cJSON_GetObjectItemCaseSensitive(doc, "public_keys");
 	char idtext[32];
 	cJSON *keys;
 	int rc;
@@ -219,10 +316,7 @@ static int parse_digitalocean(const cJSON *doc, cJSON *out)
 		return rc;
 	if (!(keys = keys_of(out)))
 		return -ENOMEM;
-	cJSON_ArrayForEach(it, pk) if (cJSON_IsString(it) &&
-				       (rc = add_key(keys, it->valuestring,
-						     strlen(it->valuestring))) < 0) return rc;
-	return 0;
+	return do_public_keys(pk, keys);
 }
 
 int cloud_metadata_parse(const char *doc, const char *buf, size_t len, cJSON *out)

@@ -18,7 +18,9 @@
 #include "verify/minisign.h"
 
 #define URL_MAX 2047
-#define CACERT_MAX (128u << 10)
+/* the largest cloud limit (GCP): Debian's whole CA bundle (~220 KiB)
+ * fits where the cloud takes it; the size check says where it does not */
+#define CACERT_MAX (256u << 10)
 #define CA_HEREDOC "BOOTRINO_CA_EOF"
 
 /* Paths on the instance. Not /run: initramfs-tools mounts it noexec on
@@ -178,6 +180,9 @@ static int check_cacert(const char *pem)
 		return br_fail(-BR_EUSAGE, "--cacert: larger than %u bytes", CACERT_MAX);
 	if (!strstr(pem, "-----BEGIN CERTIFICATE-----"))
 		return br_fail(-BR_EUSAGE, "--cacert: no PEM certificate");
+	/* user-data is readable by anyone with metadata or console access */
+	if (strstr(pem, "PRIVATE KEY-----"))
+		return br_fail(-BR_EUSAGE, "--cacert: holds a private key; refusing to embed it");
 	for (p = pem; *p; p++) {
 		/* A lone CR is a line break to YAML (and to some shells' view
 		 * of a here-document): in a cloud-config it would end the
@@ -282,7 +287,8 @@ static void emit_script(struct sbuf *b, const struct cloud_userdata_opts *o)
 	       "\t\tcurl -fsSL --proto '=http,https' --connect-timeout 10 --max-time 600 \\\n"
 	       "\t\t\t--retry 3 --retry-delay 2 ${CACERT:+--cacert \"$CACERT\"} -o \"$2\" \"$1\"\n"
 	       "\telif command -v wget > /dev/null 2>&1; then\n"
-	       "\t\twget -q -T 10 ${CACERT:+--ca-certificate=\"$CACERT\"} -O \"$2\" \"$1\"\n"
+	       "\t\twget -q -T 10 -t 4 --waitretry=2 ${CACERT:+--ca-certificate=\"$CACERT\"} \\\n"
+	       "\t\t\t-O \"$2\" \"$1\"\n"
 	       "\telse\n"
 	       "\t\tfail 4 \"neither curl nor wget is installed\"\n"
 	       "\tfi\n"

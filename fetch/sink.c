@@ -120,6 +120,13 @@ int fetch_file_sink_open(const char *path, struct fetch_file_sink *s, struct fet
 		s->tmp = NULL;
 		goto out;
 	}
+	/* "in use" for the agent's sweep of stale temp files left by a
+	 * SIGKILL (agent/fetch_tmp.c): a POSIX lock dies with its process */
+	{
+		struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+
+		(void)fcntl(s->fd, F_SETLK, &fl);
+	}
 	rc = 0;
 out:
 	free(dir);

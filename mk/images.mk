@@ -15,7 +15,7 @@
 IMG := build/images
 IMG_ROOTS := $(IMG)/root
 IMG_ROOTS_STAMP := $(IMG_ROOTS)/.stamp
-IMG_LIB := images/lib/stage.sh images/lib/udhcpc.script images/modules-resolve.py
+IMG_LIB := images/lib/stage.sh images/lib/udhcpc.script images/lib/net-apply.sh images/modules-resolve.py
 # zstd -19: 3.2 MiB for the loader's initrd against 4.4 MiB with gzip -9,
 # and it unpacks faster at boot (measured, docs/images.md).
 IMAGES_COMPRESS ?= zstd

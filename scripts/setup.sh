@@ -22,7 +22,7 @@ dpkg-dev cmake autoconf automake libtool
 zlib1g-dev liblzma-dev libzstd-dev libbz2-dev
 busybox-static kexec-tools cpio xz-utils zstd gzip python3
 qemu-system-x86 qemu-utils ovmf seabios
-cloud-image-utils debootstrap e2fsprogs dosfstools mtools fdisk gdisk
+cloud-image-utils debootstrap dnsmasq-base iproute2 e2fsprogs dosfstools mtools fdisk gdisk
 syslinux syslinux-common isolinux grub-pc-bin grub-efi-amd64-bin
 "
 DEMO_PKGS="

@@ -18,6 +18,8 @@ kver=$(cat "$roots/kernel/KVER")
 stage='' # stage_new sets it
 stage_new "$out" "$roots/busybox"
 install -m 0755 "$here/init" "$stage/init"
+# the carried network (/etc/bootrino/network) for links DHCP left alone
+install -D -m 0755 "$STAGE_LIB/net-apply.sh" "$stage/usr/share/bootrino/net-apply"
 mkdir -p "$stage/www" "$stage/etc/bootrino"
 install -m 0644 "$here/index.html" "$stage/www/index.html"
 echo "$version" > "$stage/etc/tinylinux-version"

@@ -60,7 +60,7 @@ stderr_has "--max-size" "exceeds the limit of 1048576 bytes"
 absent "--max-size" "$out/big"
 
 # Not retried: proven by nginx's log (one request), not by a stopwatch.
-expect_exit 4 "404: exit 4" F "$NGINX_URL/pub/missing.bin" -o "$out/404" --retries 5
+expect_exit 4 "404: exit 4" F "$NGINX_URL/pub/missing.bin" -o "$out/404" --retry 5
 stderr_has "404" "$NGINX_URL/pub/missing.bin: HTTP 404"
 check "404: one request in nginx's log" test "$(grep -c 'GET /pub/missing.bin ' "$log")" = 1
 absent "404" "$out/404"
@@ -73,7 +73,7 @@ tap_on_exit "kill $srv 2>/dev/null"
 for _ in $(seq 100); do [ -s "$TAP_TMP/port" ] && break; sleep 0.05; done
 P=http://127.0.0.1:$(cat "$TAP_TMP/port")
 expect_exit 0 "resume through a cut connection: exit 0" F -v "$P/cut/pub/a.bin" -o "$out/resume" \
-	--sha256 "$H" --retries 2
+	--sha256 "$H" --retry 2
 digest_ok "resume through a cut connection" "$out/resume"
 stderr_has "resume" "resuming at byte"
 check "resume: nginx saw a Range request answered with 206" \
@@ -82,14 +82,14 @@ check "resume: nginx saw a Range request answered with 206" \
 # Mirrors: the URL 404s, the first mirror is down, the second serves.
 dead=$(free_port)
 expect_exit 0 "mirrors: exit 0" F "$NGINX_URL/nowhere/a.bin" -o "$out/mirror" --sha256 "$H" \
-	--mirror "http://127.0.0.1:$dead/pub" --mirror "$NGINX_URL/mirror2/" --retries 2
+	--mirror "http://127.0.0.1:$dead/pub" --mirror "$NGINX_URL/mirror2/" --retry 2
 digest_ok "mirrors" "$out/mirror"
 check "mirrors: the second mirror served" grep -q 'GET /mirror2/a.bin HTTP/1.1" 200 ' "$log"
 
-# A mirror not tried yet costs no retry: the URL is down, --retries 0.
-expect_exit 0 "down URL, mirror, --retries 0: exit 0" F "http://127.0.0.1:$dead/pub/a.bin" \
-	-o "$out/mirror0" --sha256 "$H" --mirror "$NGINX_URL/pub" --retries 0
-digest_ok "down URL, mirror, --retries 0" "$out/mirror0"
+# A mirror not tried yet costs no retry: the URL is down, --retry 0.
+expect_exit 0 "down URL, mirror, --retry 0: exit 0" F "http://127.0.0.1:$dead/pub/a.bin" \
+	-o "$out/mirror0" --sha256 "$H" --mirror "$NGINX_URL/pub" --retry 0
+digest_ok "down URL, mirror, --retry 0" "$out/mirror0"
 
 # file:// URLs
 expect_exit 0 "file://: exit 0" F "file://$www/pub/a.bin" -o "$out/file" --sha256 "$H"
@@ -103,14 +103,14 @@ absent "file:// over --max-size" "$out/file3"
 # A write error happens on the fetch worker thread; its detail (naming the
 # file) must reach the one line printed, and an earlier source's failure
 # must not stand in for it.
-run "file:// to /dev/full: exit 1" 1 F "file://$www/pub/a.bin" -o /dev/full
+run "file:// to /dev/full: exit 6 (disk full, no exit 1)" 6 F "file://$www/pub/a.bin" -o /dev/full
 err_is "file:// to /dev/full: one line naming the file" \
 	'^bootrino: error: fetch: /dev/full: write: No space left on device$'
-run "missing file://, --mirror, to /dev/full: exit 1" 1 F "file://$www/none/a.bin" \
+run "missing file://, --mirror, to /dev/full: exit 6" 6 F "file://$www/none/a.bin" \
 	--mirror "file://$www/pub" -o /dev/full
 err_is "missing file://, --mirror, to /dev/full: the real error, not the first source's" \
 	'^bootrino: error: fetch: /dev/full: write: No space left on device$'
-run "http to /dev/full: exit 1" 1 F "$NGINX_URL/pub/a.bin" -o /dev/full
+run "http to /dev/full: exit 6" 6 F "$NGINX_URL/pub/a.bin" -o /dev/full
 err_is "http to /dev/full: one line naming the file" \
 	'^bootrino: error: fetch: /dev/full: write: No space left on device$'
 

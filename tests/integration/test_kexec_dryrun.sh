@@ -74,21 +74,21 @@ out_has "prints the command line" '^  cmdline: console=ttyS0 quiet$'
 out_has "prints the total and free memory" '^  total:   [0-9]+ bytes \(MemAvailable [0-9]+ MiB\)'
 [ -z "$ERR" ] && ok "nothing on stderr" || not_ok "nothing on stderr" "$ERR"
 
-run "pinned kernel: matching sha256" 0 -n -k bzImage --sha256-kernel "$SUM"
+run "pinned kernel: matching sha256" 0 -n --kernel bzImage --sha256-kernel "$SUM"
 if printf '%s\n' "$OUT" | grep -q unpinned; then not_ok "pinned kernel is not called unpinned" "$OUT"
 else ok "pinned kernel is not called unpinned"; fi
 
-run "unknown initrd format: still ok, with a warning" 0 -n -k bzImage -i strange.img
+run "unknown initrd format: still ok, with a warning" 0 -n --kernel bzImage -i strange.img
 out_has "warns about the initrd" '^  warning: strange.img: not cpio, gzip'
 
-run "boot protocol 2.10: kexec-tools is planned" 0 -n -k bz210
+run "boot protocol 2.10: kexec-tools is planned" 0 -n --kernel bz210
 out_has "2.10: method kexec-tools" '^  method:  kexec-tools /'
 out_has "2.10: says why" '^  why:     boot protocol 2\.10 is older than 2\.12'
 
-run "boot protocol 2.05: exit 5" 5 -n -k old-bzImage
+run "boot protocol 2.05: exit 5" 5 -n --kernel old-bzImage
 err_is "old protocol: one clear line" '^bootrino: error: kexec: old-bzImage: boot protocol 2\.05 is too old'
 
-run "multiboot ELF with a module" 0 -n --multiboot -k unikernel.elf --module "initrd.gz arg1 arg2" \
+run "multiboot ELF with a module" 0 -n --multiboot --kernel unikernel.elf --module "initrd.gz arg1 arg2" \
 	--cmdline "hello=1"
 out_has "multiboot format" '^  kernel:  unikernel.elf: multiboot ELF32 \(header at 0x1000\)'
 out_has "multiboot uses kexec-tools" '^  method:  kexec-tools /'
@@ -106,43 +106,43 @@ err_is "truncated kernel: one clear line" '^bootrino: error: kexec: truncated: .
 run "empty kernel: exit 5" 5 --dry-run --kernel empty
 err_is "empty kernel: one clear line" '^bootrino: error: kexec: empty: '
 
-run "bad multiboot checksum: exit 5" 5 -n --multiboot -k badsum.elf
+run "bad multiboot checksum: exit 5" 5 -n --multiboot --kernel badsum.elf
 err_is "bad checksum: one clear line" 'badsum.elf: multiboot header at 0x1000 has a bad checksum'
 
-run "bzImage given as multiboot: exit 5" 5 -n --multiboot -k bzImage
+run "bzImage given as multiboot: exit 5" 5 -n --multiboot --kernel bzImage
 err_is "bzImage as multiboot: says so" 'a Linux bzImage, not a multiboot kernel'
 
-run "multiboot given as bzImage: exit 5" 5 -n -k unikernel.elf
+run "multiboot given as bzImage: exit 5" 5 -n --kernel unikernel.elf
 err_is "multiboot as bzImage: says so" 'a multiboot kernel, not a Linux bzImage'
 
 long=$(head -c 300 /dev/zero | tr '\0' x)
-run "command line too long for the kernel: exit 5" 5 -n -k bzImage --cmdline "$long"
+run "command line too long for the kernel: exit 5" 5 -n --kernel bzImage --cmdline "$long"
 err_is "long command line: one clear line" 'command line is 300 bytes, this kernel takes at most 255'
 
-run "wrong kernel sha256: exit 3" 3 -n -k bzImage --sha256-kernel \
+run "wrong kernel sha256: exit 3" 3 -n --kernel bzImage --sha256-kernel \
 	0000000000000000000000000000000000000000000000000000000000000000
 err_is "wrong sha256: one line with both digests" "sha256 mismatch: expected 0{64}, got $SUM"
 
 # --- missing files and usage errors -------------------------------------------------
 run "missing kernel: exit 2" 2 --dry-run --kernel /nonexistent/vmlinuz
 err_is "missing kernel: one line naming the file" \
-	'^bootrino: error: --kernel: /nonexistent/vmlinuz: No such file or directory$'
+	'^bootrino: error: kexec: --kernel: /nonexistent/vmlinuz: No such file or directory$'
 run "a directory as kernel: exit 2" 2 --dry-run --kernel ov
-err_is "directory as kernel: one line" '^bootrino: error: --kernel: ov: not a regular file$'
+err_is "directory as kernel: one line" '^bootrino: error: kexec: --kernel: ov: not a regular file$'
 run "missing initrd: exit 2" 2 --dry-run --kernel bzImage --initrd nope.gz
-err_is "missing initrd: one line naming the file" '^bootrino: error: --initrd: nope.gz: No such file'
+err_is "missing initrd: one line naming the file" '^bootrino: error: kexec: --initrd: nope.gz: No such file'
 run "missing overlay directory: exit 2" 2 --dry-run --kernel bzImage --overlay nodir
-err_is "missing overlay: one line" '^bootrino: error: --overlay: overlay: nodir: No such file'
+err_is "missing overlay: one line" '^bootrino: error: kexec: --overlay: overlay: nodir: No such file'
 
 run "no --kernel: exit 2" 2 --dry-run
 run "unknown option: exit 2" 2 --dry-run --kernel bzImage --frobnicate
 run "stray argument: exit 2" 2 --dry-run --kernel bzImage extra
-run "--initrd with --multiboot: exit 2" 2 -n --multiboot -k unikernel.elf -i initrd.gz
-run "--module without --multiboot: exit 2" 2 -n -k bzImage --module initrd.gz
-run "--dry-run with --load-only: exit 2" 2 -n -l -k bzImage
-run "bad sha256 syntax: exit 2" 2 -n -k bzImage --sha256-kernel xyz
+run "--initrd with --multiboot: exit 2" 2 -n --multiboot --kernel unikernel.elf -i initrd.gz
+run "--module without --multiboot: exit 2" 2 -n --kernel bzImage --module initrd.gz
+run "--dry-run with --load-only: exit 2" 2 -n -l --kernel bzImage
+run "bad sha256 syntax: exit 2" 2 -n --kernel bzImage --sha256-kernel xyz
 run "--help: exit 0" 0 --help
-out_has "--help prints the usage" '^usage: bootrino kexec --kernel K'
+out_has "--help prints the usage" '^usage: bootrino kexec --kernel FILE'
 
 # nothing above may have loaded anything into this machine's kernel
 if [ "$(cat /sys/kernel/kexec_loaded 2>/dev/null || echo none)" = "$LOADED_BEFORE" ]; then

@@ -58,6 +58,19 @@ if run_cloud gcp "gcp: facts with metadata"; then
 		not_ok "gcp: Metadata-Flavor" "$(cat "$MD_LOG")"
 fi
 
+# --- throttling: IMDS answers 429 until the client slows down (metadata_server.py
+# cites the source); every request is retried after Retry-After and succeeds ---
+start_server throttle
+if run_cloud aws "aws throttled (429 first): facts all the same"; then
+	printf '%s' "$OUT" | jq_ '"aws-key" in d["ssh_authorized_keys"][0] and d["instance_id"]' | grep -qx i-0123456789abcdef0 &&
+		ok "aws throttled: id and key after the retries" || not_ok "aws throttled: fields" "$OUT"
+	grep -q '^PUT /latest/api/token 429' "$MD_LOG" && grep -q '^PUT /latest/api/token 200' "$MD_LOG" &&
+		ok "aws throttled: the token PUT was retried after 429" || not_ok "aws throttled: retried" "$(cat "$MD_LOG")"
+fi
+# IMDSv1 disabled: the stub refuses a GET without a token, as AWS does then
+code=$(curl -s -o /dev/null -w '%{http_code}' "$MD_URL/latest/meta-data/local-hostname")
+[ "$code" = 401 ] && ok "aws stub: a GET without a token gets 401 (IMDSv1 disabled)" || not_ok "aws stub 401" "$code"
+
 # --- hostile or absent services --------------------------------------------------------
 for fault in garbage trailing huge; do
 	start_server "$fault"
@@ -98,4 +111,17 @@ echo "nameserver 169.254.169.254" > "$root/etc/resolv.conf"
 run "fake root: detection + instance-data.json" 0 "$BOOTRINO" metadata --root "$root" --no-metadata
 [ "$(printf '%s' "$OUT" | jq_ 'd["cloud"], d["instance_id"], d["hostname"], d["ssh_authorized_keys"], d["dns"]["nameservers"]')" = "('gcp', '123', 'vm-1', ['ssh-ed25519 AAAAx a@b'], ['169.254.169.254'])" ] &&
 	ok "fake root: gcp, id, hostname, keys, DNS from the files" || not_ok "fake root facts" "$OUT"
+
+# --- metadata --check: one screen, loud when nothing would let anyone in ---------------------
+run "--check with a key" 0 "$BOOTRINO" metadata --root "$root" --no-metadata --check
+if grep -q '^cloud:     gcp$' <<< "$OUT" && grep -q '^ssh keys:  1 ' <<< "$OUT" &&
+	grep -q '^loader:    DHCP on every link first' <<< "$OUT" && ! grep -q 'no ssh key' <<< "$OUT"; then
+	ok "--check: cloud, key count, the loader's plan; no key warning"
+else
+	not_ok "--check with a key" "$OUT"
+fi
+rm "$root/run/cloud-init/instance-data.json"
+run "--check without any key" 0 "$BOOTRINO" metadata --root "$root" --no-metadata --check
+grep -q '^WARNING: no ssh key at all: the target will be unreachable over ssh' <<< "$OUT" &&
+	ok "--check: warns loudly when there is no ssh key" || not_ok "--check without a key" "$OUT"
 done_testing

@@ -57,7 +57,7 @@ one_line_err "ftp agent URL: one line" "--agent-url: 'ftp://x/bootrino': not an 
 run "short sha256" 2 ud --cloud aws --agent-url https://x/b --agent-sha256 abc --script https://e/b.sh --pubkey "$K1"
 one_line_err "short sha256: one line" "--agent-sha256: 'abc': not 64 hex digits"
 run "not a key" 2 ud --cloud aws "${base[@]}" --pubkey "RWQ'; reboot; echo '"
-one_line_err "not a key: one line" "--pubkey: .*not a minisign public key"
+one_line_err "not a key: one line, as every command says it" "--pubkey: .*malformed public key"
 run "missing --pubkey" 2 ud --cloud aws "${base[@]}"
 run "unknown option" 2 ud --cloud aws "${base[@]}" --pubkey "$K1" --frobnicate
 run "bad --format" 2 ud --cloud aws "${base[@]}" --pubkey "$K1" --format yaml

@@ -38,14 +38,14 @@ else
 	not_ok "prints the key ID and the trusted comment" "$OUT"
 fi
 minisign_says "prehashed" good data.bin data.bin.minisig k1.pub
-run "prehashed signature, key as .pub file" 0 "$BOOTRINO" verify data.bin --pubkey k1.pub --sig data.bin.minisig
-run "legacy (-l) signature" 0 "$BOOTRINO" verify data.bin --pubkey "$K1" --sig data.legacy.minisig
+run "prehashed signature, key as .pub file" 0 "$BOOTRINO" verify data.bin --pubkey k1.pub --minisig data.bin.minisig
+run "legacy (-l) signature" 0 "$BOOTRINO" verify data.bin --pubkey "$K1" --minisig data.legacy.minisig
 printf '%s' "$OUT" | grep -q "good legacy signature from key $ID1; trusted comment: timestamp:" &&
 	ok "legacy: default trusted comment has a timestamp" || not_ok "legacy: trusted comment" "$OUT"
 minisign_says "legacy" good data.bin data.legacy.minisig k1.pub
-run "rotation: second --pubkey matches" 0 "$BOOTRINO" verify data.bin --pubkey "$K1" --pubkey k2.pub --sig data.k2.minisig
+run "rotation: second --pubkey matches" 0 "$BOOTRINO" verify data.bin --pubkey "$K1" --pubkey k2.pub --minisig data.k2.minisig
 printf '%s' "$OUT" | grep -q "from key $ID2" && ok "rotation: names the second key" || not_ok "rotation: names the second key" "$OUT"
-run "rotation: first --pubkey matches" 0 "$BOOTRINO" verify data.bin -k k2.pub -k "$K1"
+run "rotation: first --pubkey matches" 0 "$BOOTRINO" verify data.bin -P k2.pub -p "$K1"
 
 : > empty.txt
 minisign -S -s k1.key -m empty.txt > /dev/null
@@ -53,7 +53,7 @@ run "empty file, good signature" 0 "$BOOTRINO" verify empty.txt --pubkey "$K1"
 minisign_says "empty file" good empty.txt empty.txt.minisig k1.pub
 
 sed 's/$/\r/' data.bin.minisig > crlf.minisig
-run "CRLF .minisig accepted" 0 "$BOOTRINO" verify data.bin --pubkey "$K1" --sig crlf.minisig
+run "CRLF .minisig accepted" 0 "$BOOTRINO" verify data.bin --pubkey "$K1" --minisig crlf.minisig
 minisign_says "CRLF .minisig" good data.bin crlf.minisig k1.pub
 
 # --- refused ---------------------------------------------------------------------
@@ -68,7 +68,7 @@ run "tampered file, legacy: exit 3" 3 "$BOOTRINO" verify tampered.bin --pubkey "
 err_is "tampered file, legacy: one line" "tampered\.bin: bad signature"
 
 sed '3s/timestamp:1700000000/timestamp:1900000000/' data.bin.minisig > tc.minisig
-run "tampered trusted comment: exit 3" 3 "$BOOTRINO" verify data.bin --pubkey "$K1" --sig tc.minisig
+run "tampered trusted comment: exit 3" 3 "$BOOTRINO" verify data.bin --pubkey "$K1" --minisig tc.minisig
 err_is "tampered trusted comment: says so" "data\.bin: bad signature: trusted comment tampered"
 minisign_says "tampered trusted comment" bad data.bin tc.minisig k1.pub
 
@@ -77,26 +77,26 @@ err_is "wrong key: names the unknown key ID" "data\.bin: unknown key ID $ID1"
 minisign_says "wrong key" bad data.bin data.bin.minisig k2.pub
 
 head -c 150 data.bin.minisig > trunc.minisig
-run "truncated .minisig: exit 3" 3 "$BOOTRINO" verify data.bin --pubkey "$K1" --sig trunc.minisig
+run "truncated .minisig: exit 3" 3 "$BOOTRINO" verify data.bin --pubkey "$K1" --minisig trunc.minisig
 err_is "truncated .minisig: says so" "trunc\.minisig: malformed signature file: truncated"
 minisign_says "truncated .minisig" bad data.bin trunc.minisig k1.pub
 head -n 3 data.bin.minisig > trunc3.minisig
-run "truncated .minisig (3 lines): exit 3" 3 "$BOOTRINO" verify data.bin --pubkey "$K1" --sig trunc3.minisig
+run "truncated .minisig (3 lines): exit 3" 3 "$BOOTRINO" verify data.bin --pubkey "$K1" --minisig trunc3.minisig
 err_is "truncated .minisig (3 lines): no global signature" "truncated, no global signature line"
 minisign_says "truncated .minisig (3 lines)" bad data.bin trunc3.minisig k1.pub
 
 head -c 300 /dev/urandom > garbage.minisig
-run "garbage .minisig: exit 3" 3 "$BOOTRINO" verify data.bin --pubkey "$K1" --sig garbage.minisig
+run "garbage .minisig: exit 3" 3 "$BOOTRINO" verify data.bin --pubkey "$K1" --minisig garbage.minisig
 err_is "garbage .minisig: malformed" "garbage\.minisig: malformed signature file"
 minisign_says "garbage .minisig" bad data.bin garbage.minisig k1.pub
 
 : > empty.minisig
-run "empty .minisig: exit 3" 3 "$BOOTRINO" verify data.bin --pubkey "$K1" --sig empty.minisig
+run "empty .minisig: exit 3" 3 "$BOOTRINO" verify data.bin --pubkey "$K1" --minisig empty.minisig
 err_is "empty .minisig: malformed" "empty\.minisig: malformed signature file: empty"
 minisign_says "empty .minisig" bad data.bin empty.minisig k1.pub
 
 sed '2s/^\(.\{30\}\)./\1!/' data.bin.minisig > b64.minisig
-run "bad base64 in .minisig: exit 3" 3 "$BOOTRINO" verify data.bin --pubkey "$K1" --sig b64.minisig
+run "bad base64 in .minisig: exit 3" 3 "$BOOTRINO" verify data.bin --pubkey "$K1" --minisig b64.minisig
 err_is "bad base64: says so" "malformed signature file: signature line is not 74 bytes of base64"
 minisign_says "bad base64" bad data.bin b64.minisig k1.pub
 
@@ -104,7 +104,7 @@ run "missing .minisig: exit 3" 3 "$BOOTRINO" verify empty.txt.nope --pubkey "$K1
 err_is "missing .minisig: names it" "empty\.txt\.nope\.minisig: No such file"
 
 head -c 5000 /dev/zero | tr '\0' 'a' > huge.minisig
-run "oversized .minisig: exit 3" 3 "$BOOTRINO" verify data.bin --pubkey "$K1" --sig huge.minisig
+run "oversized .minisig: exit 3" 3 "$BOOTRINO" verify data.bin --pubkey "$K1" --minisig huge.minisig
 err_is "oversized .minisig: says so" "larger than 4096 bytes"
 
 # --- usage -------------------------------------------------------------------------

@@ -12,7 +12,15 @@ Each request is logged as one line "METHOD PATH STATUS HEADERS-JSON".
 
 Faults: garbage (documents are not JSON), huge (a 300 KiB document),
 trailing (valid JSON followed by garbage), slow (answers after 30 s),
-nokeys (no ssh keys anywhere).
+nokeys (no ssh keys anywhere), throttle (the first request for each
+method and path answers 429 Too Many Requests with Retry-After: 1, as a
+throttled IMDS does: AWS re:Post knowledge center "How do I troubleshoot
+instance metadata issues on my EC2 Linux instance?", section "Request
+throttling").
+
+AWS is served as with IMDSv1 disabled (HttpTokens=required): a GET
+without a valid token gets 401 (same page, "401 - Unauthorized"), and a
+PUT without a TTL header 400 ("400 - Bad Request").
 """
 import argparse
 import json
@@ -113,7 +121,24 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def throttled(self):
+        if self.server.fault != "throttle":
+            return False
+        key = (self.command, self.path)
+        with self.server.lock:
+            if key in self.server.seen:
+                return False
+            self.server.seen.add(key)
+        self.record(429)
+        self.send_response(429)
+        self.send_header("Retry-After", "1")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+        return True
+
     def do_PUT(self):
+        if self.throttled():
+            return None
         if self.path != "/latest/api/token":
             return self.send(405, "method not allowed")
         ttl = self.headers.get("X-aws-ec2-metadata-token-ttl-seconds", "")
@@ -125,6 +150,8 @@ class Handler(BaseHTTPRequestHandler):
         return self.send(200, token)
 
     def do_GET(self):
+        if self.throttled():
+            return None
         nokeys = self.server.fault == "nokeys"
         path = self.path
         if path.startswith("/latest/"):
@@ -165,6 +192,7 @@ def main():
     srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     srv.daemon_threads = True
     srv.tokens, srv.lock, srv.fault, srv.log = set(), threading.Lock(), a.fault, a.log
+    srv.seen = set()
     with open(a.port_file + ".tmp", "w") as f:
         f.write("%d\n" % srv.server_address[1])
     import os

@@ -615,24 +615,29 @@ static void test_init_module_line(void **state)
 
 static const char *FACTS =
     "{\"network\":{\"links\":[{\"name\":\"lo\",\"index\":1,\"mac\":\"00:00:00:00:00:00\","
-    "\"loopback\":true},{\"name\":\"ens4\",\"index\":2,\"mac\":\"42:01:0A:80:00:02\"},"
+    "\"loopback\":true},{\"name\":\"ens4\",\"index\":2,\"mac\":\"42:01:0A:80:00:02\","
+    "\"mtu\":1460},{\"name\":\"bad\",\"index\":4,\"mac\":\"42:01:0a:80:00:0 \"},"
     "{\"name\":\"ens5\",\"index\":3,\"mac\":\"42:01:0a:80:00:03\"}],"
     "\"addresses\":[{\"index\":1,\"family\":\"inet\",\"address\":\"127.0.0.1\",\"prefix\":8,"
     "\"scope\":\"host\"},{\"index\":2,\"family\":\"inet\",\"address\":\"10.128.0.2\",\"prefix\":32,"
-    "\"scope\":\"global\"},{\"index\":2,\"family\":\"inet6\",\"address\":\"fe80::1\",\"prefix\":64,"
+    "\"scope\":\"global\"},{\"index\":3,\"family\":\"inet6\",\"address\":\"2001:db8::5\","
+    "\"prefix\":64,\"scope\":\"global\"},{\"index\":3,\"family\":\"inet6\",\"address\":"
+    "\"2001:db8::6\",\"prefix\":129,\"scope\":\"global\"},"
+    "{\"index\":2,\"family\":\"inet6\",\"address\":\"fe80::1\",\"prefix\":64,"
     "\"scope\":\"link\"},{\"index\":2,\"family\":\"inet\",\"address\":\"10.0.0.1 -x\",\"prefix\":8,"
     "\"scope\":\"global\"}],"
     "\"routes\":[{\"index\":2,\"family\":\"inet\",\"dst\":\"default\",\"gateway\":\"10.128.0.1\","
     "\"protocol\":\"dhcp\"},{\"index\":2,\"family\":\"inet\",\"dst\":\"10.128.0.1/32\","
     "\"protocol\":\"dhcp\"},{\"index\":2,\"family\":\"inet\",\"dst\":\"10.0.0.0/8\","
     "\"protocol\":\"kernel\"},{\"index\":3,\"family\":\"inet\",\"dst\":\"default\","
-    "\"gateway\":\"10.1.0.1\"}]},"
+    "\"gateway\":\"10.1.0.1\"},{\"index\":3,\"family\":\"inet6\",\"dst\":\"default\","
+    "\"gateway\":\"fe80::1\",\"protocol\":\"ra\"}]},"
     "\"dns\":{\"nameservers\":[\"169.254.169.254\",\"bad; rm\"],\"search\":[\"x\"]}}";
 
 static void test_init_static_network(void **state)
 {
 	struct cli_link links[2] = {{"eth0", "42:01:0a:80:00:02"}, {"eth9", "aa:bb:cc:dd:ee:ff"}};
-	char cmds[16][CLI_INIT_CMD_MAX], resolv[256];
+	char cmds[16][CLI_INIT_CMD_MAX], resolv[256], text[1024];
 	cJSON *facts = cJSON_Parse(FACTS);
 	size_t n;
 
@@ -640,13 +645,28 @@ static void test_init_static_network(void **state)
 	assert_non_null(facts);
 	/* matched by MAC (case-insensitive), renamed to the loader's name */
 	n = cli_init_static_cmds(facts, links, 2, cmds, 16);
-	assert_int_equal(n, 4);
+	assert_int_equal(n, 5);
 	assert_string_equal(cmds[0], "ip link set dev eth0 up");
-	assert_string_equal(cmds[1], "ip -4 addr add 10.128.0.2/32 dev eth0");
-	assert_string_equal(cmds[2], "ip -4 route add default via 10.128.0.1 dev eth0 onlink");
-	assert_string_equal(cmds[3], "ip -4 route add 10.128.0.1/32 dev eth0");
+	assert_string_equal(cmds[1], "ip link set dev eth0 mtu 1460");
+	assert_string_equal(cmds[2], "ip -4 addr add 10.128.0.2/32 dev eth0");
+	assert_string_equal(cmds[3], "ip -4 route add default via 10.128.0.1 dev eth0 onlink");
+	assert_string_equal(cmds[4], "ip -4 route add 10.128.0.1/32 dev eth0");
+	/* the target's copy: keyed by MAC (lower case), the kernel's routes
+	 * and the malformed MAC left out, DNS last */
+	n = cli_net_text(facts, text, sizeof(text));
+	assert_int_equal(n, strlen(text));
+	assert_string_equal(text, "mtu 42:01:0a:80:00:02 1460\n"
+				  "addr 42:01:0a:80:00:02 -4 10.128.0.2/32\n"
+				  "route 42:01:0a:80:00:02 -4 default via 10.128.0.1 onlink\n"
+				  "route 42:01:0a:80:00:02 -4 10.128.0.1/32\n"
+				  "addr 42:01:0a:80:00:03 -6 2001:db8::5/64\n"
+				  "route 42:01:0a:80:00:03 -4 default via 10.1.0.1 onlink\n"
+				  "route 42:01:0a:80:00:03 -6 default via fe80::1 onlink\n"
+				  "nameserver 169.254.169.254\n");
 	/* the cap holds */
 	assert_int_equal(cli_init_static_cmds(facts, links, 2, cmds, 2), 2);
+	/* the text never overruns, and ends on a whole line */
+	assert_int_equal(cli_net_text(facts, text, 40), strlen("mtu 42:01:0a:80:00:02 1460\n"));
 	assert_int_equal(cli_init_resolv_conf(facts, resolv, sizeof(resolv)),
 			 strlen("nameserver 169.254.169.254\n"));
 	assert_string_equal(resolv, "nameserver 169.254.169.254\n");

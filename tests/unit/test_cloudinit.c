@@ -627,6 +627,109 @@ static void test_metadata_parse(void **state)
 	cJSON_Delete(o);
 }
 
+/* Parse doc as cloud `what` and return how many keys it yields; *first
+ * gets the first one. */
+static int keys_of_doc(const char *what, const char *doc, const char **first, cJSON **hold)
+{
+	cJSON *keys;
+
+	*first = NULL;
+	*hold = cJSON_CreateObject();
+	if (cloud_metadata_parse(what, doc, strlen(doc), *hold) < 0)
+		return -1;
+	keys = cJSON_GetObjectItem(*hold, "public_keys");
+	*first = cJSON_GetArraySize(keys) ? cJSON_GetArrayItem(keys, 0)->valuestring : NULL;
+	return cJSON_GetArraySize(keys);
+}
+
+/* Which ssh keys apply, as each cloud's own agents decide. Sources:
+ * GCP: cloud-init cloudinit/sources/DataSourceGCE.py (read_md: instance
+ * "sshKeys" and "ssh-keys", project keys unless block-project-ssh-keys
+ * lower-cases to "true" or the instance has legacy "sshKeys";
+ * _parse_public_keys: "user:key" lines, ASCII only; _has_expired:
+ * "google-ssh {"expireOn":"%Y-%m-%dT%H:%M:%S+0000"}"), Google's guest
+ * agent (block-project-ssh-keys read with Go's strconv.ParseBool: "1",
+ * "t", "T" block too) and Google's key format documentation
+ * (cloud.google.com/compute/docs/connect/add-ssh-keys: USERNAME:KEY and the
+ * expiring form). DigitalOcean: the metadata API (public_keys, a list) and
+ * cloud-init's normalize_pubkey_data (cloudinit/sources/__init__.py: a
+ * string of lines, a list, or an object of strings or lists). */
+static void test_metadata_cloud_shapes(void **state)
+{
+	static const struct {
+		const char *what, *doc, *first;
+		int n;
+	} cases[] = {
+	    /* GCP: "True" blocks project keys (cloud-init lower-cases) */
+	    {"gcp",
+	     "{\"instance\":{\"attributes\":{\"block-project-ssh-keys\":\"True\",\"ssh-keys\":"
+	     "\"a:ssh-ed25519 AAAAi i\"}},\"project\":{\"attributes\":{\"ssh-keys\":"
+	     "\"p:ssh-ed25519 AAAAp p\"}}}",
+	     "ssh-ed25519 AAAAi i", 1},
+	    /* "1" blocks them too (the guest agent's ParseBool); "false" does not */
+	    {"gcp",
+	     "{\"instance\":{\"attributes\":{\"block-project-ssh-keys\":\"1\"}},"
+	     "\"project\":{\"attributes\":{\"ssh-keys\":\"p:ssh-ed25519 AAAAp p\"}}}",
+	     NULL, 0},
+	    {"gcp",
+	     "{\"instance\":{\"attributes\":{\"block-project-ssh-keys\":\"false\"}},"
+	     "\"project\":{\"attributes\":{\"ssh-keys\":\"p:ssh-ed25519 AAAAp p\"}}}",
+	     "ssh-ed25519 AAAAp p", 1},
+	    /* the legacy instance "sshKeys" applies and blocks project keys */
+	    {"gcp",
+	     "{\"instance\":{\"attributes\":{\"sshKeys\":\"old:ssh-rsa AAAAold old\"}},"
+	     "\"project\":{\"attributes\":{\"ssh-keys\":\"p:ssh-ed25519 AAAAp p\","
+	     "\"sshKeys\":\"q:ssh-ed25519 AAAAq q\"}}}",
+	     "ssh-rsa AAAAold old", 1},
+	    /* project "sshKeys" (legacy) next to "ssh-keys" */
+	    {"gcp",
+	     "{\"instance\":{\"attributes\":{}},\"project\":{\"attributes\":{"
+	     "\"ssh-keys\":\"p:ssh-ed25519 AAAAp p\",\"sshKeys\":\"q:ssh-ed25519 AAAAq q\"}}}",
+	     "ssh-ed25519 AAAAp p", 2},
+	    /* expired keys are dropped, future and undated ones kept; lines
+	     * without "user:" and with non-ASCII bytes are skipped */
+	    {"gcp",
+	     "{\"instance\":{\"attributes\":{\"ssh-keys\":"
+	     "\"u:ecdsa-sha2-nistp256 AAAAold google-ssh {\\\"userName\\\":\\\"u@x\\\","
+	     "\\\"expireOn\\\":\\\"2018-12-04T20:12:00+0000\\\"}\\n"
+	     "u:ssh-rsa AAAAnew google-ssh {\\\"userName\\\":\\\"u@x\\\","
+	     "\\\"expireOn\\\":\\\"2099-01-01T00:00:00+0000\\\"}\\n"
+	     "nouser-ssh-rsa AAAAx\\nv:ssh-rsa AAAA\u00e9 v\\n"
+	     "w:ssh-rsa AAAAw google-ssh {\\\"userName\\\":\\\"w@x\\\"}\\n\"}}}",
+	     "ssh-rsa AAAAnew google-ssh "
+	     "{\"userName\":\"u@x\",\"expireOn\":\"2099-01-01T00:00:00+0000\"}",
+	     2},
+	    /* DigitalOcean: a list (the metadata API), a string of lines, an object */
+	    {"digitalocean",
+	     "{\"droplet_id\":1,\"public_keys\":[\"ssh-rsa AAAAa a\",\"ssh-rsa AAAAb b\"]}",
+	     "ssh-rsa AAAAa a", 2},
+	    {"digitalocean",
+	     "{\"droplet_id\":1,\"public_keys\":\"ssh-rsa AAAAa a\\nssh-rsa AAAAb b\\n\"}",
+	     "ssh-rsa AAAAa a", 2},
+	    {"digitalocean",
+	     "{\"droplet_id\":1,\"public_keys\":{\"k1\":\"ssh-rsa AAAAa a\",\"k2\":[\"ssh-rsa "
+	     "AAAAb b\","
+	     "\"\",\"ssh-rsa AAAAc c\"]}}",
+	     "ssh-rsa AAAAa a", 3},
+	    {"digitalocean", "{\"droplet_id\":1,\"public_keys\":null}", NULL, 0},
+	};
+	const char *first;
+	cJSON *hold;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int n = keys_of_doc(cases[i].what, cases[i].doc, &first, &hold);
+
+		if (n != cases[i].n ||
+		    (cases[i].first && (!first || strcmp(first, cases[i].first) != 0)))
+			fail_msg("case %zu: %d keys (want %d), first '%s' (want '%s')", i, n,
+				 cases[i].n, first ? first : "",
+				 cases[i].first ? cases[i].first : "");
+		cJSON_Delete(hold);
+	}
+}
+
 static void test_metadata_refuses_link_local_elsewhere(void **state)
 {
 	cJSON *o = NULL;
@@ -883,6 +986,7 @@ int main(void)
 	    cmocka_unit_test(test_authorized_keys),
 	    cmocka_unit_test(test_facts_from_files),
 	    cmocka_unit_test(test_metadata_parse),
+	    cmocka_unit_test(test_metadata_cloud_shapes),
 	    cmocka_unit_test(test_metadata_refuses_link_local_elsewhere),
 	    cmocka_unit_test(test_netlink_links_addrs),
 	    cmocka_unit_test(test_netlink_routes),

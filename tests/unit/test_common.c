@@ -4,9 +4,9 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-
+/* clang-format off */
 #include <cmocka.h>
-
+/* clang-format on */
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "agent/cli.h"
+#include "agent/script_line.h"
 #include "common/err.h"
 #include "common/file.h"
 
@@ -206,6 +207,144 @@ static void test_parse_uint(void **state)
 	assert_int_equal(cli_parse_uint("-1", 10, &v), -BR_EUSAGE);
 }
 
+/* A table as the commands declare them. */
+struct t_args {
+	const char *out;
+	int flag;
+	unsigned long n;
+	struct cli_list list;
+};
+static const struct cli_option t_options[] = {
+    CLI_OPT("output", "o", "FILE", CLI_STR, struct t_args, out, CLI_REQUIRED, "out"),
+    CLI_OPT("flag", "f", NULL, CLI_FLAG, struct t_args, flag, 0, "a flag"),
+    CLI_OPT_RANGE("num", "", "N", CLI_UINT, struct t_args, n, 1, 9, 0, "a number"),
+    CLI_OPT_RANGE("item", "i", "X", CLI_LIST, struct t_args, list, 0, 2, 0, "items"),
+};
+static const struct br_command t_cmd = {
+    .name = "t",
+    .summary = "test",
+    CLI_OPTIONS(t_options),
+    .min_args = 1,
+    .max_args = 1,
+    .args_name = "URL",
+};
+
+static int parse(struct t_args *a, int argc, const char **argv)
+{
+	static char *copy[16];
+	int i;
+
+	memset(a, 0, sizeof(*a));
+	for (i = 0; i < argc; i++)
+		copy[i] = (char *)argv[i];
+	copy[argc] = NULL;
+	/* usage errors go to stderr: keep the TAP output clean */
+	if (!freopen("/dev/null", "w", stderr))
+		return -100;
+	return cli_parse(&t_cmd, argc, copy, a);
+}
+
+static void test_cli_parse(void **state)
+{
+	struct t_args a;
+
+	(void)state;
+	{
+		const char *argv[] = {"t",     "-f", "URL", "--output", "x",
+				      "--num", "3",  "-i",  "a",	"-ib"};
+
+		assert_int_equal(parse(&a, 10, argv), 9); /* options permuted after URL */
+		assert_string_equal(a.out, "x");
+		assert_int_equal(a.flag, 1);
+		assert_int_equal(a.n, 3);
+		assert_int_equal(a.list.n, 2);
+		assert_string_equal(a.list.v[1], "b");
+		assert_null(a.list.v[2]);
+	}
+	{
+		const char *argv[] = {"t", "URL"}; /* the required option */
+		assert_int_equal(cli_parse_exit(parse(&a, 2, argv)), 2);
+	}
+	{
+		const char *argv[] = {"t", "-o", "x"}; /* the positional argument */
+		assert_int_equal(cli_parse_exit(parse(&a, 3, argv)), 2);
+	}
+	{
+		const char *argv[] = {"t", "-o", "x", "u", "extra"};
+		assert_int_equal(cli_parse_exit(parse(&a, 5, argv)), 2);
+	}
+	{
+		const char *argv[] = {"t", "-o", "x", "u", "--num", "10"}; /* out of range */
+		assert_int_equal(cli_parse_exit(parse(&a, 6, argv)), 2);
+	}
+	{
+		const char *argv[] = {"t", "-o", "x", "-o", "y", "u"}; /* twice */
+		assert_int_equal(cli_parse_exit(parse(&a, 6, argv)), 2);
+	}
+	{
+		const char *argv[] = {"t", "-o", "x", "-i", "1", "-i", "2", "-i", "3", "u"};
+		assert_int_equal(cli_parse_exit(parse(&a, 10, argv)), 2); /* over max */
+	}
+	{
+		const char *argv[] = {"t", "-o", "x", "--nope", "u"};
+		assert_int_equal(cli_parse_exit(parse(&a, 5, argv)), 2);
+	}
+	{
+		const char *argv[] = {"t", "u", "-o"}; /* missing value */
+		assert_int_equal(cli_parse_exit(parse(&a, 3, argv)), 2);
+	}
+	{
+		const char *argv[] = {"t", "-o", "x", "--", "-u"}; /* -- ends the options */
+		assert_int_equal(parse(&a, 5, argv), 4);
+	}
+}
+
+static void test_cli_exitcode(void **state)
+{
+	(void)state;
+	/* never 1: errno classes and the command's fallback */
+	assert_int_equal(cli_exitcode(-ENOENT, 4), 2);
+	assert_int_equal(cli_exitcode(-EISDIR, 4), 2);
+	assert_int_equal(cli_exitcode(-EACCES, 5), 2);
+	assert_int_equal(cli_exitcode(-ENOSPC, 4), 6);
+	assert_int_equal(cli_exitcode(-EIO, 2), 6);
+	assert_int_equal(cli_exitcode(-ENOMEM, 4), 4);
+	assert_int_equal(cli_exitcode(-BR_EHASH, 4), 3);
+	assert_int_equal(cli_exitcode(-BR_EFETCH, 2), 4);
+	assert_int_equal(cli_exitcode(0, 4), 0);
+}
+
+static void test_private_key(void **state)
+{
+	(void)state;
+	assert_int_equal(cli_check_no_private_key("ca", "-----BEGIN CERTIFICATE-----\nMII\n"), 0);
+	assert_int_equal(cli_check_no_private_key("ca", "-----BEGIN CERTIFICATE-----\nx\n"
+							"-----BEGIN PRIVATE KEY-----\nx\n"),
+			 -BR_EUSAGE);
+	assert_int_equal(cli_check_no_private_key("ca", "-----BEGIN RSA PRIVATE KEY-----\n"),
+			 -BR_EUSAGE);
+	assert_int_equal(cli_check_no_private_key("ca", "-----BEGIN ENCRYPTED PRIVATE KEY-----"),
+			 -BR_EUSAGE);
+	assert_int_equal(cli_check_no_private_key("ca", "-----BEGIN EC PARAMETERS-----\n"), 0);
+}
+
+static void test_script_line(void **state)
+{
+	const char *s = "#!/bin/sh\nset -e\nbootrino initrd a.img sha256=1\n"
+			"bootrino initrd b.img sha256=2\n"
+			"[ -n \"$X\" ] && bootrino kernal k\n"
+			"echo bootrino kernel in a string\n"
+			"if bootrino cmdline a; then :; fi\n";
+
+	(void)state;
+	assert_int_equal(cli_script_line(s, strlen(s), "initrd: b.img: not found"), 4);
+	assert_int_equal(cli_script_line(s, strlen(s), "initrd: no pin"), 3);
+	assert_int_equal(cli_script_line(s, strlen(s), "kernal: unknown verb"), 5);
+	assert_int_equal(cli_script_line(s, strlen(s), "kernel: x"), 0);
+	assert_int_equal(cli_script_line(s, strlen(s), "cmdline: x"), 7);
+	assert_int_equal(cli_script_line(s, strlen(s), ""), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -217,6 +356,10 @@ int main(void)
 	    cmocka_unit_test(test_file_write),
 	    cmocka_unit_test(test_parse_size),
 	    cmocka_unit_test(test_parse_uint),
+	    cmocka_unit_test(test_cli_parse),
+	    cmocka_unit_test(test_cli_exitcode),
+	    cmocka_unit_test(test_private_key),
+	    cmocka_unit_test(test_script_line),
 	};
 	return cmocka_run_group_tests_name("common", tests, NULL, NULL);
 }

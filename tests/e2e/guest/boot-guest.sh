@@ -7,6 +7,8 @@
 #   boot-guest.sh --user-data FILE --serial LOG [--forward PORT]...
 #                 [--hostfwd HOSTPORT:GUESTPORT]... [--timeout SECONDS]
 #                 [--pidfile FILE] [--workdir DIR] [--guest-dir DIR] [--mem MiB]
+#                 [--netns PID --tap IFNAME[,MAC]...] [--network-config FILE]
+#                 [--ifnames]
 #
 # Networking is QEMU user mode, and the guest reaches nothing but the host
 # ports named with --forward, as 10.0.2.2:PORT (relayed to 127.0.0.1:PORT),
@@ -22,13 +24,26 @@
 # With --pidfile QEMU runs in the background (killed after --timeout
 # anyway, default 600 s) and the script returns at once; otherwise it
 # waits for QEMU to exit.
+#
+# A cloud's own network instead of user mode (tests/e2e/test_net_*.sh):
+# --netns PID runs QEMU in the network namespace of PID (one of the
+# test's own, never the host's), and each --tap IFNAME[,MAC] gives the
+# guest a virtio NIC on the tap device IFNAME, which the test created in
+# that namespace (`ip tuntap add IFNAME mode tap`) with whatever DHCP
+# server, addresses and routes the shape needs; MAC defaults to QEMU's.
+# --forward and --hostfwd are user-mode options and refused with --netns.
+# --network-config FILE puts a NoCloud network-config (v1/v2) on the seed,
+# as a cloud's datasource would hand it to cloud-init. --ifnames keeps the
+# kernel's and udev's predictable interface names (ens3, …) instead of
+# net.ifnames=0's eth0: the loader and the target name links eth0, eth1, …
+# and must match them by MAC address, never by name.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root_dir=$(cd "$here/../../.." && pwd)
 guest_dir=$root_dir/build/guest
 user_data='' serial='' pidfile='' workdir='' timeout_s=600 mem=1024
-forwards=() hostfwds=()
+forwards=() hostfwds=() taps=() netns='' network_config='' ifnames="net.ifnames=0"
 
 die() { printf 'boot-guest: error: %s\n' "$*" >&2; exit 1; }
 while [ $# -gt 0 ]; do
@@ -42,11 +57,28 @@ while [ $# -gt 0 ]; do
 	--workdir) workdir=$2; shift 2 ;;
 	--guest-dir) guest_dir=$2; shift 2 ;;
 	--mem) mem=$2; shift 2 ;;
+	--netns) netns=$2; shift 2 ;;
+	--tap) taps+=("$2"); shift 2 ;;
+	--network-config) network_config=$2; shift 2 ;;
+	--ifnames) ifnames=''; shift ;;
 	*) die "unknown option $1" ;;
 	esac
 done
 [ -n "$user_data" ] && [ -f "$user_data" ] || die "--user-data FILE is required"
 [ -n "$serial" ] || die "--serial LOG is required"
+if [ -n "$netns" ]; then
+	case $netns in *[!0-9]* | "") die "--netns wants a process id, got '$netns'" ;; esac
+	[ -e "/proc/$netns/ns/net" ] || die "--netns $netns: no such process"
+	[ "$(readlink "/proc/$netns/ns/net")" != "$(readlink /proc/self/ns/net)" ] ||
+		die "--netns $netns: that is this shell's own namespace, not a test's"
+	[ "${#taps[@]}" -gt 0 ] || die "--netns wants at least one --tap IFNAME"
+	[ "${#forwards[@]}" = 0 ] && [ "${#hostfwds[@]}" = 0 ] ||
+		die "--forward/--hostfwd are user-mode networking: not with --netns"
+elif [ "${#taps[@]}" -gt 0 ]; then
+	die "--tap needs --netns PID (the namespace holding the tap device)"
+fi
+[ -z "$network_config" ] || [ -f "$network_config" ] ||
+	die "--network-config $network_config: no such file"
 for f in disk.img vmlinuz initrd.img; do
 	[ -f "$guest_dir/$f" ] || die "$guest_dir/$f missing: run tests/e2e/guest/build-guest.sh"
 done
@@ -60,14 +92,25 @@ mkdir -p "$workdir"
 qemu-img create -q -f qcow2 -b "$guest_dir/disk.img" -F raw "$workdir/overlay.qcow2"
 iid=iid-bootrino-$(date +%s)-$$
 printf 'instance-id: %s\nlocal-hostname: stock-guest\n' "$iid" > "$workdir/meta-data"
-cloud-localds "$workdir/seed.img" "$user_data" "$workdir/meta-data" ||
-	die "cloud-localds failed"
+cloud-localds ${network_config:+--network-config="$network_config"} \
+	"$workdir/seed.img" "$user_data" "$workdir/meta-data" || die "cloud-localds failed"
 
 # The host alias moves to .254 so that 10.0.2.2 (where tests expect the
 # host) is free for the guestfwd relays.
 isolate=1
 unshare -n true 2> /dev/null && command -v nsenter > /dev/null || isolate=0
-if [ "$isolate" = 1 ]; then
+nics=()
+if [ -n "$netns" ]; then
+	isolate=0
+	i=0
+	for t in "${taps[@]}"; do
+		ifname=${t%%,*} mac=''
+		[ "$ifname" != "$t" ] && mac=${t#*,}
+		nics+=(-netdev "tap,id=n$i,ifname=$ifname,script=no,downscript=no"
+			-device "virtio-net-pci,netdev=n$i${mac:+,mac=$mac}")
+		i=$((i + 1))
+	done
+elif [ "$isolate" = 1 ]; then
 	# a process in the host's namespace for the relays to nsenter into
 	sleep "$((timeout_s + 30))" > /dev/null 2>&1 &
 	anchor=$!
@@ -78,13 +121,15 @@ else
 	netdev="user,id=n0,restrict=on,host=10.0.2.254"
 	relay="python3 $here/relay.py 127.0.0.1"
 fi
-for p in "${forwards[@]}"; do
+for p in ${forwards[@]+"${forwards[@]}"}; do
 	case $p in *[!0-9]* | "") die "--forward wants a port number, got '$p'" ;; esac
 	netdev+=",guestfwd=tcp:10.0.2.2:$p-cmd:$relay $p"
 done
-for h in "${hostfwds[@]}"; do
+for h in ${hostfwds[@]+"${hostfwds[@]}"}; do
 	netdev+=",hostfwd=tcp:127.0.0.1:${h%%:*}-:${h##*:}"
 done
+# shellcheck disable=SC2054 # commas separate qemu suboptions
+[ -n "$netns" ] || nics=(-netdev "$netdev" -device virtio-net-pci,netdev=n0)
 accel=tcg cpu=max
 if [ "${BOOTRINO_KVM:-0}" = 1 ] && [ -w /dev/kvm ]; then accel=kvm cpu=host; fi
 
@@ -93,13 +138,16 @@ if [ "${BOOTRINO_KVM:-0}" = 1 ] && [ -w /dev/kvm ]; then accel=kvm cpu=host; fi
 qemu=(qemu-system-x86_64 -accel "$accel" -cpu "$cpu" -m "$mem" -smp 1
 	-nodefaults -display none -no-reboot
 	-kernel "$guest_dir/vmlinuz" -initrd "$guest_dir/initrd.img"
-	-append "root=/dev/vda1 ro console=ttyS0 net.ifnames=0 panic=-1"
+	-append "root=/dev/vda1 ro console=ttyS0 $ifnames panic=-1"
 	-drive "file=$workdir/overlay.qcow2,format=qcow2,if=virtio"
 	-drive "file=$workdir/seed.img,format=raw,if=virtio,readonly=on"
-	-netdev "$netdev" -device virtio-net-pci,netdev=n0
+	"${nics[@]}"
 	-serial "file:$serial")
 run=(timeout -k 5 "$timeout_s" "${qemu[@]}")
-if [ "$isolate" = 1 ]; then
+if [ -n "$netns" ]; then
+	# nsenter execs: $! is timeout's pid, in the test's namespace
+	run=(nsenter --net="/proc/$netns/ns/net" "${run[@]}")
+elif [ "$isolate" = 1 ]; then
 	# unshare and sh exec: $! is timeout's pid, in the new namespace
 	run=(unshare -n sh -c 'ip link set lo up && exec "$@"' sh "${run[@]}")
 fi
