@@ -2,13 +2,17 @@
 #include "agent/boot_exec.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "agent/carry.h"
 #include "agent/init.h"
+#include "agent/timing.h"
 #include "common/err.h"
 #include "common/log.h"
 #include "verify/artifact.h"
@@ -23,10 +27,57 @@ struct loaded {
 	struct kexec_overlay *ov;
 };
 
+/* The loader's first run: the copy the host carried, re-hashed at the trust
+ * choke point like any download. Anything but a match means "fetch it". */
+static int open_carried(const char *url, const uint8_t pin[VERIFY_SHA256_LEN],
+			struct verify_artifact **out)
+{
+	char hex[VERIFY_SHA256_LEN * 2 + 1], path[400];
+	int rc;
+
+	verify_sha256_hex(pin, hex);
+	if (cli_carry_artifact(hex, path, sizeof(path)))
+		return -ENOENT;
+	rc = verify_artifact_open(path, pin, out);
+	if (rc == 0) {
+		/* the artifact holds its sealed copy: free the RAM of this one */
+		unlink(path);
+		br_log(BR_LOG_INFO, "%s: using the copy the host verified (sha256 checked again)",
+		       url);
+		return 0;
+	}
+	br_log(BR_LOG_WARN, "%s: the carried copy is no good (%s); fetching it", url,
+	       br_errmsg(rc));
+	return -ENOENT;
+}
+
+/* Host: keep what was verified for the loader, while it fits the budget. */
+static void carry(struct cli_exec *e, const char *url, const char *pinhex, const char *path,
+		  const void *buf, size_t len)
+{
+	uint8_t pin[VERIFY_SHA256_LEN];
+	char hex[VERIFY_SHA256_LEN * 2 + 1];
+	int rc;
+
+	if (!e->carry_root || !pinhex[0] || verify_sha256_parse(pinhex, pin))
+		return;
+	verify_sha256_hex(pin, hex);
+	rc = path ? cli_carry_add_file(e->carry_root, hex, path, &e->carry_budget)
+		  : cli_carry_add_buf(e->carry_root, hex, buf, len, &e->carry_budget);
+	if (rc == 1) {
+		e->carry_skipped++;
+		br_log(BR_LOG_INFO, "%s: too big to hand to the loader in RAM; it fetches it again",
+		       url);
+	} else if (rc) {
+		e->carry_skipped++;
+		br_log(BR_LOG_WARN, "%s: not handed to the loader: %s", url, br_errmsg(rc));
+	}
+}
+
 /* Fetch url (pinned unless the plan is --insecure) to path and open it at
  * the trust choke point: what kexec loads is the bytes that were hashed. */
-static int fetch_artifact(const struct cli_exec *e, const struct cli_plan_artifact *a,
-			  const char *path, struct verify_artifact **out)
+static int fetch_artifact(struct cli_exec *e, const struct cli_plan_artifact *a, const char *path,
+			  struct verify_artifact **out)
 {
 	uint8_t pin[VERIFY_SHA256_LEN];
 	struct fetch_opts o = *e->fetch;
@@ -37,6 +88,8 @@ static int fetch_artifact(const struct cli_exec *e, const struct cli_plan_artifa
 		if (rc)
 			return br_fail(-BR_ECONFIG, "%s: bad pin", a->url);
 		o.sha256 = pin;
+		if (e->use_carried && open_carried(a->url, pin, out) == 0)
+			return 0;
 		/* size=N: not one byte more (fewer fails the pin) */
 		if (a->size)
 			o.max_size = a->size;
@@ -51,13 +104,62 @@ static int fetch_artifact(const struct cli_exec *e, const struct cli_plan_artifa
 		return rc;
 	rc = a->sha256[0] ? verify_artifact_open(path, pin, out)
 			  : verify_artifact_open_unpinned(path, out);
+	/* the host's preflight keeps the verified file for the loader (a
+	 * link: it outlives the unlink below) */
+	if (!rc)
+		carry(e, a->url, a->sha256, path, NULL, 0);
 	/* the artifact now holds its own sealed copy: the file is not needed,
 	 * and in the loader (/tmp is RAM) it would cost its size twice */
 	unlink(path);
 	return rc;
 }
 
-static int fetch_file_entry(const struct cli_exec *e, const struct cli_plan_file *f, char **buf,
+/* A carried `file PATH @URL` body: read into memory (capped), then hashed
+ * there, so the overlay gets the very bytes that matched the pin. */
+static int read_carried(const char *url, const uint8_t pin[VERIFY_SHA256_LEN], char **buf,
+			size_t *len)
+{
+	char hex[VERIFY_SHA256_LEN * 2 + 1], path[400];
+	uint8_t got[VERIFY_SHA256_LEN];
+	struct verify_sha256 *h = NULL;
+	struct stat st;
+	ssize_t n;
+	size_t off = 0;
+	int fd, ok = 0;
+
+	verify_sha256_hex(pin, hex);
+	if (cli_carry_artifact(hex, path, sizeof(path)))
+		return -ENOENT;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -ENOENT;
+	*buf = NULL;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size <= (off_t)CLI_FILE_URL_MAX)
+		*buf = malloc((size_t)st.st_size + 1);
+	while (*buf && off < (size_t)st.st_size) {
+		n = read(fd, *buf + off, (size_t)st.st_size - off);
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+	close(fd);
+	if (*buf && off == (size_t)st.st_size && verify_sha256_new(&h) == 0) {
+		verify_sha256_update(h, *buf, off);
+		verify_sha256_final(h, got);
+		verify_sha256_free(h);
+		ok = verify_digest_equal(got, pin, VERIFY_SHA256_LEN);
+	}
+	if (!ok) {
+		free(*buf);
+		*buf = NULL;
+		return -ENOENT;
+	}
+	*len = off;
+	br_log(BR_LOG_INFO, "%s: using the copy the host verified (sha256 checked again)", url);
+	return 0;
+}
+
+static int fetch_file_entry(struct cli_exec *e, const struct cli_plan_file *f, char **buf,
 			    size_t *len)
 {
 	uint8_t pin[VERIFY_SHA256_LEN];
@@ -71,6 +173,8 @@ static int fetch_file_entry(const struct cli_exec *e, const struct cli_plan_file
 			return br_fail(-BR_ECONFIG, "%s: bad pin", f->url);
 		o.sha256 = pin;
 	}
+	if (o.sha256 && e->use_carried && read_carried(f->url, pin, buf, len) == 0)
+		return 0;
 	rc = fetch_to_memory(f->url, CLI_FILE_URL_MAX, &o, buf, len, &res);
 	if (rc)
 		return rc;
@@ -80,6 +184,7 @@ static int fetch_file_entry(const struct cli_exec *e, const struct cli_plan_file
 		*buf = NULL;
 		return br_fail(-BR_EHASH, "%s: sha256 mismatch", f->url);
 	}
+	carry(e, f->url, f->sha256, NULL, *buf, *len);
 	return 0;
 }
 
@@ -111,6 +216,8 @@ static int build_overlay(const struct cli_exec *e, const struct loaded *l, struc
 		if (rc)
 			return rc;
 	}
+	if (e->overlay_dir)
+		rc = kexec_overlay_add_dir(ov, e->overlay_dir);
 	for (i = 0; i < e->n_extra && !rc; i++)
 		rc = kexec_overlay_add(ov, e->extra[i].path, e->extra[i].data, e->extra[i].len,
 				       e->extra[i].mode);
@@ -183,6 +290,7 @@ int cli_exec_plan(struct cli_exec *e)
 		if (rc)
 			goto out;
 	}
+	cli_timing_mark("artifacts");
 	rc = kexec_overlay_new(&l.ov);
 	if (rc)
 		goto out;
@@ -203,6 +311,8 @@ int cli_exec_plan(struct cli_exec *e)
 	rc = kexec_load(&img,
 			(e->dry_run ? KEXEC_DRY_RUN : 0) | (p->insecure ? KEXEC_ALLOW_UNPINNED : 0),
 			&e->report);
+	if (!rc)
+		cli_timing_mark("kexec load");
 out:
 	for (i = 0; i < CLI_PLAN_MAX_FILES; i++)
 		free(l.filebuf[i]);

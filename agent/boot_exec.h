@@ -32,6 +32,15 @@ struct cli_exec {
 	struct cli_overlay_entry extra[CLI_EXTRA_MAX];
 	size_t n_extra;
 	int dry_run;
+	/* The host → loader handover (agent/carry.h): the host collects the
+	 * verified artifacts under carry_root (a dry run; NULL: no); the
+	 * loader looks for carried copies first (use_carried) and re-hashes
+	 * them; overlay_dir is added to the overlay as the target's /. */
+	const char *carry_root;
+	unsigned long long carry_budget;
+	unsigned carry_skipped; /* out: artifacts left for the loader to fetch */
+	int use_carried;
+	const char *overlay_dir;
 	struct kexec_report report; /* out */
 };
 

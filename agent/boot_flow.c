@@ -7,9 +7,12 @@
 
 #include "agent/boot_exec.h"
 #include "agent/boot_script.h"
+#include "agent/carry.h"
 #include "agent/doc/plan_print.h"
 #include "agent/facts.h"
+#include "agent/kexec_shutdown.h"
 #include "agent/state.h"
+#include "agent/timing.h"
 #include "common/err.h"
 #include "common/log.h"
 #include "kexec/kexec.h"
@@ -37,7 +40,11 @@ struct flow_how {
 	const char *state_dir;	  /* anti-rollback state, NULL: none */
 	int dry_run;
 	int json;
-	FILE *report; /* dry run: where the plan goes, NULL: nowhere */
+	FILE *report;		   /* dry run: where the plan goes, NULL: nowhere */
+	int use_carried;	   /* the loader: what the host handed over first */
+	const char *carry_workdir; /* the preflight: keep what was verified */
+	char *carry_root;	   /* out: where, "" if nothing */
+	size_t carry_root_len;
 	/* the run being checked happens elsewhere (the loader): refuse what
 	 * only works here, such as file:// URLs of the host's disk */
 	int for_loader;
@@ -106,7 +113,10 @@ static int flow_run(struct cli_boot_args *a, const struct flow_how *h)
 	r.site = a->cfg.site;
 	r.insecure = a->cfg.insecure;
 	r.timeout_s = a->cfg.script_timeout;
+	r.use_carried = h->use_carried;
+	r.keep_signed = h->carry_workdir != NULL;
 	rc = cli_run_script(&r, &p);
+	cli_timing_mark("script");
 	if (rc) {
 		ret = cli_fail(rc, h->what);
 		if (r.exit_code)
@@ -131,6 +141,20 @@ static int flow_run(struct cli_boot_args *a, const struct flow_how *h)
 	e.fetch = &a->fetch;
 	e.facts = facts;
 	e.dry_run = h->dry_run;
+	e.use_carried = h->use_carried;
+	if (h->carry_workdir && r.text) {
+		rc = cli_carry_begin(h->carry_workdir, r.url, r.text, r.text_len, r.sigtext,
+				     r.sigtext_len, h->carry_root, h->carry_root_len);
+		if (rc == 0) {
+			e.carry_root = h->carry_root;
+			e.carry_budget = cli_carry_budget();
+		} else {
+			/* the loader then fetches as it would on a later boot */
+			br_log(BR_LOG_WARN, "not handing bootrino.sh to the loader: %s",
+			       br_errmsg(rc));
+			h->carry_root[0] = '\0';
+		}
+	}
 	rc = cli_exec_plan(&e);
 	if (rc) {
 		ret = cli_fail(rc, h->what);
@@ -153,8 +177,9 @@ static int flow_run(struct cli_boot_args *a, const struct flow_how *h)
 		if ((rc = cli_state_write_u64(state_dir, "boot-count", count + 1)))
 			br_log(BR_LOG_WARN, "%s", br_errmsg(rc));
 	}
+	cli_timing_summary(h->script_stage);
 	br_log(BR_LOG_INFO, "starting the target (%s)", e.report.method);
-	rc = kexec_execute();
+	rc = kexec_execute_how(cli_kexec_shutdown());
 	/* `systemctl kexec` returns once systemd took the job */
 	ret = rc ? cli_fail(rc, "kexec") : 0;
 out:
@@ -170,6 +195,7 @@ int cli_boot_flow(struct cli_boot_args *a, const struct cli_flow *f)
 
 	memset(&h, 0, sizeof(h));
 	h.what = "boot";
+	h.use_carried = strcmp(f->stage, "loader") == 0;
 	h.script_stage = f->stage;
 	h.facts_stage = f->stage;
 	/* the loader's state partition is not there yet: no anti-rollback
@@ -183,11 +209,17 @@ int cli_boot_flow(struct cli_boot_args *a, const struct cli_flow *f)
 	return flow_run(a, &h);
 }
 
-int cli_boot_preflight(struct cli_boot_args *a, FILE *report)
+int cli_boot_preflight(struct cli_boot_args *a, FILE *report, const char *carry_workdir,
+		       char *carry_root, size_t carry_root_len)
 {
 	struct flow_how h;
 
 	memset(&h, 0, sizeof(h));
+	if (carry_root_len)
+		carry_root[0] = '\0';
+	h.carry_workdir = carry_root_len ? carry_workdir : NULL;
+	h.carry_root = carry_root;
+	h.carry_root_len = carry_root_len;
 	h.what = "takeover";
 	/* the run being checked is the loader's */
 	h.script_stage = "loader";

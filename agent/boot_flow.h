@@ -25,9 +25,14 @@ int cli_boot_flow(struct cli_boot_args *a, const struct cli_flow *f);
  * plan, every artifact fetched with its pin and opened through
  * verify_artifact_open(), overlay, kexec dry run), with
  * BOOTRINO_STAGE=loader, the host's facts and the host's state dir (read
- * only). The downloads are deleted before it returns. The plan goes to
- * report (NULL: nowhere). Returns the process exit code (0: all
- * verified); prints one "takeover: …" line on failure. */
-int cli_boot_preflight(struct cli_boot_args *a, FILE *report);
+ * only). The plan goes to report (NULL: nowhere). With carry_workdir,
+ * what was verified (the signed script, every pinned artifact that fits
+ * the RAM budget) is kept below it for the loader (agent/carry.h) and
+ * carry_root gets the directory to add to the loader's overlay ("" when
+ * nothing is carried); the rest of the downloads is deleted before it
+ * returns. Returns the process exit code (0: all verified); prints one
+ * "takeover: …" line on failure. */
+int cli_boot_preflight(struct cli_boot_args *a, FILE *report, const char *carry_workdir,
+		       char *carry_root, size_t carry_root_len);
 
 #endif

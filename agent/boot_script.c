@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agent/carry.h"
 #include "agent/doc/detail.h"
 #include "agent/doc/plan_file.h"
 #include "agent/fetch_signed.h"
@@ -40,26 +41,38 @@ static int read_local(const char *path, char **buf, size_t *len)
 /* Fetch (or read) the script and its signature and verify them. */
 static int get_verified(struct cli_run *r, char **script, size_t *len)
 {
-	char sigurl[CLI_PLAN_URL_MAX + 8], *sig = NULL;
+	char sigurl[CLI_PLAN_URL_MAX + 8], carried[300], *sig = NULL;
+	const char *local = r->script_file;
 	size_t siglen = 0;
 	uint64_t last = 0;
 	int rc, want_sig = r->keys && r->keys->n > 0;
 
-	if (r->script_file) {
-		rc = read_local(r->script_file, script, len);
+	/* the loader's first run: what the host verified, verified again here
+	 * (signature, anti-rollback) instead of asking the server */
+	if (!local && want_sig && r->use_carried &&
+	    cli_carry_script(r->url, carried, sizeof(carried), sigurl, sizeof(sigurl)) == 0) {
+		br_log(BR_LOG_INFO, "%s: using the copy the host verified (checking it again)",
+		       r->url);
+		local = carried;
+	}
+	if (local) {
+		rc = read_local(local, script, len);
 		if (rc)
 			return rc;
-		snprintf(sigurl, sizeof(sigurl), "%s.minisig", r->script_file);
+		if (local == r->script_file)
+			snprintf(sigurl, sizeof(sigurl), "%s.minisig", local);
 		if (want_sig)
 			rc = read_local(sigurl, &sig, &siglen);
+		if (local == carried)
+			cli_carry_consume();
 		if (rc) {
 			rc = br_fail(-BR_ESIG, "%s: cannot read the signature (unsigned script?)",
 				     sigurl);
 			goto out;
 		}
 	} else if (want_sig) {
-		rc = cli_fetch_signed(r->url, CLI_SCRIPT_MAX, r->fetch, r->keys, r->site, script,
-				      len, &r->sig);
+		rc = cli_fetch_signed_keep(r->url, CLI_SCRIPT_MAX, r->fetch, r->keys, r->site,
+					   script, len, &r->sig, &sig, &siglen);
 		if (rc)
 			return rc;
 		goto rollback;
@@ -74,8 +87,10 @@ static int get_verified(struct cli_run *r, char **script, size_t *len)
 		goto out;
 	}
 	rc = verify_minisign_buf(r->keys, *script, *len, sig, siglen, &r->sig);
+	/* the carried copy is bound to the name the host asked for: the URL */
 	if (!rc)
-		rc = cli_check_binding(r->script_file, r->site, &r->sig);
+		rc =
+		    cli_check_binding(local == carried ? r->url : r->script_file, r->site, &r->sig);
 	if (rc) {
 		rc = cli_wrap_detail(rc, r->script_file ? r->script_file : r->url);
 		goto out;
@@ -94,6 +109,11 @@ rollback:
 		goto out;
 	}
 	r->signed_ok = 1;
+	if (r->keep_signed) {
+		r->sigtext = sig;
+		r->sigtext_len = siglen;
+		sig = NULL;
+	}
 out:
 	free(sig);
 	if (rc) {
@@ -106,6 +126,9 @@ out:
 void cli_run_cleanup(struct cli_run *r)
 {
 	cli_workdir_remove(r->workdir);
+	free(r->text);
+	free(r->sigtext);
+	r->text = r->sigtext = NULL;
 }
 
 static int make_workdir(struct cli_run *r)
@@ -297,6 +320,7 @@ int cli_run_script(struct cli_run *r, struct cli_plan *plan)
 	int rc, status = 0;
 
 	cli_plan_init(plan);
+	r->text = r->sigtext = NULL;
 	r->workdir[0] = '\0';
 	r->exit_code = 0;
 	r->signed_ok = 0;
@@ -374,6 +398,11 @@ int cli_run_script(struct cli_run *r, struct cli_plan *plan)
 			     WEXITSTATUS(status));
 	}
 out:
+	if (!rc && r->keep_signed && r->sigtext) {
+		r->text = script;
+		r->text_len = len;
+		script = NULL;
+	}
 	free(script);
 	if (rc && rc != -BR_ECONFIG)
 		r->exit_code = 0;

@@ -31,7 +31,9 @@ struct cli_run {
 	uint64_t min_timestamp; /* refuse signatures older than this (0: none) */
 	const char *site;	/* the signature must carry site:SITE (NULL: any) */
 	int insecure;
-	long timeout_s; /* 0: CLI_SCRIPT_TIMEOUT_S */
+	long timeout_s;	 /* 0: CLI_SCRIPT_TIMEOUT_S */
+	int use_carried; /* loader: take the script the host carried (carry.h) */
+	int keep_signed; /* keep the verified script + signature in text/sig */
 	/* out */
 	char workdir[256];	    /* private 0700 directory, "" if none */
 	char url[CLI_PLAN_URL_MAX]; /* the script's absolute URL */
@@ -39,6 +41,10 @@ struct cli_run {
 	int signed_ok;
 	struct verify_sigresult sig;
 	int exit_code; /* set with -BR_ECONFIG when the script failed */
+	char *text;    /* keep_signed: the verified script (cli_run_cleanup frees) */
+	size_t text_len;
+	char *sigtext; /* keep_signed: its minisig */
+	size_t sigtext_len;
 };
 
 /* Make the work dir, fetch + verify + run. On success *plan holds the

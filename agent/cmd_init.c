@@ -17,6 +17,7 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "agent/boot_flow.h"
@@ -24,6 +25,7 @@
 #include "agent/doc/config.h"
 #include "agent/facts.h"
 #include "agent/init.h"
+#include "agent/timing.h"
 #include "common/err.h"
 #include "common/log.h"
 
@@ -47,6 +49,32 @@ BR_COMMAND(init) = {
     .example = "bootrino init   # only as the loader's /init\n",
     .run = cmd_init,
 };
+
+/* Time stamps count from the takeover's start when the host carried it
+ * (docs/performance.md); a loader booted from disk counts from its own
+ * kernel's start. */
+static void set_log_epoch(void)
+{
+	unsigned long long t0 = 0, now = br_log_now_ms();
+	char buf[32];
+	struct timespec ts;
+	ssize_t n;
+	int fd;
+
+	fd = open(CLI_TIMING_EPOCH_PATH, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n > 0) {
+			buf[n] = '\0';
+			t0 = strtoull(buf, NULL, 10);
+		}
+	}
+	if ((!t0 || t0 > now) && clock_gettime(CLOCK_BOOTTIME, &ts) == 0)
+		t0 = now - ((unsigned long long)ts.tv_sec * 1000ULL +
+			    (unsigned long long)ts.tv_nsec / 1000000ULL);
+	br_log_set_epoch(t0);
+}
 
 /* Reap whatever died (orphans re-parented to us) for up to secs seconds. */
 static void sleep_reaping(unsigned secs)
@@ -160,13 +188,17 @@ static int cmd_init(int argc, char **argv)
 		fprintf(stderr, "bootrino: error: init: only as PID 1 of the loader (its /init)\n");
 		return BR_EXIT_USAGE;
 	}
+	cli_timing_start(1);
 	cli_init_mounts();
 	cli_init_console();
+	set_log_epoch();
+	cli_timing_mark("kernel");
 	/* PID 1 gets no default signal actions: nothing may stop us */
 	signal(SIGPIPE, SIG_IGN);
 	br_log(BR_LOG_INFO, "init: bootrino loader starting");
 	n = cli_init_modules(NULL);
 	br_log(BR_LOG_INFO, "init: %d kernel modules loaded", n);
+	cli_timing_mark("modules");
 	load_config(&cfg);
 	if (cfg.shell) {
 		br_log(BR_LOG_WARN, "init: bootrino.shell: root shell on the console");
@@ -184,6 +216,7 @@ static int cmd_init(int argc, char **argv)
 				need_net = 0;
 			else
 				br_log(BR_LOG_ERROR, "init: no network configured");
+			cli_timing_mark("network");
 		}
 		if (!cfg.script || cfg.n_pubkeys == 0) {
 			br_log(BR_LOG_ERROR,
@@ -203,6 +236,7 @@ static int cmd_init(int argc, char **argv)
 			delay = BACKOFF_MAX_S;
 		br_log(BR_LOG_ERROR, "init: boot failed (exit %d); retrying in %u s", code, delay);
 		sleep_reaping(delay);
+		cli_timing_mark("backoff");
 		delay = delay * 2 > BACKOFF_MAX_S ? BACKOFF_MAX_S : delay * 2;
 	}
 }

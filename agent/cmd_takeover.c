@@ -10,7 +10,9 @@
 #include "agent/cli.h"
 #include "agent/doc/config.h"
 #include "agent/takeover_loader.h"
+#include "agent/timing.h"
 #include "common/err.h"
+#include "common/log.h"
 
 static int cmd_takeover(int argc, char **argv);
 
@@ -66,6 +68,7 @@ static int cmd_takeover(int argc, char **argv)
 	struct cli_flow flow;
 	int n, ret;
 
+	cli_timing_start(0);
 	memset(&t, 0, sizeof(t));
 	cli_boot_args_init(&t.a);
 	n = cli_parse(&br_command_takeover, argc, argv, &t);
@@ -73,6 +76,11 @@ static int cmd_takeover(int argc, char **argv)
 		ret = cli_parse_exit(n);
 		goto out;
 	}
+	/* from here on every line of the takeover, on the host and in the
+	 * loader, says how long since it started (a usage error is not part
+	 * of a takeover; an epoch inherited from a caller wins) */
+	if (!br_log_epoch())
+		br_log_set_epoch(br_log_now_ms());
 	if (t.direct)
 		t.a.cli.mode = CLI_MODE_DIRECT;
 	ret = cli_boot_args_finish(&br_command_takeover, &t.a, 1);

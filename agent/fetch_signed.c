@@ -23,6 +23,14 @@ int cli_fetch_signed(const char *url, size_t cap, const struct fetch_opts *fo,
 		     const struct verify_keyring *keys, const char *site, char **buf, size_t *len,
 		     struct verify_sigresult *res)
 {
+	return cli_fetch_signed_keep(url, cap, fo, keys, site, buf, len, res, NULL, NULL);
+}
+
+int cli_fetch_signed_keep(const char *url, size_t cap, const struct fetch_opts *fo,
+			  const struct verify_keyring *keys, const char *site, char **buf,
+			  size_t *len, struct verify_sigresult *res, char **sig_out,
+			  size_t *siglen_out)
+{
 	char sigurl[CLI_PLAN_URL_MAX + 8], *sig = NULL;
 	size_t siglen = 0;
 	int rc;
@@ -44,6 +52,11 @@ int cli_fetch_signed(const char *url, size_t cap, const struct fetch_opts *fo,
 			rc = cli_check_binding(url, site, res);
 		if (rc)
 			rc = cli_wrap_detail(rc, url);
+	}
+	if (!rc && sig_out) {
+		*sig_out = sig;
+		*siglen_out = siglen;
+		sig = NULL;
 	}
 	free(sig);
 	if (rc) {

@@ -16,6 +16,12 @@
 int cli_fetch_signed(const char *url, size_t cap, const struct fetch_opts *fo,
 		     const struct verify_keyring *keys, const char *site, char **buf, size_t *len,
 		     struct verify_sigresult *res);
+/* The same, handing back the signature file's bytes too (malloc'd), for
+ * whoever passes the verified pair on (the host → loader handover). */
+int cli_fetch_signed_keep(const char *url, size_t cap, const struct fetch_opts *fo,
+			  const struct verify_keyring *keys, const char *site, char **buf,
+			  size_t *len, struct verify_sigresult *res, char **sig_out,
+			  size_t *siglen_out);
 
 /* The binding check alone (cli_fetch_signed does it): res's trusted
  * comment names the last segment of url (or of a local path) and, when

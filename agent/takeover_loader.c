@@ -1,9 +1,9 @@
 /* takeover's loader stage (the default; docs/design.md, "Boot flow"):
  * fetch the signed loader.json (never older than the last one accepted),
  * run the boot flow as a dry-run preflight (bootrino.sh and every artifact
- * of its plan verified here, then deleted; the loader fetches them again),
- * fetch + pin the loader's kernel and initrd, and kexec into it with an
- * overlay carrying CLI_CONFIG_PATH and CLI_FACTS_PATH. */
+ * of its plan verified here and kept for the loader, agent/carry.h), fetch
+ * + pin the loader's kernel and initrd, and kexec into it with an overlay
+ * carrying CLI_CONFIG_PATH, CLI_FACTS_PATH and what the preflight kept. */
 #include "agent/takeover_loader.h"
 
 #include <errno.h>
@@ -21,7 +21,9 @@
 #include "agent/doc/plan_print.h"
 #include "agent/facts.h"
 #include "agent/fetch_signed.h"
+#include "agent/kexec_shutdown.h"
 #include "agent/state.h"
+#include "agent/timing.h"
 #include "agent/workdir.h"
 #include "common/err.h"
 #include "common/file.h"
@@ -70,8 +72,11 @@ static int loader_config(const struct cli_config *in, char **json)
 	return rc;
 }
 
-/* Runs the preflight; on a dry run *plan gets the verified plan as text. */
-static int preflight(struct cli_boot_args *a, int dry_run, char **plan)
+/* Runs the preflight; on a dry run *plan gets the verified plan as text.
+ * Otherwise what it verified is kept below workdir for the loader, and
+ * carry_root names it ("" if nothing). */
+static int preflight(struct cli_boot_args *a, int dry_run, char **plan, const char *workdir,
+		     char *carry_root, size_t carry_root_len)
 {
 	size_t len = 0;
 	FILE *f = NULL;
@@ -84,7 +89,7 @@ static int preflight(struct cli_boot_args *a, int dry_run, char **plan)
 			return cli_fail(-errno, "takeover");
 	}
 	br_log(BR_LOG_INFO, "preflight: verifying %s and its plan", a->cfg.script);
-	ret = cli_boot_preflight(a, f);
+	ret = cli_boot_preflight(a, f, workdir, carry_root, dry_run ? 0 : carry_root_len);
 	if (f && fclose(f) && !ret)
 		ret = cli_fail(-ENOMEM, "takeover");
 	if (ret) {
@@ -119,7 +124,7 @@ static void print_target(const char *script, const char *plan)
 	const char *line, *nl;
 
 	printf("target    %s: signature and every artifact verified here; "
-	       "the loader fetches them again\n",
+	       "the loader gets them from here and checks them again\n",
 	       script);
 	for (line = plan; line && *line; line = nl + 1) {
 		nl = strchr(line, '\n');
@@ -179,6 +184,7 @@ static int print_dry_run(const struct cli_boot_args *a, const char *url, const s
 int cli_takeover_loader(struct cli_boot_args *a, int dry_run)
 {
 	char url[CLI_PLAN_URL_MAX], workdir[256] = "", *config = NULL, *target = NULL;
+	char epoch[32], carry_root[300] = "";
 	struct verify_sigresult sig = {0};
 	struct cli_exec e;
 	struct cli_plan p;
@@ -194,10 +200,13 @@ int cli_takeover_loader(struct cli_boot_args *a, int dry_run)
 		ret = cli_fail(rc, "takeover");
 		goto out;
 	}
+	cli_timing_mark("loader.json");
 	/* docs/design.md, "Boot flow": the loader would only fetch bootrino.sh
 	 * after the stock OS is gone, so verify now, on the host, everything it
 	 * will use */
-	ret = preflight(a, dry_run, &target);
+	cli_timing_hold(1);
+	ret = preflight(a, dry_run, &target, workdir, carry_root, sizeof(carry_root));
+	cli_timing_hold(0);
 	if (ret)
 		goto out;
 	/* the loader must not accept a bootrino.sh older than the one the
@@ -209,6 +218,7 @@ int cli_takeover_loader(struct cli_boot_args *a, int dry_run)
 		ret = cli_fail(rc, "takeover");
 		goto out;
 	}
+	cli_timing_mark("preflight");
 	rc = cli_facts_get("host", &facts);
 	if (rc) {
 		br_log(BR_LOG_WARN, "facts: %s", br_errmsg(rc));
@@ -223,7 +233,15 @@ int cli_takeover_loader(struct cli_boot_args *a, int dry_run)
 	e.extra[0].data = config;
 	e.extra[0].len = strlen(config);
 	e.extra[0].mode = 0600;
-	e.n_extra = 1;
+	/* the loader's time stamps go on counting from our start */
+	snprintf(epoch, sizeof(epoch), "%llu\n", br_log_epoch());
+	e.extra[1].path = CLI_TIMING_EPOCH_PATH;
+	e.extra[1].data = epoch;
+	e.extra[1].len = strlen(epoch);
+	e.extra[1].mode = 0644;
+	e.n_extra = 2;
+	/* the loader's first run re-hashes these instead of fetching them */
+	e.overlay_dir = carry_root[0] ? carry_root : NULL;
 	e.dry_run = dry_run;
 	rc = cli_exec_plan(&e);
 	if (rc) {
@@ -237,8 +255,9 @@ int cli_takeover_loader(struct cli_boot_args *a, int dry_run)
 	if (state_dir && sig.has_timestamp &&
 	    (rc = cli_state_write_u64(state_dir, LOADER_TS, sig.timestamp)))
 		br_log(BR_LOG_WARN, "%s", br_errmsg(rc));
+	cli_timing_summary("takeover");
 	br_log(BR_LOG_INFO, "starting the loader (%s)", e.report.method);
-	rc = kexec_execute();
+	rc = kexec_execute_how(cli_kexec_shutdown());
 	ret = rc ? cli_fail(rc, "kexec") : 0;
 out:
 	cJSON_Delete(facts);

@@ -10,6 +10,16 @@ void br_log_set_level(enum br_loglevel level);
 enum br_loglevel br_log_get_level(void);
 void br_log(enum br_loglevel level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Time stamps: once an epoch is set (the takeover's start, carried across
+ * kexec into the loader), every line starts with "[+S.ds] " (the time since then), as the
+ * kernel's console lines start with theirs. The
+ * epoch is passed to child processes in BR_LOG_EPOCH_ENV (ms since the
+ * Unix epoch); br_log_epoch() picks it up from there. */
+#define BR_LOG_EPOCH_ENV "BOOTRINO_T0"
+void br_log_set_epoch(unsigned long long ms);
+unsigned long long br_log_epoch(void);
+unsigned long long br_log_now_ms(void);
+
 #define br_debug(...) br_log(BR_LOG_DEBUG, __VA_ARGS__)
 
 #endif

@@ -22,10 +22,11 @@ extern char **environ;
  * this, the job did not start. */
 #define SYSTEMCTL_GRACE_SECONDS 120
 
-static int run_systemctl(void)
+static int run_systemctl(int force)
 {
 	static const char *const candidates[] = {"/usr/bin/systemctl", "/bin/systemctl"};
-	char *argv[] = {(char *)"systemctl", (char *)"kexec", NULL};
+	char *argv[] = {(char *)"systemctl", (char *)"kexec", force ? (char *)"--force" : NULL,
+			NULL};
 	const char *bin = "systemctl";
 	pid_t pid;
 	int status, rc;
@@ -53,14 +54,19 @@ static int run_systemctl(void)
 
 int kexec_execute(void)
 {
+	return kexec_execute_how(KEXEC_SHUTDOWN_ORDERLY);
+}
+
+int kexec_execute_how(enum kexec_shutdown how)
+{
 	long loaded;
 
 	if (getenv("BOOTRINO_KEXEC_NO_LOAD"))
 		return br_fail(-BR_EKEXEC, "kexec: not executed: BOOTRINO_KEXEC_NO_LOAD is set");
 	if (kexec_sys_read_long(NULL, "/sys/kernel/kexec_loaded", &loaded) == 0 && !loaded)
 		return br_fail(-BR_EKEXEC, "kexec: no kernel is loaded");
-	if (kexec_sys_systemd_pid1(NULL))
-		return run_systemctl();
+	if (how != KEXEC_SHUTDOWN_IMMEDIATE && kexec_sys_systemd_pid1(NULL))
+		return run_systemctl(how == KEXEC_SHUTDOWN_FORCE);
 	sync();
 	reboot(LINUX_REBOOT_CMD_KEXEC);
 	return kexec_map_errno(errno, "reboot(LINUX_REBOOT_CMD_KEXEC)", NULL, geteuid() == 0);

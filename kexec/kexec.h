@@ -87,9 +87,23 @@ struct kexec_report {
  * a development host as root. */
 int kexec_load(const struct kexec_image *img, unsigned flags, struct kexec_report *rep);
 
-/* Start the loaded kernel: `systemctl kexec` when systemd is PID 1 (clean
- * shutdown of the old OS), otherwise sync + reboot(LINUX_REBOOT_CMD_KEXEC).
- * Returns only on failure (also refused under BOOTRINO_KEXEC_NO_LOAD). */
+/* How the running system is left for the loaded kernel, when systemd is
+ * PID 1 (anywhere else there is nothing to stop: always sync + reboot).
+ *   ORDERLY    `systemctl kexec`: every unit stopped in order (the stock
+ *              OS shuts down as for a reboot: slowest)
+ *   FORCE      `systemctl kexec --force`: no unit is stopped one by one;
+ *              systemd-shutdown kills every process, unmounts or remounts
+ *              read-only, syncs and kexecs (filesystems stay clean)
+ *   IMMEDIATE  sync + reboot(LINUX_REBOOT_CMD_KEXEC) from here: nothing
+ *              is unmounted (the page cache is synced, a journal replay
+ *              may follow on the next mount)
+ * docs/performance.md has the measured cost of each. */
+enum kexec_shutdown { KEXEC_SHUTDOWN_ORDERLY, KEXEC_SHUTDOWN_FORCE, KEXEC_SHUTDOWN_IMMEDIATE };
+
+/* Start the loaded kernel, leaving the system as `how` says. Returns only
+ * on failure (also refused under BOOTRINO_KEXEC_NO_LOAD). */
+int kexec_execute_how(enum kexec_shutdown how);
+/* kexec_execute_how(KEXEC_SHUTDOWN_ORDERLY) */
 int kexec_execute(void);
 
 /* "libarchive 3.6.2 zlib/… liblzma/… libzstd/…" */

@@ -86,7 +86,7 @@ sign "$S/tampered.sh"
 sed -i "2i touch '$T/marker'" "$S/tampered.sh"
 run "default path, tampered bootrino.sh: exit 3" 3 "$BOOTRINO" takeover --script "$U/tampered.sh" \
 	--pubkey "$K" --dry-run
-has "tampered bootrino.sh: one line naming it" "$ERR" "^bootrino: error: takeover: $U/tampered.sh"
+has "tampered bootrino.sh: one line naming it" "$ERR" "^(\[\+[0-9]+\.[0-9]s\] )?bootrino: error: takeover: $U/tampered.sh"
 if [ ! -e "$T/marker" ]; then ok "tampered bootrino.sh never ran"
 else not_ok "tampered bootrino.sh never ran"; fi
 
@@ -95,7 +95,7 @@ printf '#!/bin/sh\nset -e\nbootrino kernel target/vmlinuz sha256=%s\nbootrino in
 sign "$S/wrongpin.sh"
 run "default path, wrong initrd sha256 in bootrino.sh: exit 3" 3 "$BOOTRINO" takeover \
 	--script "$U/wrongpin.sh" --pubkey "$K" --dry-run
-has "wrong initrd sha256: one line naming the initrd" "$ERR" "^bootrino: error: takeover: .*target/initrd\.img.*sha256 mismatch"
+has "wrong initrd sha256: one line naming the initrd" "$ERR" "^(\[\+[0-9]+\.[0-9]s\] )?bootrino: error: takeover: .*target/initrd\.img.*sha256 mismatch"
 if [ "$(printf '%s\n' "$ERR" | grep -c 'error:')" = 1 ]; then ok "wrong initrd sha256: exactly one error line"
 else not_ok "wrong initrd sha256: exactly one error line" "$ERR"; fi
 
@@ -113,7 +113,7 @@ cp "$S/loader/loader.json.minisig" "$S/loader/tampered.json.minisig"
 sed -i 's/quiet/quiet init=\/bin\/sh/' "$S/loader/tampered.json"
 run "tampered loader.json: exit 3" 3 "$BOOTRINO" takeover --script "$U/bootrino.sh" --pubkey "$K" \
 	--loader "$U/loader/tampered.json" --dry-run
-has "tampered loader.json: one line naming it" "$ERR" "^bootrino: error: takeover: $U/loader/tampered.json: "
+has "tampered loader.json: one line naming it" "$ERR" "^(\[\+[0-9]+\.[0-9]s\] )?bootrino: error: takeover: $U/loader/tampered.json: "
 
 loader_json badinitrd.json "$LK" 0000000000000000000000000000000000000000000000000000000000000000
 run "wrong initrd sha256 in loader.json: exit 3" 3 "$BOOTRINO" takeover --script "$U/bootrino.sh" \

@@ -1,5 +1,7 @@
 # shellcheck shell=bash
 # Start a real nginx on 127.0.0.1 for a test: source tests/lib/tap.sh first.
+#   nginx_stop / nginx_restart    take the server away and bring it back
+#                                  (same ports, same docroot)
 #   nginx_start DOCROOT [--tls]   sets NGINX_PORT, NGINX_URL (http://127.0.0.1:P)
 #                                  and with --tls also NGINX_TLS_PORT,
 #                                  NGINX_TLS_URL (https://localhost:P) and
@@ -49,6 +51,24 @@ CONF
 	NGINX_URL=http://127.0.0.1:$NGINX_PORT
 	tap_on_exit "nginx -p '$dir' -c '$dir/nginx.conf' -e '$dir/logs/error.log' -s stop 2>/dev/null"
 	local _
+	for _ in $(seq 50); do
+		curl -s -o /dev/null "$NGINX_URL/" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+nginx_stop() {
+	local dir=$TAP_TMP/nginx pid
+	pid=$(cat "$dir/nginx.pid" 2> /dev/null) || return 0
+	nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/logs/error.log" -s stop 2> /dev/null
+	# gone once the master is: nothing answers on the port any more
+	while kill -0 "$pid" 2> /dev/null; do sleep 0.05; done
+}
+
+nginx_restart() {
+	local dir=$TAP_TMP/nginx
+	nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/logs/error.log" || return 1
 	for _ in $(seq 50); do
 		curl -s -o /dev/null "$NGINX_URL/" && return 0
 		sleep 0.1

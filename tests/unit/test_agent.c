@@ -11,12 +11,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "agent/carry.h"
 #include "agent/doc/config.h"
 #include "agent/doc/loader_json.h"
 #include "agent/doc/plan.h"
 #include "agent/init.h"
+#include "agent/timing.h"
 #include "common/err.h"
+#include "common/log.h"
 #include "fetch/url.h"
 
 #define H1 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
@@ -671,6 +676,101 @@ static void test_init_static_network(void **state)
 	assert_int_equal(cli_init_resolv_conf(NULL, resolv, sizeof(resolv)), 0);
 }
 
+/* The stage summary: stages in order, a repeated stage adds up. */
+static void test_timing_summary(void **state)
+{
+	char line[256];
+
+	(void)state;
+	/* (not started in this process yet) */
+	assert_int_equal(cli_timing_format(line, sizeof(line), "x"), -1);
+	cli_timing_start(0);
+	cli_timing_mark("network");
+	cli_timing_mark("script");
+	cli_timing_mark("network");
+	assert_int_equal(cli_timing_format(line, sizeof(line), "loader"), 0);
+	assert_non_null(strstr(line, "loader: stages: network "));
+	assert_non_null(strstr(line, ", script "));
+	/* one entry per name */
+	assert_null(strstr(strstr(line, "network") + 1, "network"));
+	assert_non_null(strstr(line, "(total "));
+	/* a tiny buffer is cut, never overrun */
+	assert_int_equal(cli_timing_format(line, 12, "loader"), 0);
+	assert_true(strlen(line) < 12);
+}
+
+/* Time stamps: "[+S.ds] bootrino: …" once an epoch is set, and the epoch
+ * reaches child processes through the environment. */
+static void test_log_epoch(void **state)
+{
+	(void)state;
+	br_log_set_epoch(0);
+	assert_null(getenv(BR_LOG_EPOCH_ENV));
+	br_log_set_epoch(br_log_now_ms() - 1500);
+	assert_non_null(getenv(BR_LOG_EPOCH_ENV));
+	assert_true(br_log_now_ms() - br_log_epoch() >= 1500);
+	br_log_set_epoch(0);
+}
+
+/* The host's side of the handover: a tree named by sha256, within the
+ * byte budget; what does not fit is left out (1), never an error. */
+static void test_carry_host(void **state)
+{
+	char wd[] = "/tmp/bootrino-carry-XXXXXX", root[300], path[600], f[700];
+	const char *hex = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+	unsigned long long budget = 4;
+	struct stat st;
+	FILE *fp;
+
+	(void)state;
+	assert_non_null(mkdtemp(wd));
+	assert_int_equal(cli_carry_begin(wd, "http://h/bootrino.sh", "#!/bin/sh\n", 10, "sig", 3,
+					 root, sizeof(root)),
+			 0);
+	snprintf(path, sizeof(path), "%s%s/bootrino.sh.minisig", root, CLI_CARRY_DIR);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_size, 3);
+	snprintf(f, sizeof(f), "%s/kernel", wd);
+	fp = fopen(f, "w");
+	assert_non_null(fp);
+	fputs("test", fp);
+	fclose(fp);
+	assert_int_equal(cli_carry_add_file(root, hex, f, &budget), 0);
+	assert_int_equal(budget, 0);
+	snprintf(path, sizeof(path), "%s%s/sha256/%s", root, CLI_CARRY_DIR, hex);
+	assert_int_equal(stat(path, &st), 0);
+	/* the same bytes again: nothing more is spent */
+	assert_int_equal(cli_carry_add_file(root, hex, f, &budget), 0);
+	/* over budget: left for the loader to fetch */
+	assert_int_equal(
+	    cli_carry_add_buf(root,
+			      "0000000000000000000000000000000000000000000000000000000000000000",
+			      "x", 1, &budget),
+	    1);
+	/* never a path out of the tree */
+	assert_int_not_equal(cli_carry_add_buf(root, "../../etc/passwd", "x", 1, &budget), 0);
+	assert_true(cli_carry_budget() > 0);
+	/* leave nothing behind */
+	assert_int_equal(unlink(path), 0);
+	snprintf(path, sizeof(path), "%s%s/sha256", root, CLI_CARRY_DIR);
+	assert_int_equal(rmdir(path), 0);
+	snprintf(path, sizeof(path), "%s%s", root, CLI_CARRY_DIR);
+	for (const char *n = "url"; n; n = strcmp(n, "url") == 0	   ? "bootrino.sh"
+					   : strcmp(n, "bootrino.sh") == 0 ? "bootrino.sh.minisig"
+									   : NULL) {
+		snprintf(f, sizeof(f), "%s/%s", path, n);
+		assert_int_equal(unlink(f), 0);
+	}
+	/* carry/var/lib/bootrino/carried up to the work dir */
+	for (int up = 0; up < 5; up++) {
+		assert_int_equal(rmdir(path), 0);
+		*strrchr(path, '/') = '\0';
+	}
+	snprintf(f, sizeof(f), "%s/kernel", wd);
+	assert_int_equal(unlink(f), 0);
+	assert_int_equal(rmdir(wd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -693,6 +793,9 @@ int main(void)
 	    cmocka_unit_test(test_loader_json),
 	    cmocka_unit_test(test_init_module_line),
 	    cmocka_unit_test(test_init_static_network),
+	    cmocka_unit_test(test_timing_summary),
+	    cmocka_unit_test(test_log_epoch),
+	    cmocka_unit_test(test_carry_host),
 	};
 	return cmocka_run_group_tests_name("agent", tests, NULL, NULL);
 }
