@@ -22,6 +22,7 @@ enum {
 	CLI_OPT_LOADER,
 	CLI_OPT_DIRECT,
 	CLI_OPT_JSON,
+	CLI_OPT_NO_INSTALL,
 };
 
 #define CLI_BOOT_OPTIONS                                                                           \

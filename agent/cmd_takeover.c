@@ -19,6 +19,7 @@
 #include "agent/boot_script.h"
 #include "agent/detail.h"
 #include "agent/facts.h"
+#include "agent/install.h"
 #include "agent/loader_json.h"
 #include "agent/plan_print.h"
 #include "common/err.h"
@@ -36,7 +37,8 @@ BR_COMMAND(takeover) = {
     .name = "takeover",
     .summary = "host stage: verify the loader (or the target) and kexec into it",
     .usage = "usage: bootrino takeover --script URL --pubkey KEY [--pubkey KEY2]…\n"
-	     "                         [--direct] [--dry-run] [--loader URL] [--cacert F]\n"
+	     "                         [--direct] [--no-install] [--dry-run] [--loader URL]\n"
+	     "                         [--cacert F]\n"
 	     "                         [--insecure] [--config FILE] [--timeout S]\n\n"
 	     "Default: fetch LOADER (default <script base>/loader/loader.json) and its\n"
 	     ".minisig, verify them with the trusted keys, fetch the loader's kernel and\n"
@@ -50,6 +52,9 @@ BR_COMMAND(takeover) = {
 	     "      --script URL    bootrino.sh\n"
 	     "      --pubkey KEY    trusted minisign key (repeatable, at least one)\n"
 	     "      --direct        run bootrino.sh here and kexec its target (RAM only)\n"
+	     "      --no-install    RAM only: the loader writes nothing to any disk (default:\n"
+	     "                      it installs loader.json's boot-disk image on the disk\n"
+	     "                      holding /, found again by identity; docs/disk.md)\n"
 	     "      --dry-run       fetch and verify everything, print the plan, touch nothing\n"
 	     "      --loader URL    loader.json to use\n"
 	     "      --cacert FILE   CA bundle for https (carried to the loader)\n"
@@ -61,7 +66,8 @@ BR_COMMAND(takeover) = {
 	     "  -v, --verbose\n"
 	     "  -h, --help\n\n"
 	     "Exit status: 0 (dry run), 2 usage / config error, 3 verification failed,\n"
-	     "4 fetch failed, 5 kexec failed. On any failure the running system is\n"
+	     "4 fetch failed, 5 kexec failed, 6 the root disk cannot be told. On any failure the "
+	     "running system is\n"
 	     "left as it was.\n",
     .run = cmd_takeover,
 };
@@ -105,8 +111,9 @@ static int read_pem(const char *path, char **out)
 	return rc;
 }
 
-/* What the loader needs to run bootrino.sh by itself. */
-static int loader_config(const struct cli_config *in, char **json)
+/* What the loader needs to run bootrino.sh by itself (and, unless
+ * --no-install, what to install where). */
+static int loader_config(const struct cli_config *in, char *install, char **json)
 {
 	struct cli_config c;
 	size_t i;
@@ -121,6 +128,7 @@ static int loader_config(const struct cli_config *in, char **json)
 	c.insecure = in->insecure;
 	c.script_timeout = in->script_timeout;
 	c.cacert_pem = in->cacert_pem;
+	c.install = install;
 	if (in->cacert)
 		rc = read_pem(in->cacert, &c.cacert_pem);
 	if (!rc) {
@@ -175,9 +183,36 @@ static void print_target(const char *script, const char *plan)
 	}
 }
 
-static int via_loader(struct cli_boot_args *a, int dry_run)
+/* The root disk's identity and the boot-disk image loader.json names:
+ * the "install" record the loader acts on (agent/install.h). */
+static int record_install(const char *url, const char *doc, size_t len, char **install, char *desc,
+			  size_t cap)
+{
+	char img[CLI_PLAN_URL_MAX], sha[CLI_PLAN_HEX_LEN + 1];
+	struct disk_identity id;
+	int rc;
+
+	rc = cli_loader_json_bootdisk(fetch_url_resolve, url, doc, len, img, sizeof(img), sha,
+				      sizeof(sha));
+	if (rc == -ENOENT) {
+		char why[512];
+
+		snprintf(why, sizeof(why), "%s", br_errdetail());
+		return br_fail(-BR_ECONFIG, "%s (publish one, or use --no-install)", why);
+	}
+	if (!rc)
+		rc = cli_install_record(img, sha, install, &id);
+	if (!rc) {
+		disk_identity_format(&id, desc, cap);
+		br_log(BR_LOG_INFO, "install: the loader will write %s to /dev/%s", img, id.name);
+	}
+	return rc;
+}
+
+static int via_loader(struct cli_boot_args *a, int dry_run, int install)
 {
 	char url[CLI_PLAN_URL_MAX], workdir[256] = "", *doc = NULL, *config = NULL;
+	char *inst = NULL, disk_desc[512] = "";
 	char *target = NULL;
 	struct verify_sigresult sig;
 	struct cli_exec e;
@@ -208,8 +243,10 @@ static int via_loader(struct cli_boot_args *a, int dry_run)
 	}
 	if (!rc)
 		rc = cli_loader_json_parse(&p, fetch_url_resolve, url, doc, len);
+	if (!rc && install)
+		rc = record_install(url, doc, len, &inst, disk_desc, sizeof(disk_desc));
 	if (!rc)
-		rc = loader_config(&a->cfg, &config);
+		rc = loader_config(&a->cfg, inst, &config);
 	if (!rc)
 		rc = cli_workdir_new(workdir, sizeof(workdir));
 	if (rc) {
@@ -250,6 +287,12 @@ static int via_loader(struct cli_boot_args *a, int dry_run)
 		printf("overlay   %s (script %s, %zu key%s)\n", CONFIG_PATH, a->cfg.script,
 		       a->cfg.n_pubkeys, a->cfg.n_pubkeys == 1 ? "" : "s");
 		printf("overlay   %s\n", CLI_FACTS_PATH);
+		if (install)
+			printf("install   %s: the loader writes the boot-disk image here; "
+			       "nothing is written now\n",
+			       disk_desc);
+		else
+			printf("install   none (--no-install: RAM only, no disk is written)\n");
 		printf("kexec     %s: %s, %llu bytes\n", e.report.method, e.report.kernel_format,
 		       (unsigned long long)e.report.total_bytes);
 		print_target(a->cfg.script, target);
@@ -267,6 +310,7 @@ out:
 	cJSON_Delete(facts);
 	cli_workdir_remove(workdir);
 	free(target);
+	free(inst);
 	free(config);
 	free(doc);
 	cli_plan_free(&p);
@@ -280,13 +324,14 @@ static int cmd_takeover(int argc, char **argv)
 	    {"dry-run", no_argument, NULL, CLI_OPT_DRY_RUN},
 	    {"direct", no_argument, NULL, CLI_OPT_DIRECT},
 	    {"ram-only", no_argument, NULL, CLI_OPT_DIRECT},
+	    {"no-install", no_argument, NULL, CLI_OPT_NO_INSTALL},
 	    {"loader", required_argument, NULL, CLI_OPT_LOADER},
 	    CLI_COMMON_OPTIONS,
 	    {NULL, 0, NULL, 0},
 	};
 	static struct cli_boot_args a;
 	struct cli_flow flow;
-	int c, ret, dry_run = 0;
+	int c, ret, dry_run = 0, install = 1;
 
 	cli_boot_args_init(&a);
 	while ((c = getopt_long(argc, argv, "hv", opts, NULL)) != -1) {
@@ -296,6 +341,9 @@ static int cmd_takeover(int argc, char **argv)
 			continue;
 		case CLI_OPT_DIRECT:
 			a.cli.mode = CLI_MODE_DIRECT;
+			continue;
+		case CLI_OPT_NO_INSTALL:
+			install = 0;
 			continue;
 		case CLI_OPT_LOADER:
 			if (cli_config_set_str(&a.cli.loader, optarg)) {
@@ -336,7 +384,7 @@ static int cmd_takeover(int argc, char **argv)
 		flow.json = 0;
 		ret = cli_boot_flow(&a, &flow);
 	} else {
-		ret = via_loader(&a, dry_run);
+		ret = via_loader(&a, dry_run, install);
 	}
 out:
 	cli_boot_args_free(&a);

@@ -22,7 +22,7 @@ BR_COMMAND(userdata) = {
     .usage = "usage: bootrino userdata --cloud aws|gcp|digitalocean|generic\n"
 	     "                         --agent-url URL --agent-sha256 HEX\n"
 	     "                         --script URL --pubkey KEY [--pubkey KEY2]...\n"
-	     "                         [--direct] [--format script|cloud-config]\n"
+	     "                         [--direct] [--no-install] [--format script|cloud-config]\n"
 	     "                         [--cacert FILE] [-o FILE]\n\n"
 	     "Print user-data for a stock cloud image: it downloads the agent from\n"
 	     "--agent-url (curl or wget, with retries), checks it against\n"
@@ -32,6 +32,7 @@ BR_COMMAND(userdata) = {
 	     "                    digitalocean 64 KiB, generic 16 KiB\n"
 	     "  --pubkey KEY      minisign public key (base64 line or .pub file)\n"
 	     "  --direct          takeover runs bootrino.sh on the instance itself\n"
+	     "  --no-install      takeover --no-install: RAM only, the disk is not written\n"
 	     "  --format F        script (default) or cloud-config\n"
 	     "  --cacert FILE     CA bundle to embed (HTTPS with a private CA)\n"
 	     "  -o, --output FILE write there instead of stdout\n\n"
@@ -137,7 +138,8 @@ static int cmd_userdata(int argc, char **argv)
 		OPT_PUBKEY,
 		OPT_DIRECT,
 		OPT_FORMAT,
-		OPT_CACERT
+		OPT_CACERT,
+		OPT_NO_INSTALL
 	};
 	static const struct option opts[] = {
 	    {"cloud", required_argument, NULL, OPT_CLOUD},
@@ -146,6 +148,7 @@ static int cmd_userdata(int argc, char **argv)
 	    {"script", required_argument, NULL, OPT_SCRIPT},
 	    {"pubkey", required_argument, NULL, OPT_PUBKEY},
 	    {"direct", no_argument, NULL, OPT_DIRECT},
+	    {"no-install", no_argument, NULL, OPT_NO_INSTALL},
 	    {"format", required_argument, NULL, OPT_FORMAT},
 	    {"cacert", required_argument, NULL, OPT_CACERT},
 	    {"output", required_argument, NULL, 'o'},
@@ -177,6 +180,9 @@ static int cmd_userdata(int argc, char **argv)
 			break;
 		case OPT_DIRECT:
 			u.direct = 1;
+			break;
+		case OPT_NO_INSTALL:
+			u.no_install = 1;
 			break;
 		case OPT_CACERT:
 			cacert = optarg;

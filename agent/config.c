@@ -33,6 +33,7 @@ void cli_config_free(struct cli_config *c)
 	free(c->cacert);
 	free(c->cacert_pem);
 	free(c->loader);
+	free(c->install);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -99,10 +100,10 @@ static int parse_pubkeys(struct cli_config *c, const cJSON *arr)
 
 int cli_config_parse(struct cli_config *c, const char *buf, size_t len)
 {
-	static const char *const keys[] = {"script",	 "pubkeys",	   "cacert",
-					   "cacert_pem", "loader",	   "mode",
-					   "insecure",	 "script_timeout", NULL};
-	const cJSON *pk;
+	static const char *const keys[] = {"script",  "pubkeys", "cacert",   "cacert_pem",
+					   "loader",  "mode",	 "insecure", "script_timeout",
+					   "install", NULL};
+	const cJSON *pk, *inst;
 	const char *mode;
 	cJSON *root;
 	int rc;
@@ -138,6 +139,16 @@ int cli_config_parse(struct cli_config *c, const char *buf, size_t len)
 	pk = cJSON_GetObjectItemCaseSensitive(root, "pubkeys");
 	if (!rc && pk)
 		rc = parse_pubkeys(c, pk);
+	/* checked field by field where it is used (agent/install.c) */
+	inst = cJSON_GetObjectItemCaseSensitive(root, "install");
+	if (!rc && inst && !cJSON_IsObject(inst))
+		rc = br_fail(-BR_ECONFIG, "config: \"install\" must be an object");
+	if (!rc && inst) {
+		free(c->install);
+		c->install = cJSON_PrintUnformatted(inst);
+		if (!c->install)
+			rc = -ENOMEM;
+	}
 	cJSON_Delete(root);
 	return rc;
 }
@@ -275,6 +286,14 @@ char *cli_config_to_json(const struct cli_config *c)
 	    (c->script_timeout &&
 	     !cJSON_AddNumberToObject(o, "script_timeout", (double)c->script_timeout)))
 		goto out;
+	if (c->install) {
+		cJSON *inst = cJSON_Parse(c->install);
+
+		if (!inst || !cJSON_AddItemToObject(o, "install", inst)) {
+			cJSON_Delete(inst);
+			goto out;
+		}
+	}
 	out = cJSON_PrintUnformatted(o);
 out:
 	cJSON_Delete(o);

@@ -27,6 +27,8 @@ struct cli_config {
 	int insecure;	     /* unpinned artifacts / TLS: both refused unless set */
 	long script_timeout; /* seconds, 0 = default */
 	int shell;	     /* cmdline only: bootrino.shell */
+	char *install;	     /* "install" object as JSON text: what the loader
+				writes to which disk (agent/install.h), or NULL */
 };
 
 void cli_config_init(struct cli_config *c);
@@ -49,7 +51,7 @@ int cli_config_set_str(char **slot, const char *value);
 int cli_config_add_pubkey(struct cli_config *c, const char *key);
 
 /* Serialise what the loader needs (script, pubkeys, cacert_pem, mode,
- * insecure, script_timeout) as compact JSON; malloc()ed, NULL on ENOMEM. */
+ * insecure, script_timeout, install) as compact JSON; malloc()ed, NULL on ENOMEM. */
 char *cli_config_to_json(const struct cli_config *c);
 
 #endif

@@ -305,6 +305,8 @@ static void emit_script(struct sbuf *b, const struct cloud_userdata_opts *o)
 	}
 	if (o->direct)
 		sb_add(b, " \\\n\t--direct");
+	if (o->no_install)
+		sb_add(b, " \\\n\t--no-install");
 	if (o->cacert_pem)
 		sb_add(b, " \\\n\t--cacert \"$CACERT\"");
 	sb_add(

@@ -244,8 +244,12 @@ int disk_identity_read(const struct disk_env *env, const char *name, struct disk
 		return br_fail(-BR_EDISK, "%s: %s", p, strerror(errno));
 	rc = disk_ptuuid_read(fd, id->sector, id->ptuuid, sizeof(id->ptuuid));
 	close(fd);
-	if (rc)
-		return br_fail(rc, "%s: partition table: %s", p, br_errdetail());
+	if (rc) {
+		char why[256];
+
+		snprintf(why, sizeof(why), "%s", br_errdetail());
+		return br_fail(rc, "%s: partition table: %s", p, why);
+	}
 	return 0;
 }
 

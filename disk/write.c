@@ -120,6 +120,16 @@ static int img_read(struct wctx *w, uint8_t *dst, size_t len)
 	return 0;
 }
 
+/* "PREFIX: detail" (copied first: br_fail() formats into the buffer
+ * br_errdetail() points at). */
+static int wrap(int rc, const char *prefix)
+{
+	char why[512];
+
+	snprintf(why, sizeof(why), "%s", br_errdetail());
+	return br_fail(rc, "%s: %s", prefix, why);
+}
+
 static int all_zero(const uint8_t *p, size_t len)
 {
 	static const uint8_t z[4096];
@@ -306,15 +316,14 @@ int disk_write_image(const struct verify_artifact *img, int fd, const char *what
 	if (!rc)
 		rc = disk_gpt_extents(&ig, 512, 0, iext);
 	if (rc) {
-		rc = br_fail(rc, "%s: boot-disk image: %s", verify_artifact_path(img),
-			     br_errdetail());
+		rc = wrap(rc, verify_artifact_path(img));
 		goto out;
 	}
 	img_size = (ig.alt_lba + 1) * 512;
 	rc = disk_layout_compute(disk_size, sector, &iext[DISK_PART_ESP], &iext[DISK_PART_STATE],
 				 &rep->layout);
 	if (rc) {
-		rc = br_fail(rc, "%s: %s", what, br_errdetail());
+		rc = wrap(rc, what);
 		goto out;
 	}
 

@@ -7,6 +7,12 @@
 #   boot-guest.sh --user-data FILE --serial LOG [--forward PORT]...
 #                 [--hostfwd HOSTPORT:GUESTPORT]... [--timeout SECONDS]
 #                 [--pidfile FILE] [--workdir DIR] [--guest-dir DIR] [--mem MiB]
+#                 [--disk QCOW2] [--firmware bios|uefi]
+#
+# --disk boots that disk (an earlier run's WORKDIR/overlay.qcow2) instead of
+# a fresh overlay; --firmware boots it through SeaBIOS or OVMF from its own
+# boot loader (no -kernel): what a cloud does after bootrino installed itself
+# (tests/e2e/test_install.sh). --user-data is optional with --disk.
 #
 # Networking is QEMU user mode, and the guest reaches nothing but the host
 # ports named with --forward, as 10.0.2.2:PORT (relayed to 127.0.0.1:PORT),
@@ -27,7 +33,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root_dir=$(cd "$here/../../.." && pwd)
 guest_dir=$root_dir/build/guest
-user_data= serial= pidfile= workdir= timeout_s=600 mem=1024
+user_data= serial= pidfile= workdir= timeout_s=600 mem=1024 disk= firmware=
 forwards=() hostfwds=()
 
 die() { printf 'boot-guest: error: %s\n' "$*" >&2; exit 1; }
@@ -42,10 +48,13 @@ while [ $# -gt 0 ]; do
 	--workdir) workdir=$2; shift 2 ;;
 	--guest-dir) guest_dir=$2; shift 2 ;;
 	--mem) mem=$2; shift 2 ;;
+	--disk) disk=$2; shift 2 ;;
+	--firmware) firmware=$2; shift 2 ;;
 	*) die "unknown option $1" ;;
 	esac
 done
-[ -n "$user_data" ] && [ -f "$user_data" ] || die "--user-data FILE is required"
+[ -n "$disk" ] || { [ -n "$user_data" ] && [ -f "$user_data" ]; } || die "--user-data FILE is required"
+case $firmware in "" | bios | uefi) ;; *) die "--firmware: bios or uefi" ;; esac
 [ -n "$serial" ] || die "--serial LOG is required"
 for f in disk.img vmlinuz initrd.img; do
 	[ -f "$guest_dir/$f" ] || die "$guest_dir/$f missing: run tests/e2e/guest/build-guest.sh"
@@ -57,7 +66,11 @@ done
 mkdir -p "$workdir"
 
 # A fresh instance every boot: new overlay, new instance-id.
-qemu-img create -q -f qcow2 -b "$guest_dir/disk.img" -F raw "$workdir/overlay.qcow2"
+if [ -z "$disk" ]; then
+	disk=$workdir/overlay.qcow2
+	qemu-img create -q -f qcow2 -b "$guest_dir/disk.img" -F raw "$disk"
+fi
+[ -n "$user_data" ] || { user_data=$workdir/no-user-data; echo '#!/bin/sh' > "$user_data"; }
 iid=iid-bootrino-$(date +%s)-$$
 printf 'instance-id: %s\nlocal-hostname: stock-guest\n' "$iid" > "$workdir/meta-data"
 cloud-localds "$workdir/seed.img" "$user_data" "$workdir/meta-data" ||
@@ -89,11 +102,19 @@ accel=tcg cpu=max
 if [ "${BOOTRINO_KVM:-0}" = 1 ] && [ -w /dev/kvm ]; then accel=kvm cpu=host; fi
 
 : > "$serial"
+boot=(-kernel "$guest_dir/vmlinuz" -initrd "$guest_dir/initrd.img"
+	-append "root=/dev/vda1 ro console=ttyS0 net.ifnames=0 panic=-1")
+case $firmware in
+bios) boot=() ;;
+uefi)
+	cp /usr/share/OVMF/OVMF_VARS_4M.fd "$workdir/OVMF_VARS.fd"
+	boot=(-drive "if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd"
+		-drive "if=pflash,format=raw,file=$workdir/OVMF_VARS.fd")
+	;;
+esac
 qemu=(qemu-system-x86_64 -accel "$accel" -cpu "$cpu" -m "$mem" -smp 1
-	-nodefaults -display none -no-reboot
-	-kernel "$guest_dir/vmlinuz" -initrd "$guest_dir/initrd.img"
-	-append "root=/dev/vda1 ro console=ttyS0 net.ifnames=0 panic=-1"
-	-drive "file=$workdir/overlay.qcow2,format=qcow2,if=virtio"
+	-nodefaults -display none -no-reboot "${boot[@]}"
+	-drive "file=$disk,format=qcow2,if=virtio"
 	-drive "file=$workdir/seed.img,format=raw,if=virtio,readonly=on"
 	-netdev "$netdev" -device virtio-net-pci,netdev=n0
 	-serial "file:$serial")
