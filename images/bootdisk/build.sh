@@ -70,7 +70,7 @@ cat > "$work/embed.cfg" <<'CFG'
 search --no-floppy --label BOOTRINO --set=root
 configfile /EFI/bootrino/grub.cfg
 CFG
-mods="part_gpt fat search search_label configfile linux normal echo serial terminal test"
+mods="part_gpt fat search search_label configfile linux normal echo serial terminal test efi_gop"
 grub-mkstandalone -O x86_64-efi -o "$work/BOOTX64.EFI" --modules="$mods" \
 	--install-modules="$mods" --locales= --fonts= --themes= \
 	"boot/grub/grub.cfg=$work/embed.cfg"
