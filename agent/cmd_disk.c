@@ -115,7 +115,8 @@ static int cmd_disk(int argc, char **argv)
 	}
 	if (!image) {
 		if (optind < argc || hex)
-			return cli_usage_error(&br_command_disk, "TARGET and --sha256 go with --write");
+			return cli_usage_error(&br_command_disk,
+					       "TARGET and --sha256 go with --write");
 		return show_root();
 	}
 	if (!hex)
