@@ -231,6 +231,48 @@ static int ext4_magic(struct wctx *w, uint64_t part_start)
 	       sb[1] == 0xef;
 }
 
+/* (Re)start the decompressed stream at byte 0 of the image. */
+static int stream_open(struct wctx *w, const struct verify_artifact *img)
+{
+	struct archive_entry *ae;
+	int ifd = verify_artifact_fd(img);
+
+	if (ifd < 0)
+		return ifd;
+	if (w->ar)
+		archive_read_free(w->ar);
+	w->img_off = 0;
+	if (lseek(ifd, 0, SEEK_SET) < 0)
+		return br_fail(-errno, "%s: %s", verify_artifact_path(img), strerror(errno));
+	w->ar = archive_read_new();
+	if (!w->ar)
+		return -ENOMEM;
+	archive_read_support_filter_zstd(w->ar);
+	archive_read_support_format_raw(w->ar);
+	if (archive_read_open_fd(w->ar, ifd, 64 << 10) != ARCHIVE_OK ||
+	    archive_read_next_header(w->ar, &ae) != ARCHIVE_OK)
+		return br_fail(-BR_EMALFORMED, "%s: %s", verify_artifact_path(img),
+			       archive_error_string(w->ar) ? archive_error_string(w->ar)
+							   : "not a boot-disk image");
+	return 0;
+}
+
+/* Read the stream to its end, which must be img_size. */
+static int stream_drain(struct wctx *w, const struct verify_artifact *img, uint64_t img_size)
+{
+	while (w->img_off < img_size) {
+		size_t n = img_size - w->img_off < BLK ? (size_t)(img_size - w->img_off) : BLK;
+		int rc = img_read(w, w->buf, n);
+
+		if (rc)
+			return rc;
+	}
+	if (archive_read_data(w->ar, w->buf, 1) != 0)
+		return br_fail(-BR_EMALFORMED, "%s: boot-disk image longer than its GPT says",
+			       verify_artifact_path(img));
+	return 0;
+}
+
 static int disk_geometry(struct wctx *w, uint64_t *size, uint32_t *sector)
 {
 	struct stat st;
@@ -263,7 +305,7 @@ int disk_write_image(const struct verify_artifact *img, int fd, const char *what
 	uint64_t disk_size = 0, img_size;
 	uint32_t sector = 0;
 	size_t tail_len = 0;
-	int ifd, rc, write_state = 1;
+	int rc, write_state = 1;
 
 	memset(&w, 0, sizeof(w));
 	memset(rep, 0, sizeof(*rep));
@@ -271,9 +313,6 @@ int disk_write_image(const struct verify_artifact *img, int fd, const char *what
 	w.what = what;
 	w.rep = rep;
 	set_step(&w, "open");
-	ifd = verify_artifact_fd(img);
-	if (ifd < 0)
-		return ifd;
 	rc = disk_geometry(&w, &disk_size, &sector);
 	if (rc)
 		return rc;
@@ -289,28 +328,9 @@ int disk_write_image(const struct verify_artifact *img, int fd, const char *what
 	rc = verify_sha256_new(&w.sha);
 	if (rc)
 		goto out;
-	if (lseek(ifd, 0, SEEK_SET) < 0) {
-		rc = br_fail(-errno, "%s: %s", verify_artifact_path(img), strerror(errno));
+	rc = stream_open(&w, img);
+	if (rc)
 		goto out;
-	}
-	w.ar = archive_read_new();
-	if (!w.ar) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	archive_read_support_filter_zstd(w.ar);
-	archive_read_support_format_raw(w.ar);
-	{
-		struct archive_entry *ae;
-
-		if (archive_read_open_fd(w.ar, ifd, 64 << 10) != ARCHIVE_OK ||
-		    archive_read_next_header(w.ar, &ae) != ARCHIVE_OK) {
-			rc = br_fail(-BR_EMALFORMED, "%s: %s", verify_artifact_path(img),
-				     archive_error_string(w.ar) ? archive_error_string(w.ar)
-								: "not a boot-disk image");
-			goto out;
-		}
-	}
 
 	/* the image's own GPT says where its partitions are (512-byte LBAs) */
 	set_step(&w, "image-gpt");
@@ -330,6 +350,17 @@ int disk_write_image(const struct verify_artifact *img, int fd, const char *what
 		rc = -ENOMEM;
 		goto out;
 	}
+	/* the whole stream first, writing nothing: a truncated or corrupt
+	 * image (zstd checks its frames) fails here with the disk untouched;
+	 * it costs one more decompression of the image, not its size in RAM */
+	set_step(&w, "validate");
+	rc = stream_drain(&w, img, img_size);
+	if (!rc)
+		rc = stream_open(&w, img);
+	if (!rc)
+		rc = img_read(&w, w.buf, BLK);
+	if (rc)
+		goto out;
 	rc = disk_layout_compute(disk_size, sector, &iext[DISK_PART_ESP], &iext[DISK_PART_STATE],
 				 &rep->layout);
 	if (rc) {
@@ -369,20 +400,11 @@ int disk_write_image(const struct verify_artifact *img, int fd, const char *what
 	rc = copy_region(&w, &iext[DISK_PART_STATE], write_state);
 	if (rc)
 		goto out;
-	/* the rest of the image (the image's own backup GPT) is checked for
-	 * length, not written: the disk gets a GPT of its own size */
-	while (w.img_off < img_size) {
-		size_t n = img_size - w.img_off < BLK ? (size_t)(img_size - w.img_off) : BLK;
-
-		rc = img_read(&w, w.buf, n);
-		if (rc)
-			goto out;
-	}
-	if (archive_read_data(w.ar, w.buf, 1) != 0) {
-		rc = br_fail(-BR_EMALFORMED, "%s: boot-disk image longer than its GPT says",
-			     verify_artifact_path(img));
+	/* the rest of the image (the image's own backup GPT) is read, not
+	 * written: the disk gets a GPT of its own size */
+	rc = stream_drain(&w, img, img_size);
+	if (rc)
 		goto out;
-	}
 	verify_sha256_final(w.sha, want);
 
 	if (!rep->updated) {

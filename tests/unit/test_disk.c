@@ -430,8 +430,8 @@ static void test_write_image(void **state)
 	close(fd);
 }
 
-/* A truncated image (published broken, pinned as is): the partition
- * table is never written, the old one stays. */
+/* A truncated image (published broken, pinned as is): nothing at all is
+ * written (the whole stream is read before the first write). */
 static void test_write_truncated(void **state)
 {
 	char img[256], dsk[256];
@@ -450,12 +450,17 @@ static void test_write_truncated(void **state)
 	assert_int_equal(ftruncate(fd, (off_t)(3 * GiB)), 0);
 	memset(buf, 0x77, 4096);
 	assert_int_equal(pwrite(fd, buf, 4096, 0), 4096);
+	assert_int_equal(pwrite(fd, buf, 4096, (off_t)(1 * MiB)), 4096);
 	assert_int_equal(disk_write_image(a, fd, "disk2", &o, &rep), -BR_EMALFORMED);
 	assert_non_null(strstr(br_errdetail(), "ends at byte"));
-	assert_string_equal(rep.step, "state");
+	assert_string_equal(rep.step, "validate");
+	assert_int_equal(rep.written + rep.zeroed, 0);
 	assert_int_equal(pread(fd, buf, 4096, 0), 4096);
 	assert_int_equal(buf[0], 0x77);
 	assert_int_equal(buf[4095], 0x77);
+	/* the ESP's place, which comes before the cut in the stream */
+	assert_int_equal(pread(fd, buf, 4096, (off_t)(1 * MiB)), 4096);
+	assert_int_equal(buf[0], 0x77);
 	verify_artifact_close(a);
 	close(fd);
 }
