@@ -58,7 +58,10 @@ for which in real full; do
 	bt=$best_t bm=$best_m
 	run sh -c "zstd -dc '$f' | dd of='$target' bs=1M oflag=direct conv=notrunc status=none"
 	pt=$best_t pm=$best_m
-	ratio=$(echo "scale=2; $bt / $pt" | bc)
-	printf '%s image (%s bytes zstd): bootrino %ss %s KB RSS | zstd -dc | dd oflag=direct %ss %s KB RSS | ratio %s\n' \
-		"$which" "$(stat -c %s "$f")" "$bt" "$bm" "$pt" "$pm" "$ratio"
+	# like for like: check the pin first, fsync, read back and hash
+	run sh -c "sha256sum '$f' > /dev/null && zstd -dc '$f' | dd of='$target' bs=1M oflag=direct conv=notrunc,fsync status=none && dd if='$target' bs=1M iflag=direct count=642 status=none | sha256sum > /dev/null"
+	lt=$best_t lm=$best_m
+	printf '%s image (%s bytes zstd): bootrino %ss %s KB RSS | zstd -dc | dd oflag=direct %ss %s KB RSS, ratio %s | sha256sum + zstd -dc | dd oflag=direct,fsync + read back | sha256sum %ss %s KB RSS, ratio %s\n' \
+		"$which" "$(stat -c %s "$f")" "$bt" "$bm" "$pt" "$pm" "$(echo "scale=2; $bt / $pt" | bc)" \
+		"$lt" "$lm" "$(echo "scale=2; $bt / $lt" | bc)"
 done

@@ -304,6 +304,66 @@ static void test_find(void **state)
 	assert_non_null(strstr(br_errdetail(), "2 disks"));
 }
 
+/* NVMe: the serial is the controller's (device/serial), the namespace
+ * has wwid, eui and nguid; after kexec the same namespace may be
+ * nvme1n1. Two namespaces of one controller share the serial: the
+ * namespace identifiers tell them apart. */
+static void test_find_nvme(void **state)
+{
+	struct disk_identity r;
+	struct disk_env e;
+	char sys[128], dev[128], name[DISK_NAME_MAX];
+	uint8_t blk[4096];
+	static const char *const ns[] = {"nvme1n1", "nvme1n2"};
+
+	(void)state;
+	env_of(&e, sys, dev, sizeof(sys));
+	memset(blk, 0, sizeof(blk));
+	memcpy(blk + 512, "EFI PART", 8);
+	for (int i = 0; i < 2; i++) {
+		char rel[256], v[64], target[256], link[256];
+		const char *base = "sys/devices/pci0000:00/0000:00:06.0/nvme/nvme1";
+
+		snprintf(rel, sizeof(rel), "%s/%s/size", base, ns[i]);
+		wstr(rel, "20971520\n");
+		snprintf(rel, sizeof(rel), "%s/%s/device/serial", base, ns[i]);
+		wstr(rel, "  nvme-ctrl-serial  \n");
+		snprintf(rel, sizeof(rel), "%s/%s/wwid", base, ns[i]);
+		snprintf(v, sizeof(v), "eui.00000000000000%02x\n", i);
+		wstr(rel, v);
+		snprintf(rel, sizeof(rel), "%s/%s/eui", base, ns[i]);
+		snprintf(v, sizeof(v), "00 00 00 00 00 00 00 %02x\n", i);
+		wstr(rel, v);
+		snprintf(rel, sizeof(rel), "%s/%s/nguid", base, ns[i]);
+		wstr(rel, "00000000-0000-0000-0000-000000000000\n");
+		snprintf(rel, sizeof(rel), "dev/%s", ns[i]);
+		blk[512 + 56] = 0x11; /* the same table id (cloned) */
+		wfile(rel, blk, sizeof(blk));
+		snprintf(link, sizeof(link), "%s/sys/class", root);
+		mkdir(link, 0755);
+		snprintf(link, sizeof(link), "%s/sys/class/block", root);
+		mkdir(link, 0755);
+		snprintf(target, sizeof(target),
+			 "../../devices/pci0000:00/0000:00:06.0/nvme/nvme1/%s", ns[i]);
+		snprintf(link, sizeof(link), "%s/sys/class/block/%s", root, ns[i]);
+		assert_int_equal(symlink(target, link), 0);
+	}
+	assert_int_equal(disk_identity_read(&e, "nvme1n2", &r), 0);
+	assert_string_equal(r.serial, "nvme-ctrl-serial");
+	assert_string_equal(r.wwid, "eui.0000000000000001");
+	assert_string_equal(r.eui, "00 00 00 00 00 00 00 01");
+	assert_int_equal(r.size, 10 * GiB);
+	assert_string_equal(r.by_path, "pci-0000:00:06.0");
+	/* recorded as nvme0n2 on the host */
+	strcpy(r.name, "nvme0n2");
+	assert_int_equal(disk_find(&e, &r, name, sizeof(name)), 0);
+	assert_string_equal(name, "nvme1n2");
+	/* without the namespace ids, the serial and table id alone match both */
+	r.wwid[0] = r.eui[0] = r.nguid[0] = '\0';
+	assert_int_equal(disk_find(&e, &r, name, sizeof(name)), -BR_EDISK);
+	assert_non_null(strstr(br_errdetail(), "2 disks"));
+}
+
 static void test_root_find(void **state)
 {
 	struct disk_env e;
@@ -501,6 +561,7 @@ int main(void)
 	    cmocka_unit_test(test_crc32),
 	    cmocka_unit_test(test_identity_match),
 	    cmocka_unit_test_setup_teardown(test_find, setup_root, teardown_root),
+	    cmocka_unit_test_setup_teardown(test_find_nvme, setup_root, teardown_root),
 	    cmocka_unit_test_setup_teardown(test_root_find, setup_root, teardown_root),
 	    cmocka_unit_test_setup_teardown(test_write_image, setup_root, teardown_root),
 	    cmocka_unit_test_setup_teardown(test_write_truncated, setup_root, teardown_root),
