@@ -84,7 +84,7 @@ int disk_root_find(const struct disk_env *env, char *name, size_t cap)
 		return br_fail(-BR_EDISK, "%s: nothing mounted on /", mi);
 	snprintf(path, sizeof(path), "%s/dev/block/%s", env_sysfs(env), dev);
 	for (hops = 0; hops < 8; hops++) {
-		char slaves[PATH_MAX + 16], part[PATH_MAX + 16];
+		char slaves[PATH_MAX + 16], part[PATH_MAX + 16], slave[256] = "";
 		struct dirent *d;
 		DIR *dir;
 		int nslaves = 0;
@@ -121,12 +121,11 @@ int disk_root_find(const struct disk_env *env, char *name, size_t cap)
 				return br_fail(-BR_EDISK, "%s: name too long", base);
 			return 0;
 		}
-		link[0] = '\0';
 		while ((d = readdir(dir)) != NULL) {
 			if (d->d_name[0] == '.')
 				continue;
 			nslaves++;
-			snprintf(link, sizeof(link), "%s", d->d_name);
+			snprintf(slave, sizeof(slave), "%s", d->d_name);
 		}
 		closedir(dir);
 		if (nslaves == 0) {
@@ -138,7 +137,9 @@ int disk_root_find(const struct disk_env *env, char *name, size_t cap)
 			return br_fail(-BR_EDISK,
 				       "/ is on %s, which spans %d devices: not one disk", base,
 				       nslaves);
-		snprintf(path, sizeof(path), "%s/class/block/%s", env_sysfs(env), link);
+		if (snprintf(path, sizeof(path), "%s/class/block/%s", env_sysfs(env), slave) >=
+		    (int)sizeof(path))
+			break;
 	}
 	return br_fail(-BR_EDISK, "/ (device %s): cannot find its whole disk in sysfs", dev);
 }

@@ -403,6 +403,7 @@ static void make_image(const char *path, struct verify_artifact **out, size_t tr
 {
 	static uint8_t head[MiB];
 	uint8_t tail[33 * 512], guid[16] = {1}, guids[DISK_NPARTS][16] = {{2}, {3}, {4}};
+	uint8_t boot[440] = "BOOTCODE";
 	struct disk_layout l;
 	uint8_t *img = calloc(1, IMG_SIZE), digest[32];
 	int fd;
@@ -419,9 +420,8 @@ static void make_image(const char *path, struct verify_artifact **out, size_t tr
 	l.part[DISK_PART_ESP] = (struct disk_extent){1 * MiB, 2 * MiB};
 	l.part[DISK_PART_STATE] = (struct disk_extent){3 * MiB, 2 * MiB};
 	l.part[DISK_PART_DATA] = (struct disk_extent){5 * MiB, 512 * 1024};
-	assert_int_equal(disk_gpt_build(&l, (const uint8_t *)"BOOTCODE", guid,
-					(const uint8_t(*)[16])guids, head, sizeof(head), tail,
-					sizeof(tail)),
+	assert_int_equal(disk_gpt_build(&l, boot, guid, (const uint8_t(*)[16])guids, head,
+					sizeof(head), tail, sizeof(tail)),
 			 0);
 	memcpy(img, head, MiB);
 	memcpy(img + IMG_SIZE - sizeof(tail), tail, sizeof(tail));
