@@ -120,7 +120,7 @@ static void put_entry(uint8_t *e, const uint8_t type[16], const uint8_t guid[16]
 	put64(e + 32, x->start / sector);
 	put64(e + 40, (x->start + x->size) / sector - 1);
 	put64(e + 48, attrs);
-	for (size_t i = 0; name[i] && i < 36; i++)
+	for (size_t i = 0; i < 36 && name[i]; i++)
 		e[56 + 2 * i] = (uint8_t)name[i]; /* UTF-16LE of ASCII */
 }
 
@@ -128,7 +128,9 @@ static void put_header(uint8_t *h, const struct disk_layout *l, const uint8_t *d
 		       uint64_t my_lba, uint64_t alt_lba, uint64_t entries_lba,
 		       uint32_t entries_crc)
 {
-	memcpy(h, "EFI PART", 8);
+	static const uint8_t sig[8] = {'E', 'F', 'I', ' ', 'P', 'A', 'R', 'T'};
+
+	memcpy(h, sig, sizeof(sig));
 	put32(h + 8, 0x00010000);
 	put32(h + 12, DISK_GPT_HEADER_SIZE);
 	put64(h + 24, my_lba);
@@ -174,7 +176,7 @@ int disk_gpt_build(const struct disk_layout *l, const uint8_t *boot_code, const 
 		  ATTR_LEGACY_BOOT, disk_part_names[DISK_PART_ESP]);
 	put_entry(e + DISK_GPT_ENTRY_SIZE, type_linux, part_guid[DISK_PART_STATE],
 		  &l->part[DISK_PART_STATE], l->sector, 0, disk_part_names[DISK_PART_STATE]);
-	put_entry(e + 2 * DISK_GPT_ENTRY_SIZE, type_linux, part_guid[DISK_PART_DATA],
+	put_entry(e + (size_t)2 * DISK_GPT_ENTRY_SIZE, type_linux, part_guid[DISK_PART_DATA],
 		  &l->part[DISK_PART_DATA], l->sector, 0, disk_part_names[DISK_PART_DATA]);
 	crc = disk_crc32(e, ents);
 	put_header(head + s, l, disk_guid, 1, l->backup_header, 2, crc);

@@ -115,7 +115,7 @@ static int img_read(struct wctx *w, uint8_t *dst, size_t len)
 			return br_fail(
 			    -BR_EMALFORMED,
 			    "%s: boot-disk image ends at byte %llu, before its partitions do",
-			    w->what, (unsigned long long)(w->img_off + got));
+			    w->what, (unsigned long long)w->img_off + got);
 		got += (size_t)n;
 	}
 	w->img_off += len;
@@ -137,7 +137,7 @@ static int all_zero(const uint8_t *p, size_t len)
 	static const uint8_t z[4096];
 
 	for (size_t o = 0; o < len; o += sizeof(z))
-		if (memcmp(p + o, z, len - o < sizeof(z) ? len - o : sizeof(z)))
+		if (memcmp(p + o, z, len - o < sizeof(z) ? len - o : sizeof(z)) != 0)
 			return 0;
 	return 1;
 }
@@ -200,7 +200,7 @@ static int read_back(struct wctx *w, uint64_t off, size_t len, uint8_t *dst)
 			continue;
 		if (n <= 0)
 			return br_fail(n < 0 ? -errno : -EIO, "%s: read back at byte %llu: %s",
-				       w->what, (unsigned long long)(off + got),
+				       w->what, (unsigned long long)off + got,
 				       n < 0 ? strerror(errno) : "short");
 		got += (size_t)n;
 	}
@@ -496,12 +496,12 @@ int disk_write_image(const struct verify_artifact *img, int fd, const char *what
 	}
 	if (!rep->updated) {
 		rc = read_back(&w, 0, BLK, check);
-		if (!rc && memcmp(check, head, BLK))
+		if (!rc && memcmp(check, head, BLK) != 0)
 			rc = br_fail(-BR_EHASH,
 				     "%s: the partition table does not read back the same", what);
 		if (!rc)
 			rc = read_back(&w, rep->layout.backup_entries * sector, tail_len, check);
-		if (!rc && memcmp(check, tail, tail_len))
+		if (!rc && memcmp(check, tail, tail_len) != 0)
 			rc = br_fail(-BR_EHASH, "%s: the backup GPT does not read back the same",
 				     what);
 		if (rc)

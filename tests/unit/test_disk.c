@@ -49,7 +49,7 @@ static void check_layout(uint64_t size, uint32_t sector)
 	/* data ends before the backup GPT, and less than 1 MiB + the backup
 	 * area is left unused at the end */
 	assert_true((d->start + d->size) / sector - 1 <= l.last_usable);
-	assert_true(size - (d->start + d->size) < MiB + (l.entry_sectors + 1) * sector);
+	assert_true(size - (d->start + d->size) < MiB + (uint64_t)(l.entry_sectors + 1) * sector);
 }
 
 static void test_layout_sizes(void **state)
@@ -179,6 +179,7 @@ static void test_identity_match(void **state)
 /* A fake /sys + /dev: disks with size, serial and a device link; device
  * files holding their partition tables. */
 static char root[64];
+static const uint8_t gpt_sig[8] = {'E', 'F', 'I', ' ', 'P', 'A', 'R', 'T'};
 
 static void wfile(const char *rel, const void *data, size_t len)
 {
@@ -208,7 +209,7 @@ static void fake_disk(const char *name, const char *serial, uint64_t size, uint8
 	uint8_t dev[4096];
 
 	memset(dev, 0, sizeof(dev));
-	memcpy(dev + 512, "EFI PART", 8);
+	memcpy(dev + 512, gpt_sig, sizeof(gpt_sig));
 	memset(dev + 512 + 56, guid_byte, 16);
 	snprintf(rel, sizeof(rel), "sys/devices/pci0000:00/0000:00:0%c.0/block/%s/size",
 		 name[2] == 'a' ? '4' : '5', name);
@@ -319,7 +320,7 @@ static void test_find_nvme(void **state)
 	(void)state;
 	env_of(&e, sys, dev, sizeof(sys));
 	memset(blk, 0, sizeof(blk));
-	memcpy(blk + 512, "EFI PART", 8);
+	memcpy(blk + 512, gpt_sig, sizeof(gpt_sig));
 	for (int i = 0; i < 2; i++) {
 		char rel[256], v[64], target[256], link[256];
 		const char *base = "sys/devices/pci0000:00/0000:00:06.0/nvme/nvme1";
@@ -419,7 +420,7 @@ static void make_image(const char *path, struct verify_artifact **out, size_t tr
 	l.last_usable = l.backup_entries - 1;
 	l.part[DISK_PART_ESP] = (struct disk_extent){1 * MiB, 2 * MiB};
 	l.part[DISK_PART_STATE] = (struct disk_extent){3 * MiB, 2 * MiB};
-	l.part[DISK_PART_DATA] = (struct disk_extent){5 * MiB, 512 * 1024};
+	l.part[DISK_PART_DATA] = (struct disk_extent){5 * MiB, 512ull * 1024};
 	assert_int_equal(disk_gpt_build(&l, boot, guid, (const uint8_t(*)[16])guids, head,
 					sizeof(head), tail, sizeof(tail)),
 			 0);
