@@ -27,6 +27,8 @@ struct wctx {
 	const char *what;
 	struct archive *ar;
 	uint8_t *buf;	   /* BLK, aligned for O_DIRECT */
+	const uint8_t *cp; /* the rest of libarchive's current chunk */
+	size_t clen;
 	uint64_t img_off;  /* bytes of the image consumed */
 	uint64_t zero_off; /* pending zero run [zero_off, zero_off + zero_len) */
 	uint64_t zero_len;
@@ -100,26 +102,76 @@ static int flush_zeros(struct wctx *w)
 }
 
 /* Next len bytes of the image into dst (exactly len, or an error). */
-static int img_read(struct wctx *w, uint8_t *dst, size_t len)
+static int all_zero(const uint8_t *p, size_t len)
+{
+	static const uint8_t z[4096];
+
+	for (size_t o = 0; o < len; o += sizeof(z))
+		if (memcmp(p + o, z, len - o < sizeof(z) ? len - o : sizeof(z)) != 0)
+			return 0;
+	return 1;
+}
+
+/* The next decompressed chunk (libarchive's own buffer: no copy). */
+static int img_chunk(struct wctx *w)
+{
+	const void *p;
+	size_t size;
+	la_int64_t offset;
+	int r;
+
+	if (w->clen)
+		return 0;
+	r = archive_read_data_block(w->ar, &p, &size, &offset);
+	if (r == ARCHIVE_EOF)
+		return br_fail(-BR_EMALFORMED,
+			       "%s: boot-disk image ends at byte %llu, before its partitions do",
+			       w->what, (unsigned long long)w->img_off);
+	if (r < ARCHIVE_WARN || (uint64_t)offset != w->img_off)
+		return br_fail(-BR_EMALFORMED, "%s: boot-disk image: %s", w->what,
+			       archive_error_string(w->ar) ? archive_error_string(w->ar)
+							   : "read error");
+	w->cp = p;
+	w->clen = size;
+	return 0;
+}
+
+/* The next len bytes of the image: copied into dst, or (dst NULL) only
+ * read; *zero (when not NULL) says whether they were all zeros, in which
+ * case nothing was copied unless dst_always. */
+static int img_take(struct wctx *w, uint8_t *dst, size_t len, int *zero)
 {
 	size_t got = 0;
+	int z = 1, rc;
 
 	while (got < len) {
-		la_ssize_t n = archive_read_data(w->ar, dst + got, len - got);
+		size_t m;
 
-		if (n < 0)
-			return br_fail(-BR_EMALFORMED, "%s: boot-disk image: %s", w->what,
-				       archive_error_string(w->ar) ? archive_error_string(w->ar)
-								   : "read error");
-		if (n == 0)
-			return br_fail(
-			    -BR_EMALFORMED,
-			    "%s: boot-disk image ends at byte %llu, before its partitions do",
-			    w->what, (unsigned long long)w->img_off + got);
-		got += (size_t)n;
+		rc = img_chunk(w);
+		if (rc)
+			return rc;
+		m = w->clen < len - got ? w->clen : len - got;
+		if (zero && z && !all_zero(w->cp, m)) {
+			/* first data in this block: what came before was zeros */
+			z = 0;
+			if (dst)
+				memset(dst, 0, got);
+		}
+		if (dst && (!zero || !z))
+			memcpy(dst + got, w->cp, m);
+		w->cp += m;
+		w->clen -= m;
+		w->img_off += m;
+		got += m;
 	}
-	w->img_off += len;
+	if (zero)
+		*zero = z;
 	return 0;
+}
+
+static int img_read(struct wctx *w, uint8_t *dst, size_t len)
+{
+	return img_take(w, dst, len, NULL);
 }
 
 /* "PREFIX: detail" (copied first: br_fail() formats into the buffer
@@ -132,27 +184,17 @@ static int wrap(int rc, const char *prefix)
 	return br_fail(rc, "%s: %s", prefix, why);
 }
 
-static int all_zero(const uint8_t *p, size_t len)
-{
-	static const uint8_t z[4096];
-
-	for (size_t o = 0; o < len; o += sizeof(z))
-		if (memcmp(p + o, z, len - o < sizeof(z) ? len - o : sizeof(z)) != 0)
-			return 0;
-	return 1;
-}
-
 /* Copy the image's bytes [ext.start, ext.start + ext.size) to the same
  * place on the disk (write=0: read past them). The image is at
  * w->img_off <= ext.start. */
 static int copy_region(struct wctx *w, const struct disk_extent *x, int write)
 {
-	int rc;
+	int rc, zero = 0;
 
 	while (w->img_off < x->start) {
 		size_t n = x->start - w->img_off < BLK ? (size_t)(x->start - w->img_off) : BLK;
 
-		rc = img_read(w, w->buf, n);
+		rc = img_read(w, NULL, n);
 		if (rc)
 			return rc;
 	}
@@ -160,12 +202,12 @@ static int copy_region(struct wctx *w, const struct disk_extent *x, int write)
 		size_t n =
 		    x->start + x->size - off < BLK ? (size_t)(x->start + x->size - off) : BLK;
 
-		rc = img_read(w, w->buf, n);
+		rc = img_take(w, write ? w->buf : NULL, n, write ? &zero : NULL);
 		if (rc)
 			return rc;
 		if (!write)
 			continue;
-		if (all_zero(w->buf, n)) {
+		if (zero) {
 			if (w->zero_len && w->zero_off + w->zero_len != off) {
 				rc = flush_zeros(w);
 				if (rc)
@@ -242,6 +284,8 @@ static int stream_open(struct wctx *w, const struct verify_artifact *img)
 	if (w->ar)
 		archive_read_free(w->ar);
 	w->img_off = 0;
+	w->cp = NULL;
+	w->clen = 0;
 	if (lseek(ifd, 0, SEEK_SET) < 0)
 		return br_fail(-errno, "%s: %s", verify_artifact_path(img), strerror(errno));
 	w->ar = archive_read_new();
@@ -262,12 +306,12 @@ static int stream_drain(struct wctx *w, const struct verify_artifact *img, uint6
 {
 	while (w->img_off < img_size) {
 		size_t n = img_size - w->img_off < BLK ? (size_t)(img_size - w->img_off) : BLK;
-		int rc = img_read(w, w->buf, n);
+		int rc = img_read(w, NULL, n);
 
 		if (rc)
 			return rc;
 	}
-	if (archive_read_data(w->ar, w->buf, 1) != 0)
+	if (w->clen || archive_read_data(w->ar, w->buf, 1) != 0)
 		return br_fail(-BR_EMALFORMED, "%s: boot-disk image longer than its GPT says",
 			       verify_artifact_path(img));
 	return 0;
@@ -358,7 +402,7 @@ int disk_write_image(const struct verify_artifact *img, int fd, const char *what
 	if (!rc)
 		rc = stream_open(&w, img);
 	if (!rc)
-		rc = img_read(&w, w.buf, BLK);
+		rc = img_read(&w, NULL, BLK);
 	if (rc)
 		goto out;
 	rc = disk_layout_compute(disk_size, sector, &iext[DISK_PART_ESP], &iext[DISK_PART_STATE],
