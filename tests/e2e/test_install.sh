@@ -36,8 +36,8 @@ boots() { grep -aoE 'BOOTRINO-DATA boots=[0-9]+' "$SERIAL" | tail -1 | cut -d= -
 takeover_userdata "$TAP_TMP/install.ud"
 guest_boot install "$TAP_TMP/install.ud"
 DISK=$W/overlay.qcow2
-if wait_for "$SERIAL" "bootrino: install: (installed|updated|.*RAM)" 900; then
-	line=$(grep -aE "bootrino: (error: )?install: " "$SERIAL" | tail -1)
+if wait_for "$SERIAL" "install: (installed|updated|.*RAM)" 900; then
+	line=$(grep -aE "install: (installed|updated|.*RAM)" "$SERIAL" | tail -1)
 	case $line in
 	*"installed bootrino on /dev/vda"*) ok "loader installed bootrino: ${line#*install: }" ;;
 	*) not_ok "loader installed bootrino" "$(grep -aE 'install' "$SERIAL" | tail -10)" ;;
@@ -51,6 +51,16 @@ grep -aq "install: the root disk vda(size=" "$SERIAL" &&
 marker install "takeover + install, target from RAM"
 b1=$(boots)
 guest_stop
+
+# QEMU gone (it holds the disk's write lock) before anyone opens the disk.
+stopped() {
+	local i
+	for i in $(seq 60); do
+		pgrep -f "file=$DISK," > /dev/null || return 0
+		sleep 0.5
+	done
+}
+stopped
 
 # --- the disk, offline -------------------------------------------------------------
 raw=$TAP_TMP/disk.raw
@@ -75,14 +85,14 @@ assert t["lastlba"] == size // 512 - 34, (t["lastlba"], size)
 	fi
 }
 check_disk "after install"
-if MTOOLS_SKIP_CHECK=1 mcopy -n -i "$raw@@1M" ::/bootrino/config.cpio "$TAP_TMP/config.cpio" 2> /dev/null &&
-	(cd "$TAP_TMP" && cpio -i --to-stdout etc/bootrino/config.json < config.cpio 2> /dev/null) |
-	grep -q "\"script\":\"$URL/bootrino.sh\""; then
+cfg_json() { (cd "$TAP_TMP" && cpio -i --quiet --to-stdout '*config.json' < config.cpio 2> /dev/null); }
+if MTOOLS_SKIP_CHECK=1 mcopy -n -i "$raw@@1048576" ::/bootrino/config.cpio "$TAP_TMP/config.cpio" 2> /dev/null &&
+	cfg_json | grep -q "\"script\":\"$URL/bootrino.sh\""; then
 	ok "the ESP carries the machine's config (script URL, keys) for the disk boot"
 else
 	not_ok "the ESP carries the machine's config" "$(cpio -t < "$TAP_TMP/config.cpio" 2>&1)"
 fi
-if (cd "$TAP_TMP" && cpio -i --to-stdout etc/bootrino/config.json < config.cpio 2> /dev/null) | grep -q '"install"'; then
+if cfg_json | grep -q '"install"'; then
 	not_ok "the installed config holds no install record (a disk boot must not reinstall)"
 else
 	ok "the installed config holds no install record"
@@ -113,6 +123,7 @@ else
 fi
 b2=$(boots)
 guest_stop
+stopped
 
 # --- 3. the same disk under OVMF ---------------------------------------------------------
 disk_boot uefi uefi
@@ -124,6 +135,7 @@ fi
 marker uefi "OVMF → GRUB → loader → signed bootrino.sh"
 b3=$(boots)
 guest_stop
+stopped
 check_disk "after the disk boots"
 
 # --- bootrino-data --------------------------------------------------------------------

@@ -21,7 +21,11 @@ BASE=$BOOTRINO_ROOT/build/guest/disk.img
 cp "$SITE/loader/loader.json" "$TAP_TMP/loader.json.good"
 
 untouched() { # NAME
-	local raw=$TAP_TMP/$1.raw size
+	local raw=$TAP_TMP/$1.raw size i
+	for i in $(seq 60); do
+		pgrep -f "file=$W/overlay.qcow2," > /dev/null || break
+		sleep 0.5
+	done
 	qemu-img convert -O raw "$W/overlay.qcow2" "$raw"
 	size=$(stat -c %s "$raw")
 	if cmp -s -n 1048576 "$raw" "$BASE" &&
