@@ -243,10 +243,6 @@ static int via_loader(struct cli_boot_args *a, int dry_run, int install)
 	}
 	if (!rc)
 		rc = cli_loader_json_parse(&p, fetch_url_resolve, url, doc, len);
-	if (!rc && install)
-		rc = record_install(url, doc, len, &inst, disk_desc, sizeof(disk_desc));
-	if (!rc)
-		rc = loader_config(&a->cfg, inst, &config);
 	if (!rc)
 		rc = cli_workdir_new(workdir, sizeof(workdir));
 	if (rc) {
@@ -258,6 +254,15 @@ static int via_loader(struct cli_boot_args *a, int dry_run, int install)
 	ret = preflight(a, dry_run, &target);
 	if (ret)
 		goto out;
+	br_errclear();
+	if (install)
+		rc = record_install(url, doc, len, &inst, disk_desc, sizeof(disk_desc));
+	if (!rc)
+		rc = loader_config(&a->cfg, inst, &config);
+	if (rc) {
+		ret = cli_fail(rc, "takeover");
+		goto out;
+	}
 	br_errclear();
 	rc = cli_facts_get("host", &facts);
 	if (rc) {
