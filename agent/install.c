@@ -167,9 +167,13 @@ static int put_file(const char *dir, const char *name, const void *data, size_t 
 	return 0;
 }
 
-/* Mount partition partno of disk, put one file in subdir, unmount. */
-static int put_on_partition(const char *disk, unsigned partno, const char *fstype, const char *mnt,
-			    const char *subdir, const char *name, const void *data, size_t len)
+/* Mount partition partno of disk, put one file in subdir, unmount. opts:
+ * vfat's defaults name the kernel's default iocharset (Debian: "ascii",
+ * nls_ascii, which the loader does not ship): ask for the ones it does
+ * (images/loader/build.sh: nls_cp437, nls_iso8859-1). */
+static int put_on_partition(const char *disk, unsigned partno, const char *fstype, const char *opts,
+			    const char *mnt, const char *subdir, const char *name, const void *data,
+			    size_t len)
 {
 	char dev[128], dir[256];
 	int rc;
@@ -179,9 +183,9 @@ static int put_on_partition(const char *disk, unsigned partno, const char *fstyp
 		return rc;
 	(void)mkdir("/run/bootrino", 0700);
 	(void)mkdir(mnt, 0700);
-	if (mount(dev, mnt, fstype, MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
-		return br_fail(-BR_EDISK, "mount %s (%s) on %s: %s", dev, fstype, mnt,
-			       strerror(errno));
+	if (mount(dev, mnt, fstype, MS_NOSUID | MS_NODEV | MS_NOEXEC, opts) < 0)
+		return br_fail(-BR_EDISK, "mount %s (%s%s%s) on %s: %s", dev, fstype,
+			       opts ? ", " : "", opts ? opts : "", mnt, strerror(errno));
 	snprintf(dir, sizeof(dir), "%s/%s", mnt, subdir);
 	(void)mkdir(dir, 0700);
 	rc = put_file(dir, name, data, len);
@@ -217,10 +221,10 @@ static int put_config(const char *disk, const struct cli_config *cfg)
 			rc = br_fail(-EIO, "config cpio: %s", strerror(errno));
 	}
 	if (!rc)
-		rc = put_on_partition(disk, 1, "vfat", ESP_MNT, "bootrino", "config.cpio", cpio,
-				      size);
+		rc = put_on_partition(disk, 1, "vfat", "codepage=437,iocharset=iso8859-1", ESP_MNT,
+				      "bootrino", "config.cpio", cpio, size);
 	if (!rc)
-		rc = put_on_partition(disk, 2, "ext4", STATE_MNT, ".", "config.json", json,
+		rc = put_on_partition(disk, 2, "ext4", NULL, STATE_MNT, ".", "config.json", json,
 				      strlen(json));
 	if (fd >= 0)
 		close(fd);
