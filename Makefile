@@ -8,8 +8,11 @@
 #   make asan fuzz tidy bench format
 #
 # Module layout: every directory in MODULES is one static library;
-# agent/ objects are linked directly (its commands register through a
-# linker section, see agent/cli.h).
+# agent/doc/ (the document layer: plan, config, loader.json parsers) is
+# one too, and its build fails if it includes an agent/ header outside
+# agent/doc/ (it never sees the CLI); the rest of agent/ is linked
+# directly (its commands register through a linker section, see
+# agent/cli.h).
 
 BUILD   ?= build
 export BUILD
@@ -20,7 +23,13 @@ VERSION := $(BASE_VERSION)$(shell git describe --always --dirty --exclude '*' 2>
 MODULES := common verify fetch kexec disk cloudinit
 PKGS    := libcurl openssl libarchive libcjson
 
-SETUP_STAMP := build/.setup-$(shell cat scripts/setup.sh | cksum | cut -d' ' -f1)
+# scripts/setup.sh installs Debian packages by set (see its header): `make`
+# needs only the build set; images, demo and the test suites ask for theirs.
+SETUP_SUM    := $(shell cksum < scripts/setup.sh | cut -d' ' -f1)
+SETUP_STAMP  := build/.setup-build-$(SETUP_SUM)
+SETUP_IMAGES := build/.setup-images-$(SETUP_SUM)
+SETUP_DEMO   := build/.setup-demo-$(SETUP_SUM)
+SETUP_TEST   := build/.setup-test-$(SETUP_SUM)
 
 WARN     := -Wall -Wextra -Wshadow -Wformat=2 -Werror
 HARDEN   := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
@@ -45,7 +54,7 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 AGENT_SRC  := $(wildcard agent/*.c)
 AGENT_OBJ  := $(call obj,$(AGENT_SRC))
 AGENT_LIB_OBJ := $(filter-out $(BUILD)/obj/agent/main.o,$(AGENT_OBJ))
-MODULE_LIBS := $(foreach m,$(MODULES),$(BUILD)/lib/lib$(m).a)
+MODULE_LIBS := $(BUILD)/lib/libdoc.a $(foreach m,$(MODULES),$(BUILD)/lib/lib$(m).a)
 LINK_MODULES := -Wl,--start-group $(MODULE_LIBS) -Wl,--end-group
 
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
@@ -58,12 +67,12 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
 all: $(SETUP_STAMP) $(BUILD)/bootrino
 
-# Installs build/test dependencies once per version of scripts/setup.sh.
-$(SETUP_STAMP): scripts/setup.sh
+# Installs a set of packages once per version of scripts/setup.sh.
+build/.setup-%-$(SETUP_SUM): scripts/setup.sh
 	@mkdir -p build
-	scripts/setup.sh
-	@rm -f build/.setup-*; touch $@
-setup: $(SETUP_STAMP)
+	scripts/setup.sh $*
+	@rm -f build/.setup-$*-*; touch $@
+setup: $(SETUP_TEST)
 
 $(BUILD)/obj/%.o: %.c $(SETUP_STAMP)
 	@mkdir -p $(dir $@)
@@ -87,6 +96,13 @@ $(BUILD)/lib/lib$(1).a: $(call obj,$(wildcard $(1)/*.c))
 endef
 $(foreach m,$(MODULES),$(eval $(call module_lib,$(m))))
 
+DOC_OBJ := $(call obj,$(wildcard agent/doc/*.c))
+$(BUILD)/lib/libdoc.a: $(DOC_OBJ)
+	@mkdir -p $(dir $@)
+	@if grep -H 'agent/[a-z_]*\.h' $(DOC_OBJ:.o=.d); then \
+		echo "agent/doc/ must not include the CLI (agent/*.h)" >&2; exit 1; fi
+	rm -f $@; ar rcs $@ $^
+
 $(BUILD)/bootrino: $(AGENT_OBJ) $(MODULE_LIBS)
 	$(CC) $(LDFLAGS) -o $@ $(AGENT_OBJ) $(LINK_MODULES) $(PKG_LIBS)
 
@@ -95,6 +111,7 @@ $(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(AGENT_LIB_OBJ) $(MODUL
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(AGENT_LIB_OBJ) $(LINK_MODULES) $(PKG_LIBS) -lcmocka
 
+$(call obj,$(UNIT_SRC)): $(SETUP_TEST)
 unit: $(UNIT_BINS) $(BUILD)/bootrino
 UNIT_SUITE ?= unit
 unit-run: unit
@@ -108,11 +125,12 @@ asan:
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 
 # --- everything -------------------------------------------------------------
-# tests/run.sh prints TAP per test; tests/summary.sh adds the suites up.
-check: $(SETUP_STAMP)
+# tests/check.sh runs every suite (tests/run.sh prints TAP per test) and
+# adds them up.
+check: $(SETUP_TEST)
 	tests/check.sh
 
-tidy: $(SETUP_STAMP)
+tidy: $(SETUP_TEST)
 	scripts/tidy.sh
 
 format:
@@ -125,5 +143,5 @@ distclean:
 	rm -rf build
 
 # --- the main journey, on built-in defaults ----------------------------------
-demo: all static images
+demo: $(SETUP_DEMO) all static images
 	scripts/demo.sh

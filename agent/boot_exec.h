@@ -10,7 +10,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "agent/plan.h"
+#include "agent/doc/plan.h"
 #include "fetch/fetch.h"
 #include "kexec/kexec.h"
 

@@ -6,8 +6,9 @@
 
 #include "agent/boot_exec.h"
 #include "agent/boot_script.h"
+#include "agent/doc/plan_print.h"
 #include "agent/facts.h"
-#include "agent/plan_print.h"
+#include "agent/state.h"
 #include "common/err.h"
 #include "common/log.h"
 #include "kexec/kexec.h"
@@ -51,12 +52,10 @@ static int flow_run(struct cli_boot_args *a, const struct flow_how *h)
 	if (state_dir && cli_state_read_u64(state_dir, "boot-count", &count))
 		count = 0;
 
-	br_errclear();
 	rc = cli_facts_get(h->facts_stage, &facts);
 	if (rc) {
 		/* facts are for the target's convenience; the boot goes on */
-		br_log(BR_LOG_WARN, "facts: %s",
-		       br_errdetail()[0] ? br_errdetail() : br_strerror(rc));
+		br_log(BR_LOG_WARN, "facts: %s", br_errmsg(rc));
 		facts = NULL;
 	}
 	memset(&r, 0, sizeof(r));
@@ -70,7 +69,6 @@ static int flow_run(struct cli_boot_args *a, const struct flow_how *h)
 	r.state_dir = state_dir;
 	r.insecure = a->cfg.insecure;
 	r.timeout_s = a->cfg.script_timeout;
-	br_errclear();
 	rc = cli_run_script(&r, &p);
 	if (rc) {
 		ret = cli_fail(rc, h->what);
@@ -92,7 +90,6 @@ static int flow_run(struct cli_boot_args *a, const struct flow_how *h)
 	e.fetch = &a->fetch;
 	e.facts = facts;
 	e.dry_run = h->dry_run;
-	br_errclear();
 	rc = cli_exec_plan(&e);
 	if (rc) {
 		ret = cli_fail(rc, h->what);
@@ -109,13 +106,12 @@ static int flow_run(struct cli_boot_args *a, const struct flow_how *h)
 	/* loaded: from now on this signature is the oldest we accept */
 	if (state_dir) {
 		if (r.sig.has_timestamp &&
-		    cli_state_write_u64(state_dir, "last-timestamp", r.sig.timestamp))
-			br_log(BR_LOG_WARN, "%s", br_errdetail());
-		if (cli_state_write_u64(state_dir, "boot-count", count + 1))
-			br_log(BR_LOG_WARN, "%s", br_errdetail());
+		    (rc = cli_state_write_u64(state_dir, "last-timestamp", r.sig.timestamp)))
+			br_log(BR_LOG_WARN, "%s", br_errmsg(rc));
+		if ((rc = cli_state_write_u64(state_dir, "boot-count", count + 1)))
+			br_log(BR_LOG_WARN, "%s", br_errmsg(rc));
 	}
 	br_log(BR_LOG_INFO, "starting the target (%s)", e.report.method);
-	br_errclear();
 	rc = kexec_execute();
 	/* `systemctl kexec` returns once systemd took the job */
 	ret = rc ? cli_fail(rc, "kexec") : 0;

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "agent/progress.h"
 #include "common/err.h"
 #include "common/log.h"
 
@@ -61,8 +62,7 @@ int cli_boot_option(const struct br_command *cmd, struct cli_boot_args *a, int c
 		return CLI_CONTINUE;
 	}
 	if (rc)
-		return cli_usage_error(cmd, "%s",
-				       br_errdetail()[0] ? br_errdetail() : br_strerror(rc));
+		return cli_usage_error(cmd, "%s", br_errmsg(rc));
 	return 0;
 }
 
@@ -82,7 +82,6 @@ int cli_boot_args_finish(const struct br_command *cmd, struct cli_boot_args *a)
 	int rc;
 
 	if (a->config_path) {
-		br_errclear();
 		rc = cli_config_load(&a->cfg, a->config_path);
 		if (rc) {
 			cli_fail(rc, a->config_path);
@@ -107,7 +106,6 @@ int cli_boot_args_finish(const struct br_command *cmd, struct cli_boot_args *a)
 	}
 	memset(&a->keys, 0, sizeof(a->keys));
 	for (i = 0; i < a->cfg.n_pubkeys; i++) {
-		br_errclear();
 		rc = verify_keyring_add(&a->keys, a->cfg.pubkeys[i]);
 		if (rc) {
 			cli_fail(rc, "--pubkey");

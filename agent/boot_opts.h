@@ -6,7 +6,7 @@
 #define BOOTRINO_AGENT_BOOT_OPTS_H
 
 #include "agent/cli.h"
-#include "agent/config.h"
+#include "agent/doc/config.h"
 #include "fetch/fetch.h"
 #include "verify/minisign.h"
 

@@ -3,8 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
-#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,181 +12,20 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "agent/detail.h"
-#include "agent/plan_file.h"
+#include "agent/doc/detail.h"
+#include "agent/doc/plan_file.h"
+#include "agent/fetch_signed.h"
+#include "agent/state.h"
+#include "agent/workdir.h"
 #include "common/err.h"
+#include "common/file.h"
 #include "common/log.h"
 #include "fetch/url.h"
 #include "verify/rollback.h"
 
-static int write_file(const char *path, const void *buf, size_t len, mode_t mode)
-{
-	const char *p = buf;
-	ssize_t n;
-	int fd, rc = 0;
-
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
-	if (fd < 0)
-		return br_fail(-errno, "%s: %s", path, strerror(errno));
-	while (len && !rc) {
-		n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			rc = -errno;
-		else {
-			p += n;
-			len -= (size_t)n;
-		}
-	}
-	if (close(fd) < 0 && !rc)
-		rc = -errno;
-	if (rc)
-		return br_fail(rc, "%s: %s", path, strerror(-rc));
-	return 0;
-}
-
 static int read_local(const char *path, char **buf, size_t *len)
 {
-	struct stat st;
-	ssize_t n;
-	size_t got = 0;
-	int fd, rc = 0;
-
-	*buf = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return br_fail(-errno, "%s: %s", path, strerror(errno));
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > (off_t)CLI_SCRIPT_MAX) {
-		close(fd);
-		return br_fail(-BR_ETOOBIG, "%s: not a regular file of at most %u bytes", path,
-			       CLI_SCRIPT_MAX);
-	}
-	*buf = malloc((size_t)st.st_size + 1);
-	if (!*buf) {
-		close(fd);
-		return -ENOMEM;
-	}
-	while (got < (size_t)st.st_size) {
-		n = read(fd, *buf + got, (size_t)st.st_size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			rc = br_fail(n < 0 ? -errno : -EIO, "%s: short read", path);
-			break;
-		}
-		got += (size_t)n;
-	}
-	close(fd);
-	if (rc) {
-		free(*buf);
-		*buf = NULL;
-		return rc;
-	}
-	(*buf)[got] = '\0';
-	*len = got;
-	return 0;
-}
-
-int cli_state_read_u64(const char *dir, const char *name, uint64_t *out)
-{
-	char path[512], buf[32], *end;
-	ssize_t n;
-	int fd;
-
-	*out = 0;
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? 0 : br_fail(-errno, "%s: %s", path, strerror(errno));
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return br_fail(-BR_ECONFIG, "%s: empty or unreadable", path);
-	buf[n] = '\0';
-	errno = 0;
-	*out = strtoull(buf, &end, 10);
-	if (errno || end == buf || (*end && *end != '\n'))
-		return br_fail(-BR_ECONFIG, "%s: not a number", path);
-	return 0;
-}
-
-/* mkdir -p: the loader has no /var/lib to start with */
-static int mkdir_p(const char *dir)
-{
-	char buf[512], *c;
-
-	if (snprintf(buf, sizeof(buf), "%s", dir) >= (int)sizeof(buf)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	for (c = buf + 1; *c; c++) {
-		if (*c != '/')
-			continue;
-		*c = '\0';
-		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-			return -1;
-		*c = '/';
-	}
-	return mkdir(buf, 0700) < 0 && errno != EEXIST ? -1 : 0;
-}
-
-int cli_state_write_u64(const char *dir, const char *name, uint64_t v)
-{
-	char path[512], tmp[520], buf[32];
-	int fd, rc = 0, len;
-
-	if (mkdir_p(dir) < 0)
-		return br_fail(-errno, "%s: %s", dir, strerror(errno));
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	len = snprintf(buf, sizeof(buf), "%" PRIu64 "\n", v);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return br_fail(-errno, "%s: %s", tmp, strerror(errno));
-	if (write(fd, buf, (size_t)len) != len || fsync(fd) < 0)
-		rc = errno ? -errno : -EIO;
-	if (close(fd) < 0 && !rc)
-		rc = -errno;
-	if (!rc && rename(tmp, path) < 0)
-		rc = -errno;
-	if (rc) {
-		unlink(tmp);
-		return br_fail(rc, "%s: %s", path, strerror(-rc));
-	}
-	return 0;
-}
-
-int cli_fetch_signed(const char *url, size_t cap, const struct fetch_opts *fo,
-		     const struct verify_keyring *keys, char **buf, size_t *len,
-		     struct verify_sigresult *res)
-{
-	char sigurl[CLI_PLAN_URL_MAX + 8], *sig = NULL;
-	size_t siglen = 0;
-	int rc;
-
-	*buf = NULL;
-	if ((size_t)snprintf(sigurl, sizeof(sigurl), "%s.minisig", url) >= sizeof(sigurl))
-		return br_fail(-BR_EUSAGE, "%.128s: URL too long", url);
-	rc = fetch_to_memory(url, cap, fo, buf, len, NULL);
-	if (rc)
-		return rc;
-	rc = fetch_to_memory(sigurl, VERIFY_SIGFILE_MAX, fo, &sig, &siglen, NULL);
-	/* the server answered and has no signature (or a local file has
-	 * none next to it): permanent, not a transient fetch failure */
-	if (rc == -BR_EHTTP || (rc == -BR_EFETCH && strncmp(url, "file://", 7) == 0))
-		rc = cli_wrap_detail(-BR_ESIG, "no signature: refusing an unsigned file");
-	if (!rc) {
-		rc = verify_minisign_buf(keys, *buf, *len, sig, siglen, res);
-		if (rc)
-			rc = cli_wrap_detail(rc, url);
-	}
-	free(sig);
-	if (rc) {
-		free(*buf);
-		*buf = NULL;
-	}
-	return rc;
+	return br_file_read(path, CLI_SCRIPT_MAX, 0, -BR_ETOOBIG, buf, len);
 }
 
 /* Fetch (or read) the script and its signature and verify them. */
@@ -252,41 +89,9 @@ out:
 	return rc;
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	remove(path);
-	return 0;
-}
-
-void cli_workdir_remove(char *dir)
-{
-	if (!dir[0])
-		return;
-	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-	dir[0] = '\0';
-}
-
 void cli_run_cleanup(struct cli_run *r)
 {
 	cli_workdir_remove(r->workdir);
-}
-
-int cli_workdir_new(char *dir, size_t len)
-{
-	const char *tmp = getenv("TMPDIR");
-
-	/* mkdtemp: mode 0700, a fresh name nobody else can have prepared */
-	snprintf(dir, len, "%s/bootrino.XXXXXX", tmp && *tmp && strlen(tmp) < 200 ? tmp : "/tmp");
-	if (!mkdtemp(dir)) {
-		int e = errno;
-
-		dir[0] = '\0';
-		return br_fail(-e, "work directory: %s", strerror(e));
-	}
-	return 0;
 }
 
 static int make_workdir(struct cli_run *r)
@@ -449,13 +254,13 @@ int cli_run_script(struct cli_run *r, struct cli_plan *plan)
 	snprintf(spath, sizeof(spath), "%s/bootrino.sh", r->workdir);
 	snprintf(ppath, sizeof(ppath), "%s/plan.json", r->workdir);
 	/* the verified bytes, not a re-read of the URL */
-	rc = write_file(spath, script, len, 0400);
+	rc = br_file_write(spath, script, len, 0400);
 	if (rc)
 		goto out;
 	cli_plan_init(&header);
 	rc = cli_plan_set_header(&header, r->url, r->insecure);
 	if (rc == -BR_EUSAGE)
-		rc = -BR_ECONFIG;
+		rc = br_err_recode(-BR_ECONFIG);
 	if (!rc)
 		rc = cli_plan_file_write(ppath, &header);
 	cli_plan_free(&header);

@@ -2,7 +2,7 @@
  * signature into memory (capped), verify them against the trusted keys
  * and the anti-rollback timestamp, write the verified bytes into a
  * private work directory and run them with /bin/sh, bounded in time, with
- * the environment of design §3. Shared by `boot`, `plan` and `takeover
+ * the environment of docs/design.md, "Contracts". Shared by `boot`, `plan` and `takeover
  * --direct`. */
 #ifndef BOOTRINO_AGENT_BOOT_SCRIPT_H
 #define BOOTRINO_AGENT_BOOT_SCRIPT_H
@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "agent/plan.h"
+#include "agent/doc/plan.h"
 #include "fetch/fetch.h"
 #include "verify/minisign.h"
 
@@ -45,20 +45,5 @@ struct cli_run {
  * removes it. */
 int cli_run_script(struct cli_run *r, struct cli_plan *plan);
 void cli_run_cleanup(struct cli_run *r);
-
-/* Fetch url and url.minisig into memory (url capped at cap) and verify.
- * A signature the server does not have (HTTP 4xx) is -BR_ESIG: an
- * unsigned file is a verification failure, not a transient one. */
-int cli_fetch_signed(const char *url, size_t cap, const struct fetch_opts *fo,
-		     const struct verify_keyring *keys, char **buf, size_t *len,
-		     struct verify_sigresult *res);
-
-/* A private (0700) work directory under $TMPDIR or /tmp; removal. */
-int cli_workdir_new(char *dir, size_t len);
-void cli_workdir_remove(char *dir);
-
-/* Anti-rollback state: the newest accepted signature timestamp. */
-int cli_state_read_u64(const char *dir, const char *name, uint64_t *out);
-int cli_state_write_u64(const char *dir, const char *name, uint64_t v);
 
 #endif

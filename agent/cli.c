@@ -30,12 +30,9 @@ int cli_help(const struct br_command *cmd)
 
 int cli_fail(int rc, const char *what)
 {
-	const char *detail = br_errdetail();
-
-	if (detail[0])
-		br_log(BR_LOG_ERROR, "%s: %s", what, detail);
-	else
-		br_log(BR_LOG_ERROR, "%s: %s", what, br_strerror(rc));
+	/* only rc's own detail: one recorded for another code belongs to an
+	 * earlier failure */
+	br_log(BR_LOG_ERROR, "%s: %s", what, br_errmsg(rc));
 	return br_exitcode(rc);
 }
 

@@ -32,7 +32,7 @@ int cli_usage_error(const struct br_command *cmd, const char *fmt, ...)
 int cli_help(const struct br_command *cmd);
 
 /* Report a failed operation in one line ("bootrino: error: WHAT: DETAIL")
- * and map rc to the exit code of design §4. */
+ * and map rc to the exit code of docs/design.md, "Contracts". */
 int cli_fail(int rc, const char *what);
 
 /* Parse a decimal size with an optional K/M/G suffix (powers of 1024).
@@ -56,11 +56,5 @@ int cli_parse_uint(const char *s, unsigned long max, unsigned long *out);
  * logging, CLI_CONTINUE) and unknown options or missing arguments (exit
  * 2). Returns CLI_CONTINUE or the exit code to return immediately. */
 int cli_common_option(const struct br_command *cmd, int c);
-
-struct fetch_progress;
-/* Download progress (agent/cmd_fetch.c): a bar on a TTY, else a log line
- * every 5 s. */
-void cli_fetch_progress(void *arg, const struct fetch_progress *p);
-void cli_fetch_progress_end(void); /* after a transfer, success or not */
 
 #endif

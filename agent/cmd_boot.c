@@ -1,5 +1,5 @@
 /* `bootrino boot`: fetch bootrino.sh + .minisig, verify, run it, fetch and
- * verify its plan, kexec the target (design §2, §3).
+ * verify its plan, kexec the target (docs/design.md, "Boot flow").
  *
  * Inside a bootrino.sh ($BOOTRINO_PLAN set) `boot` is the verb: it only
  * seals the plan. The parent acts after the script exits 0, so nothing
@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "agent/boot_flow.h"
-#include "agent/plan_file.h"
+#include "agent/doc/plan_file.h"
 #include "common/err.h"
 
 static int cmd_boot(int argc, char **argv);
@@ -54,7 +54,6 @@ static int boot_verb(const char *plan, int argc, char **argv)
 
 	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))
 		return cli_help(&br_command_boot);
-	br_errclear();
 	rc = cli_plan_file_apply(plan, "boot", argc - 1, argv + 1);
 	return rc ? cli_fail(rc, "bootrino.sh") : 0;
 }

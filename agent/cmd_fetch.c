@@ -1,6 +1,6 @@
 /* `bootrino fetch URL -o FILE …`: download with inline sha256, limits,
- * retries, mirrors and an optional minisign signature; the progress
- * display lives here because only agent/ talks to the user. */
+ * retries, mirrors and an optional minisign signature (progress display:
+ * agent/progress.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "agent/cli.h"
+#include "agent/progress.h"
 #include "common/err.h"
 #include "common/log.h"
 #include "fetch/fetch.h"
@@ -61,104 +62,13 @@ enum {
 	OPT_MINISIG,
 };
 
-#define TTY_INTERVAL_S 0.2
-#define LOG_INTERVAL_S 5.0
-#define BAR_WIDTH 24
-
-/* One transfer at a time in a process: the display state is global so
- * other commands (boot, takeover) can pass cli_fetch_progress as their
- * fetch_opts.progress_cb with a NULL argument. */
-static struct {
-	int init, tty;
-	double last;
-	int drew; /* a bar is on screen and needs its newline */
-} ps;
-
-void cli_fetch_progress(void *arg, const struct fetch_progress *p);
-void cli_fetch_progress_end(void);
-
-static void human(double v, char *out, size_t len)
-{
-	static const char *const unit[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-	size_t u = 0;
-
-	while (v >= 1024 && u + 1 < sizeof(unit) / sizeof(unit[0])) {
-		v /= 1024;
-		u++;
-	}
-	snprintf(out, len, u ? "%.1f %s" : "%.0f %s", v, unit[u]);
-}
-
-/* TTY on stderr: one line redrawn; otherwise a log line every 5 s. */
-void cli_fetch_progress(void *arg, const struct fetch_progress *p)
-{
-	char got[32], tot[32], rate[32], eta[32] = "";
-	double r;
-
-	(void)arg;
-	if (!ps.init) {
-		ps.tty = isatty(STDERR_FILENO);
-		ps.init = 1;
-	}
-	if (p->elapsed_s < ps.last)
-		ps.last = 0; /* a new transfer */
-	if (!p->done && p->elapsed_s - ps.last < (ps.tty ? TTY_INTERVAL_S : LOG_INTERVAL_S))
-		return;
-	if (p->done && !ps.drew)
-		return; /* short transfers print nothing */
-	ps.last = p->elapsed_s;
-	r = p->elapsed_s > 0 ? (double)p->bytes / p->elapsed_s : 0;
-	human((double)p->bytes, got, sizeof(got));
-	human(r, rate, sizeof(rate));
-	if (p->total)
-		human((double)p->total, tot, sizeof(tot));
-	else
-		snprintf(tot, sizeof(tot), "?");
-	if (p->total && r > 0 && p->total >= p->bytes && !p->done) {
-		unsigned s = (unsigned)((double)(p->total - p->bytes) / r);
-
-		snprintf(eta, sizeof(eta), " ETA %u:%02u", s / 60, s % 60);
-	}
-	if (ps.tty) {
-		int pct = p->total ? (int)(100.0 * (double)p->bytes / (double)p->total) : 0;
-		char bar[BAR_WIDTH + 1];
-		int i, fill = p->total ? pct * BAR_WIDTH / 100 : 0;
-
-		for (i = 0; i < BAR_WIDTH; i++)
-			bar[i] = i < fill ? '#' : '.';
-		bar[BAR_WIDTH] = '\0';
-		if (!p->total)
-			fprintf(stderr, "\r\033[K%s  %s/s", got, rate);
-		else
-			fprintf(stderr, "\r\033[K[%s] %3d%% %s / %s  %s/s%s", bar, pct, got, tot,
-				rate, eta);
-		if (p->done)
-			fputc('\n', stderr);
-		ps.drew = !p->done;
-	} else {
-		br_log(BR_LOG_INFO, "%s: %s / %s at %s/s%s%s", p->url, got, tot, rate, eta,
-		       p->done ? " (done)" : "");
-		ps.drew = 1;
-	}
-}
-
-void cli_fetch_progress_end(void)
-{
-	if (ps.tty && ps.drew)
-		fputc('\n', stderr);
-	ps.drew = 0;
-	ps.last = 0;
-}
-
 /* A --minisig argument is a URL when it has a scheme we fetch. */
 static int is_url(const char *s)
 {
 	char scheme[8];
 	int rc;
 
-	br_errclear();
 	rc = fetch_url_scheme(s, scheme, sizeof(scheme));
-	br_errclear();
 	return rc == 0;
 }
 
@@ -383,7 +293,6 @@ static int cmd_fetch(int argc, char **argv)
 	if (!minisig && nkeys > 0)
 		return cli_usage_error(cmd, "--pubkey without --minisig");
 	url = argv[optind];
-	br_errclear();
 	rc = check_output(out);
 	if (rc)
 		return cli_fail(rc, "-o");
@@ -392,13 +301,12 @@ static int cmd_fetch(int argc, char **argv)
 		char check[FETCH_URL_MAX];
 		size_t i;
 
-		br_errclear();
-		if (fetch_url_resolve(url, url, check, sizeof(check)))
-			return cli_usage_error(cmd, "%s", br_errdetail());
+		if ((rc = fetch_url_resolve(url, url, check, sizeof(check))))
+			return cli_usage_error(cmd, "%s", br_errmsg(rc));
 		for (i = 0; i < o.n_mirrors; i++)
-			if (fetch_url_mirror(o.mirrors[i], "x", check, sizeof(check)))
+			if ((rc = fetch_url_mirror(o.mirrors[i], "x", check, sizeof(check))))
 				return cli_usage_error(cmd, "--mirror %s: %s", o.mirrors[i],
-						       br_errdetail());
+						       br_errmsg(rc));
 	}
 	if (!quiet) {
 		o.progress = 1;
@@ -407,7 +315,6 @@ static int cmd_fetch(int argc, char **argv)
 	if (o.insecure)
 		br_log(BR_LOG_WARN, "%s: TLS certificate verification is off (--insecure)", url);
 
-	br_errclear();
 	if (minisig)
 		rc = fetch_signed(url, out, &o, &kr, minisig, &res, &what);
 	else

@@ -1,4 +1,4 @@
-/* `bootrino init`: PID 1 of the loader's initramfs (design §2).
+/* `bootrino init`: PID 1 of the loader's initramfs (docs/design.md, "Boot flow").
  *
  * Mounts, console, modules, network, configuration; then runs the boot
  * flow in a child process and reaps every process (PID 1 inherits all
@@ -21,14 +21,13 @@
 
 #include "agent/boot_flow.h"
 #include "agent/cli.h"
-#include "agent/config.h"
+#include "agent/doc/config.h"
 #include "agent/facts.h"
 #include "agent/init.h"
 #include "agent/install.h"
 #include "common/err.h"
 #include "common/log.h"
 
-#define CONFIG_PATH "/etc/bootrino/config.json"
 #define BACKOFF_MIN_S 5
 #define BACKOFF_MAX_S 300
 
@@ -85,12 +84,11 @@ static void load_config(struct cli_config *cfg)
 {
 	char cmdline[CLI_CONFIG_CMDLINE_MAX];
 	ssize_t n;
-	int fd;
+	int fd, rc;
 
 	cli_config_init(cfg);
-	br_errclear();
-	if (access(CONFIG_PATH, F_OK) == 0 && cli_config_load(cfg, CONFIG_PATH))
-		br_log(BR_LOG_ERROR, "init: %s: %s (ignored)", CONFIG_PATH, br_errdetail());
+	if (access(CLI_CONFIG_PATH, F_OK) == 0 && (rc = cli_config_load(cfg, CLI_CONFIG_PATH)))
+		br_log(BR_LOG_ERROR, "init: %s: %s (ignored)", CLI_CONFIG_PATH, br_errmsg(rc));
 	fd = open("/proc/cmdline", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return;
@@ -99,11 +97,11 @@ static void load_config(struct cli_config *cfg)
 	if (n <= 0)
 		return;
 	cmdline[n] = '\0';
-	br_errclear();
 	/* the command line wins: whoever boots the loader by hand (PXE, a
 	 * test) says what to run */
-	if (cli_config_parse_cmdline(cfg, cmdline))
-		br_log(BR_LOG_ERROR, "init: kernel command line: %s", br_errdetail());
+	rc = cli_config_parse_cmdline(cfg, cmdline);
+	if (rc)
+		br_log(BR_LOG_ERROR, "init: kernel command line: %s", br_errmsg(rc));
 }
 
 /* The boot flow (or the install), in a child: a crash or a leak there
@@ -150,7 +148,7 @@ static int cmd_init(int argc, char **argv)
 	struct cli_config cfg;
 	cJSON *facts = NULL;
 	unsigned delay = BACKOFF_MIN_S, attempt = 0;
-	int need_net = 1, code, n, install;
+	int need_net = 1, code, n, rc, install;
 
 	(void)argc;
 	(void)argv;
@@ -170,9 +168,9 @@ static int cmd_init(int argc, char **argv)
 		br_log(BR_LOG_WARN, "init: bootrino.shell: root shell on the console");
 		start_shell();
 	}
-	br_errclear();
-	if (cli_facts_get("loader", &facts)) {
-		br_log(BR_LOG_WARN, "init: facts: %s", br_errdetail());
+	rc = cli_facts_get("loader", &facts);
+	if (rc) {
+		br_log(BR_LOG_WARN, "init: facts: %s", br_errmsg(rc));
 		facts = NULL;
 	}
 	/* takeover recorded a disk to install on: once, before the first
@@ -192,7 +190,7 @@ static int cmd_init(int argc, char **argv)
 			       "init: no bootrino.sh to run: %s missing in %s and on the "
 			       "kernel command line",
 			       !cfg.script ? "bootrino.script=URL" : "bootrino.pubkey=KEY",
-			       CONFIG_PATH);
+			       CLI_CONFIG_PATH);
 			code = BR_EXIT_USAGE;
 		} else {
 			if (install && run_boot(&cfg, 1) != BR_EXIT_FETCH)

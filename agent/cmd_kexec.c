@@ -185,7 +185,6 @@ static int open_artifact(const char *opt, const char *path, const char *hex,
 	uint8_t digest[VERIFY_SHA256_LEN];
 	int rc;
 
-	br_errclear();
 	if (hex) {
 		if (verify_sha256_parse(hex, digest)) {
 			fprintf(stderr, "bootrino: kexec: usage error: %s: '%s' is not a sha256\n",
@@ -260,7 +259,6 @@ static int build_overlay(const struct kexec_args *ka, struct kexec_overlay **out
 	if (rc)
 		return cli_fail(rc, "--overlay");
 	for (i = 0; i < ka->n_overlays; i++) {
-		br_errclear();
 		rc = kexec_overlay_add_dir(ov, ka->overlays[i]);
 		if (rc) {
 			kexec_overlay_free(ov);
@@ -305,7 +303,6 @@ static int run(struct kexec_args *ka)
 	img.cmdline = ka->cmdline;
 	img.overlay = ov;
 
-	br_errclear();
 	/* files named on the command line: the operator vouches for them */
 	rc = kexec_load(&img, KEXEC_ALLOW_UNPINNED | (ka->dry_run ? KEXEC_DRY_RUN : 0), &rep);
 	if (rc) {
@@ -321,7 +318,6 @@ static int run(struct kexec_args *ka)
 				     : "loaded, starting it");
 	if (ka->dry_run || ka->load_only)
 		goto out;
-	br_errclear();
 	rc = kexec_execute();
 	ex = cli_fail(rc, "kexec");
 	if (ex == BR_EXIT_FAIL)

@@ -6,9 +6,9 @@
 
 #include "agent/boot_opts.h"
 #include "agent/boot_script.h"
+#include "agent/doc/plan_file.h"
+#include "agent/doc/plan_print.h"
 #include "agent/facts.h"
-#include "agent/plan_file.h"
-#include "agent/plan_print.h"
 #include "cloudinit/cloudinit.h"
 #include "common/err.h"
 #include "common/log.h"
@@ -88,7 +88,6 @@ static int cmd_plan(int argc, char **argv)
 					      "give either --script or one PLAN.json");
 			goto out;
 		}
-		br_errclear();
 		rc = cli_plan_file_read(argv[optind], &p);
 		if (!rc)
 			ret = print(&p, json);
@@ -119,7 +118,6 @@ static int cmd_plan(int argc, char **argv)
 	r.cloud = cloud_detect();
 	r.insecure = a.cfg.insecure;
 	r.timeout_s = a.cfg.script_timeout;
-	br_errclear();
 	rc = cli_run_script(&r, &p);
 	if (rc) {
 		ret = cli_fail(rc, "plan");

@@ -1,4 +1,4 @@
-/* The bootrino.sh verbs (design §3): `bootrino kernel|initrd|multiboot|
+/* The bootrino.sh verbs (docs/design.md, "Contracts"): `bootrino kernel|initrd|multiboot|
  * module|cmdline|file …` as a signed bootrino.sh calls them. Each appends
  * to the plan file named by $BOOTRINO_PLAN; the parent that ran the script
  * fetches, verifies and boots the plan after the script exits 0. (`boot`
@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "agent/cli.h"
-#include "agent/plan_file.h"
+#include "agent/doc/plan_file.h"
 #include "common/err.h"
 
 static int cmd_verb(int argc, char **argv);
@@ -103,7 +103,6 @@ static int cmd_verb(int argc, char **argv)
 			argv[0]);
 		return BR_EXIT_USAGE;
 	}
-	br_errclear();
 	rc = cli_plan_file_apply(plan, argv[0], argc - 1, argv + 1);
 	if (rc)
 		return cli_fail(rc, "bootrino.sh");

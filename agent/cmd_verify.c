@@ -90,7 +90,6 @@ static int cmd_verify(int argc, char **argv)
 		sigpath = defsig;
 	}
 
-	br_errclear();
 	rc = verify_minisign_file(&kr, path, sigpath, &res);
 	free(defsig);
 	if (rc) {

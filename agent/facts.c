@@ -8,44 +8,23 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "agent/json.h"
+#include "agent/doc/json.h"
 #include "cloudinit/cloudinit.h"
 #include "common/err.h"
+#include "common/file.h"
 
 static int read_carried(cJSON **out)
 {
-	struct stat st;
-	char *buf = NULL;
-	ssize_t n;
-	size_t got = 0;
-	int fd, rc = 0;
+	char *buf;
+	size_t len;
+	int rc;
 
-	fd = open(CLI_FACTS_PATH, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? 1
-				       : br_fail(-errno, "%s: %s", CLI_FACTS_PATH, strerror(errno));
-	if (fstat(fd, &st) < 0 || st.st_size > (off_t)CLI_FACTS_MAX) {
-		close(fd);
-		return br_fail(-BR_ETOOBIG, "%s: over %u bytes", CLI_FACTS_PATH, CLI_FACTS_MAX);
-	}
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf) {
-		close(fd);
-		return -ENOMEM;
-	}
-	while (got < (size_t)st.st_size) {
-		n = read(fd, buf + got, (size_t)st.st_size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			rc = br_fail(-EIO, "%s: short read", CLI_FACTS_PATH);
-			break;
-		}
-		got += (size_t)n;
-	}
-	close(fd);
-	if (!rc)
-		rc = cli_json_parse_object(CLI_FACTS_PATH, buf, got, CLI_FACTS_MAX, out);
+	rc = br_file_read(CLI_FACTS_PATH, CLI_FACTS_MAX, BR_FILE_ANY, -BR_ETOOBIG, &buf, &len);
+	if (rc == -ENOENT)
+		return 1;
+	if (rc)
+		return rc;
+	rc = cli_json_parse_object(CLI_FACTS_PATH, buf, len, CLI_FACTS_MAX, out);
 	free(buf);
 	return rc;
 }

@@ -84,7 +84,7 @@ int cli_init_modules(const char *dir)
 	while (fgets(line, sizeof(line), f)) {
 		rc = cli_init_module_line(line, &path);
 		if (rc < 0)
-			br_log(BR_LOG_WARN, "init: %s", br_errdetail());
+			br_log(BR_LOG_WARN, "init: %s", br_errmsg(rc));
 		if (rc <= 0 || !path)
 			continue;
 		rc = load_one(dirfd, path);

@@ -14,11 +14,11 @@
 
 #include <cjson/cJSON.h>
 
-#include "agent/boot_script.h"
 #include "agent/cli.h"
-#include "agent/config.h"
-#include "agent/detail.h"
-#include "agent/json.h"
+#include "agent/doc/config.h"
+#include "agent/doc/detail.h"
+#include "agent/doc/json.h"
+#include "agent/workdir.h"
 #include "common/err.h"
 #include "common/log.h"
 #include "fetch/fetch.h"

@@ -17,7 +17,7 @@
 
 #include <cjson/cJSON.h>
 
-/* Cloud names as BOOTRINO_CLOUD carries them (design §3). */
+/* Cloud names as BOOTRINO_CLOUD carries them (docs/design.md, "Contracts"). */
 #define CLOUD_AWS "aws"
 #define CLOUD_GCP "gcp"
 #define CLOUD_DIGITALOCEAN "digitalocean"

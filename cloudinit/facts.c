@@ -17,6 +17,7 @@
 #include "cloudinit/cloudinit.h"
 #include "cloudinit/text.h"
 #include "common/err.h"
+#include "common/file.h"
 #include "common/log.h"
 
 #define FILE_MAX (1u << 20)
@@ -35,54 +36,13 @@ void cloud_facts_opts_init(struct cloud_facts_opts *o)
 static int read_file(const char *root, const char *path, size_t cap, char **out, size_t *len)
 {
 	char full[PATH_MAX];
-	struct stat st;
-	char *buf = NULL;
-	size_t got = 0;
-	ssize_t n;
-	int fd, rc;
 
 	*out = NULL;
 	*len = 0;
 	if ((size_t)snprintf(full, sizeof(full), "%s%s", strcmp(root, "/") != 0 ? root : "",
 			     path) >= sizeof(full))
 		return -ENAMETOOLONG;
-	fd = open(full, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno ? -errno : -EIO;
-	if (fstat(fd, &st) < 0) {
-		rc = errno ? -errno : -EIO;
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		rc = -EINVAL;
-		goto out;
-	}
-	buf = malloc(cap + 1);
-	if (!buf) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	/* read one byte past the cap to tell "exactly cap" from "more" */
-	while ((n = read(fd, buf + got, cap + 1 - got)) > 0) {
-		got += (size_t)n;
-		if (got > cap) {
-			rc = br_fail(-BR_ETOOBIG, "%s: larger than %zu bytes", full, cap);
-			goto out;
-		}
-	}
-	if (n < 0) {
-		rc = errno ? -errno : -EIO;
-		goto out;
-	}
-	buf[got] = '\0';
-	*out = buf;
-	*len = got;
-	buf = NULL;
-	rc = 0;
-out:
-	free(buf);
-	close(fd);
-	return rc;
+	return br_file_read(full, cap, 0, -BR_ETOOBIG, out, len);
 }
 
 static int array_has(const cJSON *arr, const char *s)

@@ -5,26 +5,64 @@
 #include <stdio.h>
 #include <string.h>
 
-static _Thread_local char detail[512];
+static _Thread_local struct br_err last;
 
 int br_fail(int rc, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(detail, sizeof(detail), fmt, ap);
+	vsnprintf(last.detail, sizeof(last.detail), fmt, ap);
 	va_end(ap);
+	last.rc = rc;
 	return rc;
 }
 
 const char *br_errdetail(void)
 {
-	return detail;
+	return last.detail;
+}
+
+const char *br_errdetail_of(int rc)
+{
+	return rc && rc == last.rc ? last.detail : "";
+}
+
+const char *br_errmsg(int rc)
+{
+	const char *d = br_errdetail_of(rc);
+
+	return d[0] ? d : br_strerror(rc);
 }
 
 void br_errclear(void)
 {
-	detail[0] = '\0';
+	last.rc = 0;
+	last.detail[0] = '\0';
+}
+
+int br_err_save(struct br_err *e, int rc)
+{
+	if (!rc || e->rc)
+		return rc;
+	e->rc = rc;
+	snprintf(e->detail, sizeof(e->detail), "%s", br_errdetail_of(rc));
+	return rc;
+}
+
+int br_err_raise(const struct br_err *e)
+{
+	if (e->rc) {
+		last.rc = e->rc;
+		memcpy(last.detail, e->detail, sizeof(last.detail));
+	}
+	return e->rc;
+}
+
+int br_err_recode(int rc)
+{
+	last.rc = rc;
+	return rc;
 }
 
 const char *br_strerror(int rc)

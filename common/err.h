@@ -4,7 +4,8 @@
  * for a plain system error, or one of the -BR_E* codes below when the
  * caller must tell apart *why* (permanent verification failure vs. a
  * transient fetch failure). A one-line detail naming what failed and why
- * goes into a per-thread buffer with br_fail(); agent/ prints it.
+ * goes with the code (struct br_err): br_fail() records both for the
+ * calling thread; agent/ prints the detail of the code it was handed.
  */
 #ifndef BOOTRINO_COMMON_ERR_H
 #define BOOTRINO_COMMON_ERR_H
@@ -37,7 +38,7 @@ enum br_errcode {
 	BR_ELAST
 };
 
-/* Process exit codes (design §4). */
+/* Process exit codes (docs/design.md, "Contracts"). */
 enum br_exit {
 	BR_EXIT_OK = 0,
 	BR_EXIT_FAIL = 1,
@@ -48,20 +49,50 @@ enum br_exit {
 	BR_EXIT_DISK = 6,
 };
 
-/* Record a detail line for rc and return rc, so callers can write
- * `return br_fail(-BR_EHASH, "expected %s, got %s", a, b);`. */
+#define BR_ERR_DETAIL_MAX 512
+
+/* An error's code and its one-line detail, kept together. Every thread
+ * has one (what br_fail() writes); work that runs on another thread (the
+ * fetch pipe's sink writer) keeps its first failure in one of its own, as
+ * curl keeps the first failure in the transfer's handle, and hands it to
+ * the caller's thread with br_err_raise(). */
+struct br_err {
+	int rc; /* 0: none */
+	char detail[BR_ERR_DETAIL_MAX];
+};
+
+/* Record a detail line for rc on this thread and return rc, so callers
+ * can write `return br_fail(-BR_EHASH, "expected %s, got %s", a, b);`. */
 int br_fail(int rc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* The detail of the last br_fail() on this thread, or "" if none. */
 const char *br_errdetail(void);
 
+/* The detail recorded for rc on this thread, or "" when the last detail
+ * belongs to another code (an earlier failure, not this one). */
+const char *br_errdetail_of(int rc);
+
+/* What to print for rc: its detail if recorded, else br_strerror(rc). */
+const char *br_errmsg(int rc);
+
 /* Forget the detail (start of a new operation). */
 void br_errclear(void);
+
+/* Keep this thread's last failure in e, if e holds none yet (the first
+ * failure wins); the detail goes with rc only if it was recorded for rc.
+ * Returns rc. */
+int br_err_save(struct br_err *e, int rc);
+
+/* Make e's failure this thread's (code and detail) and return e->rc. */
+int br_err_raise(const struct br_err *e);
+
+/* The same failure, reported from now on as rc: the detail moves to rc. */
+int br_err_recode(int rc);
 
 /* Short name of an error code: "sha256 mismatch", "Connection refused"… */
 const char *br_strerror(int rc);
 
-/* Exit code class of an error code (design §4). */
+/* Exit code class of an error code (docs/design.md, "Contracts"). */
 int br_exitcode(int rc);
 
 #endif

@@ -144,13 +144,91 @@ static long retry_delay_ms(const struct fetch_xfer *x, const struct fetch_outcom
 	return (long)(delay * 1000);
 }
 
+/* One attempt at src (file.c or http.c); the curl handle is made on the
+ * first http attempt and kept for the next (connection reuse). Returns 0
+ * with *out filled in, or an error setting up the attempt. */
+static int attempt(struct fetch_xfer *x, const struct source *s, CURL **h,
+		   struct fetch_outcome *out)
+{
+	int rc;
+
+	if (s->is_file) {
+		fetch_file_attempt(x, out);
+		return 0;
+	}
+	if (!*h) {
+		rc = fetch_http_init();
+		if (rc)
+			return rc;
+		*h = curl_easy_init();
+		if (!*h)
+			return -ENOMEM;
+	}
+	x->res->insecure |= x->o->insecure;
+	fetch_http_attempt(x, *h, out);
+	return 0;
+}
+
+/* After a transient failure (FETCH_RETRY): the source of the next attempt,
+ * after the backoff wait, or -1 to give up. Keep the bytes and the source
+ * when we can resume; with nothing yet, move on to the next source. A
+ * source not tried yet costs no retry and no wait. */
+static int retry_source(const struct fetch_xfer *x, const struct fetch_outcome *out,
+			const struct source *src, size_t n, int cur, unsigned *nretry)
+{
+	int next = x->have > 0 ? cur : next_source(src, n, (size_t)cur);
+	long delay;
+
+	if (next < 0)
+		next = cur;
+	if (next != cur && !src[next].tried)
+		return next;
+	if (++*nretry > x->o->retries) {
+		br_debug("giving up after %u retries", x->o->retries);
+		return -1;
+	}
+	delay = retry_delay_ms(x, out, *nretry);
+	if (delay < 0) {
+		br_debug("no retry: it would pass the deadline");
+		return -1;
+	}
+	br_debug("retry %u/%u in %ld ms", *nretry, x->o->retries, delay);
+	if (delay > 0)
+		sleep_ms((unsigned)delay);
+	return next;
+}
+
+/* Every byte received: the digest of what the sink holds, checked against
+ * the pin before the caller commits anything. */
+static int finish(struct fetch_xfer *x)
+{
+	uint8_t digest[VERIFY_SHA256_LEN];
+	int rc;
+
+	rc = fetch_pipe_finish(x->pipe, digest);
+	if (rc)
+		return rc;
+	memcpy(x->res->sha256, digest, sizeof(digest));
+	x->res->size = x->have;
+	if (x->o->sha256 && !verify_digest_equal(digest, x->o->sha256, VERIFY_SHA256_LEN)) {
+		char want[VERIFY_SHA256_HEXLEN + 1], got[VERIFY_SHA256_HEXLEN + 1];
+
+		verify_sha256_hex(x->o->sha256, want);
+		verify_sha256_hex(digest, got);
+		return br_fail(-BR_EHASH, "%s: sha256 mismatch: expected %s, got %s", x->url, want,
+			       got);
+	}
+	x->total = x->have;
+	fetch_xfer_progress(x, 1);
+	return 0;
+}
+
 static int run(const char *url, const struct fetch_sink *sink, const struct fetch_opts *o,
 	       uint64_t max, struct fetch_result *res)
 {
 	struct fetch_xfer x;
 	struct fetch_outcome out;
 	struct source *src;
-	uint8_t digest[VERIFY_SHA256_LEN];
 	size_t n = 0;
 	int cur = 0, prev = -1, rc;
 	unsigned nretry = 0;
@@ -191,26 +269,13 @@ static int run(const char *url, const struct fetch_sink *sink, const struct fetc
 		x.url = s->url;
 		x.total = 0;
 		x.attempt = ++res->attempts;
-		if (s->is_file) {
-			fetch_file_attempt(&x, &out);
-		} else {
-			if (!h) {
-				rc = fetch_http_init();
-				if (rc)
-					goto out_pipe;
-				h = curl_easy_init();
-				if (!h) {
-					rc = -ENOMEM;
-					goto out_pipe;
-				}
-			}
-			res->insecure |= o->insecure;
-			fetch_http_attempt(&x, h, &out);
-		}
+		rc = attempt(&x, s, &h, &out);
+		if (rc)
+			goto out_pipe;
 		if (out.verdict == FETCH_DONE)
 			break;
 		rc = out.rc;
-		br_debug("attempt %u failed: %s", x.attempt, br_errdetail());
+		br_debug("attempt %u failed: %s", x.attempt, br_errmsg(rc));
 		if (out.verdict == FETCH_FATAL)
 			goto out_pipe;
 		if (out.restart && x.have > 0) {
@@ -231,52 +296,12 @@ static int run(const char *url, const struct fetch_sink *sink, const struct fetc
 			br_debug("%s: trying the next source %s", s->url, src[cur].url);
 			continue;
 		}
-		/* FETCH_RETRY: keep the bytes and the source when we can
-		 * resume; with nothing yet, move on to the next source. A
-		 * source not tried yet costs no retry and no wait. */
-		{
-			int next = x.have > 0 ? cur : next_source(src, n, (size_t)cur);
-			long delay;
-
-			if (next < 0)
-				next = cur;
-			if (next != cur && !src[next].tried) {
-				cur = next;
-				continue;
-			}
-			if (++nretry > o->retries) {
-				br_debug("giving up after %u retries", o->retries);
-				goto out_pipe;
-			}
-			delay = retry_delay_ms(&x, &out, nretry);
-			if (delay < 0) {
-				br_debug("no retry: it would pass the deadline");
-				goto out_pipe;
-			}
-			br_debug("retry %u/%u in %ld ms", nretry, o->retries, delay);
-			if (delay > 0)
-				sleep_ms((unsigned)delay);
-			cur = next;
-		}
+		cur = retry_source(&x, &out, src, n, cur, &nretry);
+		if (cur < 0)
+			goto out_pipe;
 	}
 
-	rc = fetch_pipe_finish(x.pipe, digest);
-	if (rc)
-		goto out_pipe;
-	memcpy(res->sha256, digest, sizeof(digest));
-	res->size = x.have;
-	if (o->sha256 && !verify_digest_equal(digest, o->sha256, VERIFY_SHA256_LEN)) {
-		char want[VERIFY_SHA256_HEXLEN + 1], got[VERIFY_SHA256_HEXLEN + 1];
-
-		verify_sha256_hex(o->sha256, want);
-		verify_sha256_hex(digest, got);
-		rc = br_fail(-BR_EHASH, "%s: sha256 mismatch: expected %s, got %s", x.url, want,
-			     got);
-		goto out_pipe;
-	}
-	x.total = x.have;
-	fetch_xfer_progress(&x, 1);
-	rc = 0;
+	rc = finish(&x);
 out_pipe:
 	if (h)
 		curl_easy_cleanup(h);

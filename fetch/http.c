@@ -79,6 +79,52 @@ static size_t status_failure(struct http_state *s, long status)
 	return abort_with(s, br_fail(-BR_EHTTP, "%s: HTTP %ld", url, status), FETCH_NEXT_SOURCE);
 }
 
+/* A 206: does its range continue the bytes we hold, within the limit, of
+ * the same file? 1: yes, *total set; 0: the transfer was aborted with a
+ * verdict. */
+static int partial_ok(struct http_state *s, uint64_t *total)
+{
+	struct fetch_xfer *x = s->x;
+
+	if (s->start == 0)
+		return (int)abort_with(
+		    s, br_fail(-BR_EFETCH, "%s: 206 to a request without Range", x->url),
+		    FETCH_RETRY);
+	if (s->cr_state != 1 || s->cr.first != x->have ||
+	    (s->has_cl && s->cl != s->cr.last - s->cr.first + 1)) {
+		s->out->restart = 1;
+		return (int)abort_with(s,
+				       br_fail(-BR_EFETCH,
+					       "%s: 206 whose Content-Range does not start at "
+					       "byte %" PRIu64,
+					       x->url, x->have),
+				       FETCH_RETRY);
+	}
+	if (s->cr.last >= x->max) /* also keeps last + 1 from wrapping */
+		return (int)abort_with(s,
+				       br_fail(-BR_ETOOBIG,
+					       "%s: range ends past the limit of %" PRIu64 " bytes",
+					       x->url, x->max),
+				       FETCH_FATAL);
+	if (s->cr.complete_known)
+		*total = s->cr.complete;
+	else
+		*total = s->cr.last + 1; /* size unknown: at least this */
+	if (x->size_seen && s->cr.complete_known && *total != x->size_seen) {
+		/* the file changed on the server between attempts */
+		s->out->restart = 1;
+		return (int)abort_with(s,
+				       br_fail(-BR_EFETCH,
+					       "%s: resumed file is %" PRIu64
+					       " bytes, it was %" PRIu64 ": changed on the server",
+					       x->url, *total, x->size_seen),
+				       FETCH_RETRY);
+	}
+	x->res->resumes++;
+	br_debug("%s: resuming at byte %" PRIu64, x->url, x->have);
+	return 1;
+}
+
 /* End of a response's headers: is its body the artifact (or its rest)? */
 static size_t headers_done(struct http_state *s, size_t len)
 {
@@ -106,44 +152,8 @@ static size_t headers_done(struct http_state *s, size_t len)
 		return status_failure(s, status);
 
 	if (status == 206) {
-		if (s->start == 0)
-			return abort_with(
-			    s, br_fail(-BR_EFETCH, "%s: 206 to a request without Range", x->url),
-			    FETCH_RETRY);
-		if (s->cr_state != 1 || s->cr.first != x->have ||
-		    (s->has_cl && s->cl != s->cr.last - s->cr.first + 1)) {
-			s->out->restart = 1;
-			return abort_with(s,
-					  br_fail(-BR_EFETCH,
-						  "%s: 206 whose Content-Range does not start at "
-						  "byte %" PRIu64,
-						  x->url, x->have),
-					  FETCH_RETRY);
-		}
-		if (s->cr.last >= x->max) /* also keeps last + 1 from wrapping */
-			return abort_with(s,
-					  br_fail(-BR_ETOOBIG,
-						  "%s: range ends past the limit of %" PRIu64
-						  " bytes",
-						  x->url, x->max),
-					  FETCH_FATAL);
-		if (s->cr.complete_known)
-			total = s->cr.complete;
-		else
-			total = s->cr.last + 1; /* size unknown: at least this */
-		if (x->size_seen && s->cr.complete_known && total != x->size_seen) {
-			/* the file changed on the server between attempts */
-			s->out->restart = 1;
-			return abort_with(s,
-					  br_fail(-BR_EFETCH,
-						  "%s: resumed file is %" PRIu64
-						  " bytes, it was %" PRIu64
-						  ": changed on the server",
-						  x->url, total, x->size_seen),
-					  FETCH_RETRY);
-		}
-		x->res->resumes++;
-		br_debug("%s: resuming at byte %" PRIu64, x->url, x->have);
+		if (!partial_ok(s, &total))
+			return 0;
 	} else {
 		if (x->have > 0) {
 			/* the server ignored Range: start over cleanly */

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/err.h"
+
 struct fetch_pipe {
 	struct fetch_sink sink;
 	struct verify_sha256 *sha;
@@ -16,7 +18,10 @@ struct fetch_pipe {
 	 * at head = tail + count is the producer's while count < SLOTS. */
 	unsigned head, tail, count;
 	size_t fill; /* bytes in buf[head], producer-owned */
-	int stop, err;
+	int stop;
+	/* the sink's first failure, code and detail: the sink runs on the
+	 * worker, and the detail must reach the caller's thread with it */
+	struct br_err err;
 	pthread_mutex_t mu;
 	pthread_cond_t queued, freed;
 	pthread_t worker;
@@ -27,7 +32,7 @@ static void *worker_main(void *arg)
 {
 	struct fetch_pipe *p = arg;
 
-	int failed = 0;
+	struct br_err failed = {0};
 
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
@@ -42,16 +47,16 @@ static void *worker_main(void *arg)
 		pthread_mutex_unlock(&p->mu);
 
 		/* after a sink error only drain: the producer stops at its next write */
-		if (!failed) {
+		if (!failed.rc) {
 			verify_sha256_update(p->sha, p->buf[idx], p->len[idx]);
 			if (p->sink.write)
 				rc = p->sink.write(p->sink.ctx, p->buf[idx], p->len[idx]);
-			failed = rc != 0;
+			br_err_save(&failed, rc);
 		}
 
 		pthread_mutex_lock(&p->mu);
-		if (rc && !p->err)
-			p->err = rc;
+		if (rc && !p->err.rc)
+			p->err = failed;
 		p->tail = (p->tail + 1) % FETCH_PIPE_SLOTS;
 		p->count--;
 		pthread_cond_signal(&p->freed);
@@ -114,7 +119,7 @@ int fetch_pipe_write(struct fetch_pipe *p, const void *data, size_t len)
 		size_t n;
 
 		if (p->fill == 0) {
-			int err;
+			struct br_err err;
 
 			/* the next slot must be free before we scribble on it */
 			pthread_mutex_lock(&p->mu);
@@ -122,8 +127,8 @@ int fetch_pipe_write(struct fetch_pipe *p, const void *data, size_t len)
 				pthread_cond_wait(&p->freed, &p->mu);
 			err = p->err;
 			pthread_mutex_unlock(&p->mu);
-			if (err)
-				return err;
+			if (err.rc)
+				return br_err_raise(&err);
 		}
 		n = FETCH_PIPE_SLOT_SIZE - p->fill;
 		if (n > len)
@@ -140,7 +145,7 @@ int fetch_pipe_write(struct fetch_pipe *p, const void *data, size_t len)
 
 int fetch_pipe_flush(struct fetch_pipe *p)
 {
-	int err;
+	struct br_err err;
 
 	if (p->fill > 0)
 		publish(p);
@@ -149,7 +154,7 @@ int fetch_pipe_flush(struct fetch_pipe *p)
 		pthread_cond_wait(&p->freed, &p->mu);
 	err = p->err;
 	pthread_mutex_unlock(&p->mu);
-	return err;
+	return br_err_raise(&err);
 }
 
 int fetch_pipe_restart(struct fetch_pipe *p)

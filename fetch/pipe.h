@@ -28,9 +28,11 @@ struct fetch_pipe; /* opaque */
 /* 0, -ENOMEM or -errno (thread creation). */
 int fetch_pipe_new(const struct fetch_sink *sink, struct fetch_pipe **out);
 /* Queue bytes; blocks while the ring is full. Returns a sink error seen
- * so far (then nothing more is written). */
+ * so far (then nothing more is written), its detail made the calling
+ * thread's. */
 int fetch_pipe_write(struct fetch_pipe *p, const void *data, size_t len);
-/* Wait until every queued byte is hashed and written; the sink's error. */
+/* Wait until every queued byte is hashed and written; the sink's error
+ * (with its detail, as fetch_pipe_write). */
 int fetch_pipe_flush(struct fetch_pipe *p);
 /* Throw everything away: flush, reset the digest, truncate the sink. */
 int fetch_pipe_restart(struct fetch_pipe *p);

@@ -24,7 +24,8 @@ static int file_write(void *ctx, const void *data, size_t len)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return br_fail(-errno, "%s: write: %s", s->tmp, strerror(errno));
+			return br_fail(-errno, "%s: write: %s", s->device ? s->path : s->tmp,
+				       strerror(errno));
 		p += n;
 		len -= (size_t)n;
 		s->dirty = 1;

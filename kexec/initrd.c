@@ -124,7 +124,6 @@ int kexec_initrd_join(const struct verify_artifact *const *initrds, size_t n,
 		      const struct kexec_overlay *ov, int *fd_out, uint64_t *size_out)
 {
 	uint64_t size = 0;
-	struct stat st;
 	size_t i;
 	int fd = -1, rc;
 
@@ -151,15 +150,7 @@ int kexec_initrd_join(const struct verify_artifact *const *initrds, size_t n,
 			goto err;
 	}
 	if (ov) {
-		rc = kexec_overlay_write(ov, fd);
-		if (rc)
-			goto err;
-		if (fstat(fd, &st) < 0) {
-			rc = -errno;
-			goto err;
-		}
-		size = (uint64_t)st.st_size;
-		rc = kexec_pad4(fd, &size);
+		rc = kexec_overlay_append(ov, fd, &size);
 		if (rc)
 			goto err;
 	}

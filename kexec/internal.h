@@ -71,6 +71,8 @@ int kexec_errno_from_text(const char *line);
 /* --- overlay.c ------------------------------------------------------------ */
 /* Write the overlay's cpio at fd's current offset (no padding). */
 int kexec_overlay_write(const struct kexec_overlay *ov, int fd);
+/* The same, then pad fd to 4 bytes; *size: fd's size after it. */
+int kexec_overlay_append(const struct kexec_overlay *ov, int fd, uint64_t *size);
 
 /* --- initrd.c: initrds + overlay joined into one sealed memfd --------------- */
 /* Every piece is padded to 4 bytes with zeros (the kernel's initramfs

@@ -10,12 +10,14 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/err.h"
+#include "common/file.h"
 #include "common/log.h"
 #include "kexec/internal.h"
 
@@ -240,58 +242,29 @@ int kexec_overlay_add(struct kexec_overlay *ov, const char *path, const void *da
 	return add_entry(ov, path, OV_FILE, mode, copy, len);
 }
 
-static int read_all(int fd, size_t len, void **out)
-{
-	unsigned char *buf;
-	size_t got = 0;
-
-	*out = NULL;
-	if (!len)
-		return 0;
-	buf = malloc(len);
-	if (!buf)
-		return -ENOMEM;
-	while (got < len) {
-		ssize_t n = read(fd, buf + got, len - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			free(buf);
-			return n < 0 ? -errno : -EIO; /* shrank while we read it */
-		}
-		got += (size_t)n;
-	}
-	*out = buf;
-	return 0;
-}
-
 static int add_host_file(struct kexec_overlay *ov, int dfd, const char *name, const char *inside,
 			 const char *host)
 {
+	char *data, why[BR_ERR_DETAIL_MAX];
 	struct stat st;
-	void *data;
+	size_t len;
 	int fd, rc;
 
 	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return br_fail(-BR_ECONFIG, "overlay: %s: %s", host, strerror(errno));
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		rc = br_fail(-BR_ECONFIG, "overlay: %s: not a regular file", host);
+	if (fstat(fd, &st) < 0) {
+		rc = br_fail(-BR_ECONFIG, "overlay: %s: %s", host, strerror(errno));
 		goto out;
 	}
-	if ((uint64_t)st.st_size > OVERLAY_MAX_BYTES - ov->bytes) {
-		rc = br_fail(-BR_ECONFIG, "overlay: %s: overlay larger than %llu MiB", host,
-			     OVERLAY_MAX_BYTES >> 20);
-		goto out;
-	}
-	rc = read_all(fd, (size_t)st.st_size, &data);
+	/* the cap is what is left of the overlay's budget */
+	rc = br_file_read_fd(fd, host, OVERLAY_MAX_BYTES - ov->bytes, 0, -BR_ECONFIG, &data, &len);
 	if (rc) {
-		br_fail(-BR_ECONFIG, "overlay: %s: read failed: %s", host, strerror(-rc));
-		rc = -BR_ECONFIG;
+		snprintf(why, sizeof(why), "%s", br_errmsg(rc));
+		rc = br_fail(-BR_ECONFIG, "overlay: %s", why);
 		goto out;
 	}
-	rc = add_entry(ov, inside, OV_FILE, st.st_mode, data, (size_t)st.st_size);
+	rc = add_entry(ov, inside, OV_FILE, st.st_mode, data, len);
 out:
 	close(fd);
 	return rc;
@@ -478,33 +451,22 @@ out:
 	return rc;
 }
 
-int kexec_overlay_memfd(const struct kexec_overlay *ov, int *fd_out, uint64_t *size_out)
+int kexec_overlay_append(const struct kexec_overlay *ov, int fd, uint64_t *size)
 {
 	struct stat st;
-	uint64_t size;
-	int fd = -1, rc;
+	int rc;
 
-	rc = kexec_memfd_new("bootrino-overlay", &fd);
-	if (rc)
-		return rc;
 	rc = kexec_overlay_write(ov, fd);
 	if (rc)
-		goto err;
-	if (fstat(fd, &st) < 0) {
-		rc = -errno;
-		goto err;
-	}
-	size = (uint64_t)st.st_size;
-	rc = kexec_pad4(fd, &size);
-	if (rc)
-		goto err;
-	rc = kexec_memfd_seal(&fd);
-	if (rc)
-		goto err;
-	*fd_out = fd;
-	*size_out = size;
-	return 0;
-err:
-	close(fd);
-	return rc;
+		return rc;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	*size = (uint64_t)st.st_size;
+	return kexec_pad4(fd, size);
+}
+
+int kexec_overlay_memfd(const struct kexec_overlay *ov, int *fd_out, uint64_t *size_out)
+{
+	/* an initrd of no pieces but the overlay: the same sealed memfd */
+	return kexec_initrd_join(NULL, 0, ov, fd_out, size_out);
 }

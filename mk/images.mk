@@ -36,7 +36,7 @@ images: $(IMG)/loader/.built $(IMG)/tinylinux/.built $(IMG)/unikernel/unikernel.
 		"unikernel/unikernel.elf $$(stat -c %s $(IMG)/unikernel/unikernel.elf) bytes" \
 		"bootdisk/bootdisk.img.zst $$(stat -c %s $(IMG)/bootdisk/bootdisk.img.zst) bytes ($$(cat $(IMG)/bootdisk/bootdisk.img.size) unpacked)"
 
-$(IMG_ROOTS_STAMP): images/fetch-debs.sh | $(SETUP_STAMP)
+$(IMG_ROOTS_STAMP): images/fetch-debs.sh | $(SETUP_IMAGES)
 	images/fetch-debs.sh $(IMG)
 	@touch $@
 

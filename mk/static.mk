@@ -1,6 +1,6 @@
 # Static build: build/static/bootrino + build/static/kexec (no runtime deps).
 # Included by the Makefile (MODULES, AGENT_SRC, WARN, CPPFLAGS, VERSION,
-# SETUP_STAMP come from there). See docs/static-build.md.
+# SETUP_IMAGES come from there). See docs/static-build.md.
 #
 # Always under build/ (not $(BUILD)): the images and e2e tests consume
 # build/static/. The sources are the dynamic build's, found by wildcard, so
@@ -36,7 +36,7 @@ S_LIBS := $(S_LIB_FILES) -pthread
 
 s_obj = $(patsubst %.c,$(S_DIR)/obj/%.o,$(1))
 S_AGENT_OBJ   := $(call s_obj,$(AGENT_SRC))
-S_MODULE_LIBS := $(foreach m,$(MODULES),$(S_DIR)/lib/lib$(m).a)
+S_MODULE_LIBS := $(S_DIR)/lib/libdoc.a $(foreach m,$(MODULES),$(S_DIR)/lib/lib$(m).a)
 
 .PHONY: static static-deps
 
@@ -50,7 +50,7 @@ S_TMP = $@.$$$$.tmp
 
 # The script skips every dependency whose stamp is current, so rerunning
 # it after an edit to the script only rebuilds what the edit touched.
-$(S_STAMP): scripts/build-static-deps.sh | $(SETUP_STAMP)
+$(S_STAMP): scripts/build-static-deps.sh | $(SETUP_IMAGES)
 	scripts/build-static-deps.sh $(S_DEPS)
 	@touch $@
 static-deps: $(S_STAMP)
@@ -76,6 +76,9 @@ $(S_DIR)/lib/lib$(1).a: $(call s_obj,$(wildcard $(1)/*.c))
 	ar rcs $$(S_TMP) $$^ && mv -f $$(S_TMP) $$@
 endef
 $(foreach m,$(MODULES),$(eval $(call s_module_lib,$(m))))
+$(S_DIR)/lib/libdoc.a: $(call s_obj,$(wildcard agent/doc/*.c))
+	@mkdir -p $(dir $@)
+	ar rcs $(S_TMP) $^ && mv -f $(S_TMP) $@
 
 # Linked like the dynamic binary (agent objects directly, modules as
 # archives). glibc warns that getaddrinfo in a static binary wants NSS

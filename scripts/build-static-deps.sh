@@ -150,7 +150,7 @@ build_libarchive() {
 	mkdir "$1/_build"
 	cd "$1/_build"
 	# Debian's patched autotools tree wants autoreconf; its CMake build
-	# works as is (design §10). Formats are all compiled in; only the
+	# works as is (docs/static-build.md). Formats are all compiled in; only the
 	# filter libraries are chosen here.
 	cmake .. -G "Unix Makefiles" \
 		-DCMAKE_BUILD_TYPE=Release \

@@ -16,7 +16,7 @@
 # DEMO_DIRECT=1 uses `takeover --direct` (no loader). BOOTRINO_KVM=1: KVM.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root"
+cd "$root" || exit 1
 export BOOTRINO_ROOT=$root BOOTRINO=$root/build/bootrino
 demo=$root/build/demo
 rm -rf "$demo"; mkdir -p "$demo"
@@ -28,7 +28,7 @@ export TMPDIR=$demo
 . tests/lib/nginx.sh
 . tests/e2e/guest/takeover-lib.sh
 
-if [ -t 1 ]; then b=$'\033[1m' n=$'\033[0m'; else b= n=; fi
+if [ -t 1 ]; then b=$'\033[1m' n=$'\033[0m'; else b='' n=''; fi
 say() { printf '%sdemo:%s %s\n' "$b" "$n" "$*"; }
 fail() { printf 'demo: FAILED: %s (serial log: %s)\n' "$*" "$demo/serial.log" >&2; exit 1; }
 t0=$(now)

@@ -1,21 +1,57 @@
 #!/bin/sh
-# Install every Debian package that bootrino's build, tests, images and demo
-# need. Idempotent: a second run with everything present only checks.
-# Usage: scripts/setup.sh [--force]
+# Install the Debian packages a part of bootrino needs, by set:
+#   build   `make`: compile and link the agent
+#   images  `make static`, `make images`, the stock guest: static
+#           dependencies from Debian source packages (and a deb-src entry),
+#           kernel/initrd packages, QEMU and firmware
+#   demo    `make demo`: images, plus nginx and minisign to publish and serve
+#   test    `make check` and every suite, `make tidy`, `make fuzz`, `make bench`
+#   all     every set (the default)
+# Each set includes the ones it needs (images ⊃ build, demo ⊃ images,
+# test ⊃ demo). Idempotent: a second run with everything present only
+# checks; not root and something missing: says what, exits 2.
+# Usage: scripts/setup.sh [build|images|demo|test|all] [--force]
 set -eu
 
-PKGS="
+BUILD_PKGS="
 build-essential pkg-config git file ca-certificates
-libcurl4-openssl-dev libssl-dev libarchive-dev libcjson-dev libcmocka-dev
-zlib1g-dev liblzma-dev libzstd-dev libbz2-dev
-clang libclang-rt-14-dev libfuzzer-14-dev clang-tidy clang-format cppcheck
+libcurl4-openssl-dev libssl-dev libarchive-dev libcjson-dev
+"
+IMAGES_PKGS="
 dpkg-dev cmake autoconf automake libtool
-minisign nginx-light openssl curl wget python3 python3-yaml time hyperfine bc
-busybox-static kexec-tools cpio xz-utils zstd gzip
+zlib1g-dev liblzma-dev libzstd-dev libbz2-dev
+busybox-static kexec-tools cpio xz-utils zstd gzip python3
 qemu-system-x86 qemu-utils ovmf seabios
 cloud-image-utils debootstrap e2fsprogs dosfstools mtools fdisk gdisk
 syslinux syslinux-common isolinux grub-pc-bin grub-efi-amd64-bin
 "
+DEMO_PKGS="
+minisign nginx-light openssl curl
+"
+TEST_PKGS="
+libcmocka-dev clang libclang-rt-14-dev libfuzzer-14-dev
+clang-tidy clang-format cppcheck shellcheck
+wget python3-yaml time hyperfine bc
+"
+
+set_name=all
+force=
+for arg in "$@"; do
+	case $arg in
+	build | images | demo | test | all) set_name=$arg ;;
+	--force) force=1 ;;
+	*)
+		echo "usage: $0 [build|images|demo|test|all] [--force]" >&2
+		exit 2
+		;;
+	esac
+done
+case $set_name in
+build) PKGS=$BUILD_PKGS ;;
+images) PKGS="$BUILD_PKGS $IMAGES_PKGS" ;;
+demo) PKGS="$BUILD_PKGS $IMAGES_PKGS $DEMO_PKGS" ;;
+test | all) PKGS="$BUILD_PKGS $IMAGES_PKGS $DEMO_PKGS $TEST_PKGS" ;;
+esac
 
 missing=""
 for p in $PKGS; do
@@ -26,17 +62,18 @@ done
 
 # Static builds fetch Debian source packages: they need a deb-src entry.
 need_src=1
-if grep -rqs '^Types:.*deb-src' /etc/apt/sources.list.d/ /etc/apt/sources.list 2>/dev/null ||
+if [ "$set_name" = build ] ||
+   grep -rqs '^Types:.*deb-src' /etc/apt/sources.list.d/ /etc/apt/sources.list 2>/dev/null ||
    grep -rqs '^deb-src ' /etc/apt/sources.list.d/ /etc/apt/sources.list 2>/dev/null; then
 	need_src=0
 fi
 
-if [ -z "$missing" ] && [ "$need_src" = 0 ] && [ "${1:-}" != "--force" ]; then
+if [ -z "$missing" ] && [ "$need_src" = 0 ] && [ -z "$force" ]; then
 	exit 0
 fi
 
 if [ "$(id -u)" != 0 ]; then
-	echo "setup: missing packages:$missing; run as root: sudo $0" >&2
+	echo "setup ($set_name): missing packages:$missing; run as root: sudo $0 $set_name" >&2
 	exit 2
 fi
 
@@ -68,4 +105,4 @@ fi
 if command -v systemctl >/dev/null 2>&1; then
 	systemctl disable --now nginx >/dev/null 2>&1 || true
 fi
-echo "setup: ok"
+echo "setup ($set_name): ok"

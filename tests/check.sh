@@ -5,7 +5,7 @@
 # A suite that cannot even build counts as one failure, so the summary
 # never hides a broken build.
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 results=build/test-results
 export TEST_RESULTS=$PWD/$results
 rm -rf "$results"; mkdir -p "$results"

@@ -1,4 +1,4 @@
-/* Anti-rollback: signature timestamps never go backwards (design §7).
+/* Anti-rollback: signature timestamps never go backwards (docs/design.md, "Trust").
  *
  * The timestamp comes from the trusted comment of a minisign signature
  * ("timestamp:N", which `minisign -S` writes by default), so it is covered

@@ -4,6 +4,18 @@
 # whoever runs the build and archived with `cpio --owner 0:0`, so the
 # image says root owns everything without chown or a fakeroot.
 
+# stage_new OUT BUSYBOX_ROOT: sets $stage to a fresh staging directory
+# under OUT (private, so two builds running at once never share one;
+# removed at exit) holding stage_base and stage_busybox.
+stage_new() {
+	mkdir -p "$1"
+	stage=$(mktemp -d "$1/.stage.XXXXXX")
+	# shellcheck disable=SC2064 # the name is fixed now
+	trap "rm -rf '$stage'" EXIT
+	stage_base "$stage"
+	stage_busybox "$stage" "$2"
+}
+
 # stage_base DIR: the directories every initramfs wants.
 stage_base() {
 	mkdir -p "$1"/bin "$1"/sbin "$1"/etc "$1"/proc "$1"/sys "$1"/dev "$1"/run \

@@ -14,13 +14,8 @@ STAGE_LIB=$here/../lib
 . "$STAGE_LIB/stage.sh"
 
 kver=$(cat "$roots/kernel/KVER")
-mkdir -p "$out"
-# A private staging directory: two builds running at once (make images from
-# two shells) never share one.
-stage=$(mktemp -d "$out/.stage.XXXXXX")
-trap 'rm -rf "$stage"' EXIT
-stage_base "$stage"
-stage_busybox "$stage" "$roots/busybox"
+stage='' # stage_new sets it
+stage_new "$out" "$roots/busybox"
 
 install -m 0755 "$bootrino" "$stage/init"
 # On PATH for bootrino.sh (argv[0] "bootrino": the ordinary subcommands).

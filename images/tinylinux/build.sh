@@ -15,13 +15,8 @@ STAGE_LIB=$here/../lib
 
 case $version in *[!A-Za-z0-9._-]*|"") echo "tinylinux: bad version '$version'" >&2; exit 2 ;; esac
 kver=$(cat "$roots/kernel/KVER")
-mkdir -p "$out"
-# A private staging directory: two builds running at once (make images from
-# two shells) never share one.
-stage=$(mktemp -d "$out/.stage.XXXXXX")
-trap 'rm -rf "$stage"' EXIT
-stage_base "$stage"
-stage_busybox "$stage" "$roots/busybox"
+stage='' # stage_new sets it
+stage_new "$out" "$roots/busybox"
 install -m 0755 "$here/init" "$stage/init"
 mkdir -p "$stage/www" "$stage/etc/bootrino"
 install -m 0644 "$here/index.html" "$stage/www/index.html"

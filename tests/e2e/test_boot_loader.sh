@@ -49,14 +49,14 @@ cat ov.cpio >> initrd
 
 # boot NAME PUBKEY WAIT_REGEX SECONDS: serial log in $T/NAME.log
 boot() {
-	local name=$1 key=$2 want=$3 secs=$4 qp i
+	local name=$1 key=$2 want=$3 secs=$4 qp
 	timeout $((secs + 10)) qemu-system-x86_64 -accel tcg -m 768 -nographic -no-reboot \
 		-kernel "$IMG/loader/vmlinuz" -initrd initrd \
 		-append "console=ttyS0 panic=-1 bootrino.script=$NGINX_URL/${SCRIPT:-bootrino.sh} bootrino.pubkey=$key" \
 		-netdev user,id=n0 -device virtio-net-pci,netdev=n0 > "$T/$name.log" 2>&1 &
 	qp=$!
 	START=$(date +%s)
-	for i in $(seq "$secs"); do
+	for _ in $(seq "$secs"); do
 		grep -Eq "$want" "$T/$name.log" && break
 		kill -0 $qp 2> /dev/null || break
 		sleep 1

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/config.h"
+#include "agent/doc/config.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

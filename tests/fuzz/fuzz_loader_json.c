@@ -1,7 +1,7 @@
 /* libFuzzer: loader.json → plan. */
 #include <stdint.h>
 
-#include "agent/loader_json.h"
+#include "agent/doc/loader_json.h"
 #include "fetch/url.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

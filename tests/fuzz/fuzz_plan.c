@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/plan.h"
+#include "agent/doc/plan.h"
 #include "fetch/url.h"
 
 static void roundtrip(const struct cli_plan *p)

@@ -6,13 +6,7 @@ set -u
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/nginx.sh"
 
-for tool in minisign nginx python3; do
-	if ! command -v $tool > /dev/null; then
-		not_ok "$tool is installed" "run scripts/setup.sh"
-		done_testing
-		exit 1
-	fi
-done
+tap_require minisign nginx python3
 
 T=$TAP_TMP
 S=$T/site

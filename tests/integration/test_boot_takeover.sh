@@ -7,13 +7,7 @@ set -u
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/nginx.sh"
 
-for tool in minisign nginx python3; do
-	if ! command -v $tool > /dev/null; then
-		not_ok "$tool is installed" "run scripts/setup.sh"
-		done_testing
-		exit 1
-	fi
-done
+tap_require minisign nginx python3
 
 T=$TAP_TMP
 S=$T/site
@@ -21,18 +15,6 @@ mkdir -p "$S/loader" "$S/alt" "$S/target" "$T/state"
 chmod 711 "$T"
 cd "$T" || exit 1
 
-run() {
-	local name=$1 want=$2 rc
-	shift 2
-	"$@" > "$T/out" 2> "$T/err"
-	rc=$?
-	OUT=$(cat "$T/out") ERR=$(cat "$T/err")
-	if [ "$rc" = "$want" ]; then ok "$name"
-	else not_ok "$name" "expected exit $want, got $rc; stdout: $OUT; stderr: $ERR"; fi
-}
-has() {
-	if printf '%s\n' "$2" | grep -Eq -- "$3"; then ok "$1"; else not_ok "$1" "no /$3/ in: $2"; fi
-}
 
 minisign -G -W -p k.pub -s k.key > /dev/null 2>&1 || { not_ok "minisign -G"; done_testing; exit 1; }
 K=$(sed -n 2p k.pub)
@@ -85,7 +67,7 @@ has "loader initrd URL resolved against loader.json" "$OUT" "^initrd +$U/loader/
 has "loader command line" "$OUT" "^cmdline +console=ttyS0 quiet"
 has "overlay carries config.json" "$OUT" "/etc/bootrino/config.json \(script $U/bootrino.sh, 1 key\)"
 has "kexec validated the kernel" "$OUT" "^kexec +.*bzImage"
-# preflight (design §2): bootrino.sh and its whole plan are verified on the
+# preflight (docs/design.md, "Boot flow"): bootrino.sh and its whole plan are verified on the
 # host before the loader replaces the running system
 has "preflight: names the verified script" "$OUT" "^target +$U/bootrino.sh: signature and every artifact verified"
 has "preflight: the target's kernel" "$OUT" "^  kernel +$U/target/vmlinuz"
@@ -113,7 +95,7 @@ sign "$S/wrongpin.sh"
 run "default path, wrong initrd sha256 in bootrino.sh: exit 3" 3 "$BOOTRINO" takeover --no-install \
 	--script "$U/wrongpin.sh" --pubkey "$K" --dry-run
 has "wrong initrd sha256: one line naming the initrd" "$ERR" "^bootrino: error: takeover: .*target/initrd\.img.*sha256 mismatch"
-if [ "$(grep -c 'error:' "$T/err")" = 1 ]; then ok "wrong initrd sha256: exactly one error line"
+if [ "$(printf '%s\n' "$ERR" | grep -c 'error:')" = 1 ]; then ok "wrong initrd sha256: exactly one error line"
 else not_ok "wrong initrd sha256: exactly one error line" "$ERR"; fi
 
 # the preflight's downloads live in a private work dir, gone when it returns

@@ -4,11 +4,7 @@
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
 
-if ! command -v minisign > /dev/null; then
-	not_ok "minisign CLI is installed" "run scripts/setup.sh"
-	done_testing
-	exit 1
-fi
+tap_require minisign
 
 T=$TAP_TMP
 cd "$T" || exit 1

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Start a real nginx on 127.0.0.1 for a test: source tests/lib/tap.sh first.
 #   nginx_start DOCROOT [--tls]   sets NGINX_PORT, NGINX_URL (http://127.0.0.1:P)
 #                                  and with --tls also NGINX_TLS_PORT,
@@ -21,7 +22,9 @@ nginx_start() {
 		printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' > "$dir/ext.cnf"
 		openssl x509 -req -in "$dir/srv.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" \
 			-CAcreateserial -days 2 -extfile "$dir/ext.cnf" -out "$dir/srv.pem" 2>/dev/null
+		# shellcheck disable=SC2034 # for the tests that source this file
 		NGINX_CA=$dir/ca.pem
+		# shellcheck disable=SC2034
 		NGINX_TLS_URL=https://localhost:$NGINX_TLS_PORT
 		tls_block="server { listen 127.0.0.1:$NGINX_TLS_PORT ssl; root $root;
 			ssl_certificate $dir/srv.pem; ssl_certificate_key $dir/srv.key; }"
@@ -45,8 +48,8 @@ CONF
 	nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/logs/error.log" || return 1
 	NGINX_URL=http://127.0.0.1:$NGINX_PORT
 	tap_on_exit "nginx -p '$dir' -c '$dir/nginx.conf' -e '$dir/logs/error.log' -s stop 2>/dev/null"
-	local i
-	for i in $(seq 50); do
+	local _
+	for _ in $(seq 50); do
 		curl -s -o /dev/null "$NGINX_URL/" && return 0
 		sleep 0.1
 	done

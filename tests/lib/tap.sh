@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # TAP helpers for shell tests: source this file.
 #   ok "name"; not_ok "name" "why"; check "name" CMD...; expect_exit N "name" CMD...
 # done_testing at the end exits non-zero if anything failed.
@@ -39,7 +40,10 @@ free_port() {
 # tap_on_exit CMD).
 TAP_TMP=$(mktemp -d "${TMPDIR:-/tmp}/bootrino-test.XXXXXX")
 _tap_exit_cmds="rm -rf '$TAP_TMP'"
+# The commands are expanded now on purpose: the trap runs the list as built.
+# shellcheck disable=SC2064
 tap_on_exit() { _tap_exit_cmds="$1; $_tap_exit_cmds"; trap "$_tap_exit_cmds" EXIT; }
+# shellcheck disable=SC2064
 trap "$_tap_exit_cmds" EXIT
 
 # run NAME WANT_RC CMD...: passes when CMD exits with WANT_RC; its stdout
@@ -68,6 +72,26 @@ one_line_err() { err_is "$@"; }
 # out_has NAME REGEX: the last run's stdout matches REGEX
 out_has() {
 	if printf '%s\n' "$OUT" | grep -Eq -- "$2"; then ok "$1"; else not_ok "$1" "stdout: $OUT"; fi
+}
+# stderr_has NAME TEXT: expect_exit's stderr contains TEXT (grep pattern)
+stderr_has() {
+	if printf '%s' "$TAP_STDERR" | grep -q -- "$2"; then ok "$1: says '$2'"
+	else not_ok "$1: says '$2'" "$TAP_STDERR"; fi
+}
+# absent NAME FILE: FILE does not exist
+absent() {
+	if [ -e "$2" ]; then not_ok "$1: no output file" "$(ls -la "$2")"; else ok "$1: no output file"; fi
+}
+# tap_require TOOL…: fail the whole test (one not ok) unless each is on PATH
+tap_require() {
+	local tool
+	for tool in "$@"; do
+		if ! command -v "$tool" > /dev/null; then
+			not_ok "$tool is installed" "run scripts/setup.sh test"
+			done_testing
+			exit 1
+		fi
+	done
 }
 # has NAME TEXT REGEX: TEXT matches REGEX
 has() {

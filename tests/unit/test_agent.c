@@ -13,10 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/config.h"
+#include "agent/doc/config.h"
+#include "agent/doc/loader_json.h"
+#include "agent/doc/plan.h"
 #include "agent/init.h"
-#include "agent/loader_json.h"
-#include "agent/plan.h"
 #include "common/err.h"
 #include "fetch/url.h"
 

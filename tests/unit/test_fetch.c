@@ -377,7 +377,7 @@ static int fail_write(void *ctx, const void *data, size_t len)
 	(void)ctx;
 	(void)data;
 	(void)len;
-	return -ENOSPC;
+	return br_fail(-ENOSPC, "sink: disk full");
 }
 
 static void test_pipe_sink_error(void **state)
@@ -394,6 +394,11 @@ static void test_pipe_sink_error(void **state)
 	if (rc == 0)
 		rc = fetch_pipe_flush(p);
 	assert_int_equal(rc, -ENOSPC);
+	/* the sink failed on the worker thread: its detail comes back too */
+	assert_string_equal(br_errmsg(rc), "sink: disk full");
+	br_fail(-BR_EFETCH, "stale");
+	assert_int_equal(fetch_pipe_flush(p), -ENOSPC);
+	assert_string_equal(br_errmsg(-ENOSPC), "sink: disk full");
 	fetch_pipe_free(p);
 }
 
@@ -449,6 +454,23 @@ static void test_fetch_file_url(void **state)
 	o.sha256 = NULL;
 	o.max_size = 10;
 	assert_int_equal(fetch_to_file(url, dst, &o, &res), -BR_ETOOBIG);
+	o.max_size = 0;
+
+	/* a write error names the file, also after another source failed */
+	assert_int_equal(fetch_to_file(url, "/dev/full", &o, &res), -ENOSPC);
+	assert_string_equal(br_errmsg(-ENOSPC), "/dev/full: write: No space left on device");
+	{
+		char missing[160], base[160];
+
+		snprintf(missing, sizeof(missing), "file://%s/none/src%%20file", dir);
+		snprintf(base, sizeof(base), "file://%s/", dir);
+		o.mirrors[0] = base;
+		o.n_mirrors = 1;
+		assert_int_equal(fetch_to_file(missing, "/dev/full", &o, &res), -ENOSPC);
+		assert_string_equal(br_errmsg(-ENOSPC),
+				    "/dev/full: write: No space left on device");
+		o.n_mirrors = 0;
+	}
 
 	unlink(dst);
 	unlink(src);

@@ -3,16 +3,19 @@
  *
  * Nothing here loads or starts a kernel: every kexec_load() call carries
  * KEXEC_DRY_RUN, and BOOTRINO_KEXEC_NO_LOAD is set as a second guard. */
-#include <archive.h>
-#include <archive_entry.h>
-#include <cmocka.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <ftw.h>
+/* cmocka.h needs these first */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include <cmocka.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,11 +1,14 @@
 /* Unit tests: verify/ (sha256, artifacts, minisign, rollback). */
-#include <cmocka.h>
-#include <errno.h>
-#include <fcntl.h>
+/* cmocka.h needs these first */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

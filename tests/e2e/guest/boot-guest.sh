@@ -33,7 +33,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root_dir=$(cd "$here/../../.." && pwd)
 guest_dir=$root_dir/build/guest
-user_data= serial= pidfile= workdir= timeout_s=600 mem=1024 disk= firmware=
+user_data='' serial='' pidfile='' workdir='' timeout_s=600 mem=1024 disk='' firmware=
 forwards=() hostfwds=()
 
 die() { printf 'boot-guest: error: %s\n' "$*" >&2; exit 1; }
@@ -112,6 +112,7 @@ uefi)
 		-drive "if=pflash,format=raw,file=$workdir/OVMF_VARS.fd")
 	;;
 esac
+# shellcheck disable=SC2054 # commas separate qemu suboptions, not array elements
 qemu=(qemu-system-x86_64 -accel "$accel" -cpu "$cpu" -m "$mem" -smp 1
 	-nodefaults -display none -no-reboot "${boot[@]}"
 	-drive "file=$disk,format=qcow2,if=virtio"

@@ -87,6 +87,7 @@ guest_boot() {
 		--timeout "$GUEST_TIMEOUT" --mem "${GUEST_MEM:-1024}"
 	GUEST_PIDFILE=$TAP_TMP/$1.pid
 	tap_on_exit "kill \$(cat '$GUEST_PIDFILE' 2> /dev/null) 2> /dev/null"
+	# shellcheck disable=SC2034 # read by the tests that source this file
 	POWERON=$(cat "$W/poweron")
 }
 

@@ -1,4 +1,4 @@
-#include "agent/detail.h"
+#include "agent/doc/detail.h"
 
 #include <stdio.h>
 

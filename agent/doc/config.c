@@ -1,5 +1,5 @@
 /* Configuration parsing: JSON file and kernel command line. */
-#include "agent/config.h"
+#include "agent/doc/config.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -8,9 +8,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "agent/detail.h"
-#include "agent/json.h"
+#include "agent/doc/detail.h"
+#include "agent/doc/json.h"
 #include "common/err.h"
+#include "common/file.h"
 
 void cli_config_init(struct cli_config *c)
 {
@@ -155,43 +156,15 @@ int cli_config_parse(struct cli_config *c, const char *buf, size_t len)
 
 int cli_config_load(struct cli_config *c, const char *path)
 {
-	struct stat st;
-	char *buf = NULL;
-	ssize_t n;
-	size_t got = 0;
-	int fd, rc;
+	char *buf;
+	size_t len;
+	int rc;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return br_fail(-errno, "%s: %s", path, strerror(errno));
-	if (fstat(fd, &st) < 0) {
-		rc = br_fail(-errno, "%s: %s", path, strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode) || st.st_size > (off_t)CLI_CONFIG_MAX_BYTES) {
-		rc = br_fail(-BR_ETOOBIG, "%s: not a regular file of at most %u bytes", path,
-			     CLI_CONFIG_MAX_BYTES);
-		goto out;
-	}
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	while (got < (size_t)st.st_size) {
-		n = read(fd, buf + got, (size_t)st.st_size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			rc = br_fail(n < 0 ? -errno : -EIO, "%s: short read", path);
-			goto out;
-		}
-		got += (size_t)n;
-	}
-	rc = cli_config_parse(c, buf, got);
-out:
+	rc = br_file_read(path, CLI_CONFIG_MAX_BYTES, 0, -BR_ETOOBIG, &buf, &len);
+	if (rc)
+		return rc;
+	rc = cli_config_parse(c, buf, len);
 	free(buf);
-	close(fd);
 	return rc;
 }
 

@@ -1,4 +1,4 @@
-#include "agent/json.h"
+#include "agent/doc/json.h"
 
 #include <errno.h>
 #include <math.h> /* isfinite: a macro, no libm */

@@ -1,5 +1,5 @@
 /* Plan file I/O with locking. */
-#include "agent/plan_file.h"
+#include "agent/doc/plan_file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -11,73 +11,30 @@
 #include <unistd.h>
 
 #include "common/err.h"
+#include "common/file.h"
 #include "fetch/url.h"
 
 int cli_plan_file_read(const char *path, struct cli_plan *p)
 {
-	struct stat st;
-	char *buf = NULL;
-	size_t got = 0;
-	ssize_t n;
-	int fd, rc;
+	char *buf;
+	size_t len;
+	int rc;
 
 	cli_plan_init(p);
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return br_fail(-errno, "%s: %s", path, strerror(errno));
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		rc = br_fail(-BR_ECONFIG, "%s: not a regular file", path);
-		goto out;
-	}
-	if (st.st_size > (off_t)CLI_PLAN_MAX_BYTES) {
-		rc = br_fail(-BR_ECONFIG, "%s: plan over %u bytes", path, CLI_PLAN_MAX_BYTES);
-		goto out;
-	}
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	while (got < (size_t)st.st_size) {
-		n = read(fd, buf + got, (size_t)st.st_size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			rc = br_fail(n < 0 ? -errno : -EIO, "%s: short read", path);
-			goto out;
-		}
-		got += (size_t)n;
-	}
-	rc = cli_plan_from_json(p, buf, got);
-out:
+	rc = br_file_read(path, CLI_PLAN_MAX_BYTES, BR_FILE_NOFOLLOW, -BR_ECONFIG, &buf, &len);
+	if (rc)
+		return rc;
+	rc = cli_plan_from_json(p, buf, len);
 	free(buf);
-	close(fd);
 	return rc;
-}
-
-static int write_all(int fd, const char *s, size_t len)
-{
-	ssize_t n;
-
-	while (len) {
-		n = write(fd, s, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		s += n;
-		len -= (size_t)n;
-	}
-	return 0;
 }
 
 int cli_plan_file_write(const char *path, const struct cli_plan *p)
 {
 	cJSON *j = cli_plan_to_json(p);
 	char *text = j ? cJSON_Print(j) : NULL;
-	char *tmp = NULL;
 	size_t len;
-	int fd = -1, rc;
+	int rc;
 
 	cJSON_Delete(j);
 	if (!text)
@@ -89,29 +46,7 @@ int cli_plan_file_write(const char *path, const struct cli_plan *p)
 		goto out;
 	}
 	text[len++] = '\n'; /* cJSON_Print's NUL becomes the newline */
-	if (asprintf(&tmp, "%s.tmp.XXXXXX", path) < 0) {
-		tmp = NULL;
-		rc = -ENOMEM;
-		goto out;
-	}
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		rc = br_fail(-errno, "%s: %s", tmp, strerror(errno));
-		goto out_free;
-	}
-	rc = write_all(fd, text, len);
-	if (!rc && fsync(fd) < 0)
-		rc = -errno;
-	if (close(fd) < 0 && !rc)
-		rc = -errno;
-	if (!rc && rename(tmp, path) < 0)
-		rc = -errno;
-	if (rc) {
-		unlink(tmp);
-		rc = br_fail(rc, "%s: %s", path, strerror(-rc));
-	}
-out_free:
-	free(tmp);
+	rc = br_file_write(path, text, len, 0600);
 out:
 	free(text);
 	return rc;
@@ -120,7 +55,7 @@ out:
 /* "VERB: detail", without doubling a prefix the detail already has. */
 static void verb_message(char *msg, size_t len, const char *verb, int rc)
 {
-	const char *d = br_errdetail()[0] ? br_errdetail() : br_strerror(rc);
+	const char *d = br_errmsg(rc);
 	size_t n = strlen(verb);
 
 	if (strncmp(d, verb, n) == 0 && d[n] == ':')
@@ -152,7 +87,6 @@ int cli_plan_file_apply(const char *path, const char *verb, int argc, char *cons
 	rc = cli_plan_file_read(path, &p);
 	if (rc)
 		goto out;
-	br_errclear();
 	rc = cli_plan_verb(&p, fetch_url_resolve, verb, argc, argv);
 	if (rc) {
 		verb_message(msg, sizeof(msg), verb, rc);

@@ -1,13 +1,15 @@
 /* Agent configuration: the JSON file (--config FILE, and the loader's
  * /etc/bootrino/config.json written by takeover) and the kernel command
  * line keys the loader's init accepts. Pure parsers, fuzzable. */
-#ifndef BOOTRINO_AGENT_CONFIG_H
-#define BOOTRINO_AGENT_CONFIG_H
+#ifndef BOOTRINO_AGENT_DOC_CONFIG_H
+#define BOOTRINO_AGENT_DOC_CONFIG_H
 
 #include <stddef.h>
 
 #include "verify/minisign.h"
 
+/* What takeover writes into the loader's overlay and `init` reads. */
+#define CLI_CONFIG_PATH "/etc/bootrino/config.json"
 #define CLI_CONFIG_MAX_BYTES (256u << 10)
 #define CLI_CONFIG_PEM_MAX (192u << 10)
 #define CLI_CONFIG_URL_MAX 2047

@@ -1,4 +1,4 @@
-#include "agent/plan_print.h"
+#include "agent/doc/plan_print.h"
 
 #include <errno.h>
 #include <stdlib.h>

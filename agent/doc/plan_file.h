@@ -2,10 +2,10 @@
  * bootrino.sh runs: read-modify-write under an flock on PLAN.lock, new
  * contents written to a temp file and renamed over (a reader never sees a
  * half-written plan). */
-#ifndef BOOTRINO_AGENT_PLAN_FILE_H
-#define BOOTRINO_AGENT_PLAN_FILE_H
+#ifndef BOOTRINO_AGENT_DOC_PLAN_FILE_H
+#define BOOTRINO_AGENT_DOC_PLAN_FILE_H
 
-#include "agent/plan.h"
+#include "agent/doc/plan.h"
 
 /* Read and parse (strict, capped). */
 int cli_plan_file_read(const char *path, struct cli_plan *p);

@@ -1,4 +1,4 @@
-/* The boot plan a bootrino.sh builds (design §3), its JSON form and its
+/* The boot plan a bootrino.sh builds (docs/design.md, "Contracts"), its JSON form and its
  * validation. Pure: no I/O besides what the caller hands in, so the
  * parsers can be unit-tested and fuzzed.
  *
@@ -7,8 +7,8 @@
  * carries a sha256 pin unless the run was started with --insecure (the
  * parent records that in the plan header; a verb cannot change it).
  */
-#ifndef BOOTRINO_AGENT_PLAN_H
-#define BOOTRINO_AGENT_PLAN_H
+#ifndef BOOTRINO_AGENT_DOC_PLAN_H
+#define BOOTRINO_AGENT_DOC_PLAN_H
 
 #include <stddef.h>
 

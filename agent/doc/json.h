@@ -2,8 +2,8 @@
  * no NUL bytes, no trailing garbage, no duplicate or unknown keys, typed
  * getters with length caps. cJSON itself is lenient; these checks make
  * every document mean one thing. */
-#ifndef BOOTRINO_AGENT_JSON_H
-#define BOOTRINO_AGENT_JSON_H
+#ifndef BOOTRINO_AGENT_DOC_JSON_H
+#define BOOTRINO_AGENT_DOC_JSON_H
 
 #include <stddef.h>
 

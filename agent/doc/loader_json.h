@@ -1,4 +1,4 @@
-/* loader.json (design §3): the signed description of the loader that
+/* loader.json (docs/design.md, "Contracts"): the signed description of the loader that
  * takeover kexecs into. Parsed into a plan so that fetching, pinning and
  * loading go through the same code as a bootrino.sh plan.
  *
@@ -8,12 +8,12 @@
  *    "bootdisk": {"url": "bootdisk-<sha256>.img.zst", "sha256": "<64 hex>"}}
  *
  * URLs are relative to loader.json's own URL; every pin is required. */
-#ifndef BOOTRINO_AGENT_LOADER_JSON_H
-#define BOOTRINO_AGENT_LOADER_JSON_H
+#ifndef BOOTRINO_AGENT_DOC_LOADER_JSON_H
+#define BOOTRINO_AGENT_DOC_LOADER_JSON_H
 
 #include <stddef.h>
 
-#include "agent/plan.h"
+#include "agent/doc/plan.h"
 
 #define CLI_LOADER_JSON_MAX (64u << 10)
 

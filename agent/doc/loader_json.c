@@ -1,12 +1,12 @@
 /* loader.json → plan. */
-#include "agent/loader_json.h"
+#include "agent/doc/loader_json.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "agent/detail.h"
-#include "agent/json.h"
+#include "agent/doc/detail.h"
+#include "agent/doc/json.h"
 #include "common/err.h"
 
 /* One {"url", "sha256"} object → argv for the plan verbs. */

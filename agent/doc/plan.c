@@ -1,14 +1,14 @@
-/* The plan model: verbs, validation, JSON. See agent/plan.h and
+/* The plan model: verbs, validation, JSON. See agent/doc/plan.h and
  * docs/bootrino-sh.md. */
-#include "agent/plan.h"
+#include "agent/doc/plan.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/detail.h"
-#include "agent/json.h"
+#include "agent/doc/detail.h"
+#include "agent/doc/json.h"
 #include "common/err.h"
 
 #define PIN_PREFIX "sha256="
@@ -484,7 +484,7 @@ int cli_plan_check_bootable(const struct cli_plan *p)
 	size_t i;
 
 	if (p->error)
-		return br_fail(p->error_exit == 3 ? -BR_EINSECURE : -BR_ECONFIG,
+		return br_fail(p->error_exit == BR_EXIT_VERIFY ? -BR_EINSECURE : -BR_ECONFIG,
 			       "a verb of bootrino.sh failed: %s", p->error);
 	if (p->kind == CLI_PLAN_NONE)
 		return br_fail(-BR_ECONFIG, "the plan names no kernel (`kernel` or `multiboot`)");

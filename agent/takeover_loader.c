@@ -1,0 +1,273 @@
+/* takeover's loader stage (the default; docs/design.md, "Boot flow"):
+ * fetch the signed loader.json (never older than the last one accepted),
+ * run the boot flow as a dry-run preflight (bootrino.sh and every artifact
+ * of its plan verified here, then deleted; the loader fetches them again),
+ * fetch + pin the loader's kernel and initrd, and kexec into it with an
+ * overlay carrying CLI_CONFIG_PATH and CLI_FACTS_PATH. */
+#include "agent/takeover_loader.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "agent/boot_exec.h"
+#include "agent/boot_flow.h"
+#include "agent/doc/detail.h"
+#include "agent/doc/loader_json.h"
+#include "agent/doc/plan_print.h"
+#include "agent/facts.h"
+#include "agent/fetch_signed.h"
+#include "agent/install.h"
+#include "agent/state.h"
+#include "agent/workdir.h"
+#include "common/err.h"
+#include "common/file.h"
+#include "common/log.h"
+#include "fetch/url.h"
+#include "kexec/kexec.h"
+#include "verify/rollback.h"
+
+#define LOADER_TS "loader-timestamp"
+
+static int read_pem(const char *path, char **out)
+{
+	size_t len;
+
+	return br_file_read(path, CLI_CONFIG_PEM_MAX, 0, -BR_ECONFIG, out, &len);
+}
+
+/* What the loader needs to run bootrino.sh by itself (and, unless
+ * --no-install, what to install where). */
+static int loader_config(const struct cli_config *in, char *install, char **json)
+{
+	struct cli_config c;
+	size_t i;
+	int rc = 0;
+
+	cli_config_init(&c);
+	c.script = in->script;
+	for (i = 0; i < in->n_pubkeys; i++)
+		c.pubkeys[i] = in->pubkeys[i];
+	c.n_pubkeys = in->n_pubkeys;
+	c.mode = CLI_MODE_LOADER;
+	c.insecure = in->insecure;
+	c.script_timeout = in->script_timeout;
+	c.cacert_pem = in->cacert_pem;
+	c.install = install;
+	if (in->cacert)
+		rc = read_pem(in->cacert, &c.cacert_pem);
+	if (!rc) {
+		*json = cli_config_to_json(&c);
+		if (!*json)
+			rc = -ENOMEM;
+	}
+	if (c.cacert_pem != in->cacert_pem)
+		free(c.cacert_pem);
+	return rc;
+}
+
+/* Runs the preflight; on a dry run *plan gets the verified plan as text. */
+static int preflight(struct cli_boot_args *a, int dry_run, char **plan)
+{
+	size_t len = 0;
+	FILE *f = NULL;
+	int ret;
+
+	*plan = NULL;
+	if (dry_run) {
+		f = open_memstream(plan, &len);
+		if (!f)
+			return cli_fail(-errno, "takeover");
+	}
+	br_log(BR_LOG_INFO, "preflight: verifying %s and its plan", a->cfg.script);
+	ret = cli_boot_preflight(a, f);
+	if (f && fclose(f) && !ret)
+		ret = cli_fail(-ENOMEM, "takeover");
+	if (ret) {
+		free(*plan);
+		*plan = NULL;
+	}
+	return ret;
+}
+
+/* The preflight's plan, indented under the script it came from. */
+static void print_target(const char *script, const char *plan)
+{
+	const char *line, *nl;
+
+	printf("target    %s: signature and every artifact verified here; "
+	       "the loader fetches them again\n",
+	       script);
+	for (line = plan; line && *line; line = nl + 1) {
+		nl = strchr(line, '\n');
+		if (!nl) {
+			printf("  %s\n", line);
+			break;
+		}
+		printf("  %.*s\n", (int)(nl - line), line);
+	}
+}
+
+/* loader.json: where it is, fetched with its signature, never older than
+ * the last one accepted, parsed into a plan. url gets its URL. */
+static int loader_plan(const struct cli_boot_args *a, const char *state_dir, char *url,
+		       size_t urllen, struct cli_plan *p, struct verify_sigresult *sig, char **docp,
+		       size_t *lenp)
+{
+	char *doc = NULL;
+	uint64_t last = 0;
+	size_t len;
+	int rc;
+
+	if (a->cfg.loader)
+		snprintf(url, urllen, "%s", a->cfg.loader);
+	else if (fetch_url_resolve(a->cfg.script, "loader/loader.json", url, urllen))
+		return br_fail(-BR_ECONFIG, "%s: cannot derive the loader URL", a->cfg.script);
+	rc = cli_fetch_signed(url, CLI_LOADER_JSON_MAX, &a->fetch, &a->keys, &doc, &len, sig);
+	/* loader.json's signatures never go backwards either: an old loader
+	 * replayed could carry old bugs */
+	if (!rc && state_dir) {
+		rc = cli_state_read_u64(state_dir, LOADER_TS, &last);
+		if (!rc)
+			rc = verify_check_rollback(last, sig);
+		if (rc)
+			rc = cli_wrap_detail(rc, url);
+	}
+	if (!rc)
+		rc = cli_loader_json_parse(p, fetch_url_resolve, url, doc, len);
+	if (!rc) {
+		*docp = doc;
+		*lenp = len;
+	} else {
+		free(doc);
+	}
+	return rc;
+}
+
+/* The root disk's identity and the boot-disk image loader.json names:
+ * the "install" record the loader acts on (agent/install.h). */
+static int record_install(const char *url, const char *doc, size_t len, char **install, char *desc,
+			  size_t cap)
+{
+	char img[CLI_PLAN_URL_MAX], sha[CLI_PLAN_HEX_LEN + 1];
+	struct disk_identity id;
+	int rc;
+
+	rc = cli_loader_json_bootdisk(fetch_url_resolve, url, doc, len, img, sizeof(img), sha,
+				      sizeof(sha));
+	if (rc == -ENOENT) {
+		char why[512];
+
+		snprintf(why, sizeof(why), "%s", br_errdetail());
+		return br_fail(-BR_ECONFIG, "%s (publish one, or use --no-install)", why);
+	}
+	if (!rc)
+		rc = cli_install_record(img, sha, install, &id);
+	if (!rc) {
+		disk_identity_format(&id, desc, cap);
+		br_log(BR_LOG_INFO, "install: the loader will write %s to /dev/%s", img, id.name);
+	}
+	return rc;
+}
+
+/* --dry-run: what would be loaded, and the target the loader would boot. */
+static int print_dry_run(const struct cli_boot_args *a, const char *url, const struct cli_plan *p,
+			 const struct kexec_report *r, const char *target, const char *disk)
+{
+	printf("loader    %s\n", url);
+	cli_plan_print_text(stdout, p);
+	printf("overlay   %s (script %s, %zu key%s)\n", CLI_CONFIG_PATH, a->cfg.script,
+	       a->cfg.n_pubkeys, a->cfg.n_pubkeys == 1 ? "" : "s");
+	printf("overlay   %s\n", CLI_FACTS_PATH);
+	if (disk)
+		printf("install   %s: the loader writes the boot-disk image here; "
+		       "nothing is written now\n",
+		       disk);
+	else
+		printf("install   none (--no-install: RAM only, no disk is written)\n");
+	printf("kexec     %s: %s, %llu bytes\n", r->method, r->kernel_format,
+	       (unsigned long long)r->total_bytes);
+	print_target(a->cfg.script, target);
+	return fflush(stdout) == 0 ? 0 : BR_EXIT_FAIL;
+}
+
+int cli_takeover_loader(struct cli_boot_args *a, int dry_run, int install)
+{
+	char url[CLI_PLAN_URL_MAX], workdir[256] = "", *config = NULL, *target = NULL;
+	char *doc = NULL, *inst = NULL, disk_desc[512] = "";
+	size_t doclen = 0;
+	struct verify_sigresult sig = {0};
+	struct cli_exec e;
+	struct cli_plan p;
+	const char *state_dir = a->state_dir_set ? a->state_dir : CLI_HOST_STATE_DIR;
+	cJSON *facts = NULL;
+	int rc, ret;
+
+	cli_plan_init(&p);
+	rc = loader_plan(a, state_dir, url, sizeof(url), &p, &sig, &doc, &doclen);
+	if (!rc)
+		rc = cli_workdir_new(workdir, sizeof(workdir));
+	if (rc) {
+		ret = cli_fail(rc, "takeover");
+		goto out;
+	}
+	/* docs/design.md, "Boot flow": the loader would only fetch bootrino.sh
+	 * after the stock OS is gone, so verify now, on the host, everything it
+	 * will use */
+	ret = preflight(a, dry_run, &target);
+	if (ret)
+		goto out;
+	br_errclear();
+	if (install)
+		rc = record_install(url, doc, doclen, &inst, disk_desc, sizeof(disk_desc));
+	if (!rc)
+		rc = loader_config(&a->cfg, inst, &config);
+	if (rc) {
+		ret = cli_fail(rc, "takeover");
+		goto out;
+	}
+	rc = cli_facts_get("host", &facts);
+	if (rc) {
+		br_log(BR_LOG_WARN, "facts: %s", br_errmsg(rc));
+		facts = NULL;
+	}
+	memset(&e, 0, sizeof(e));
+	e.plan = &p;
+	e.workdir = workdir;
+	e.fetch = &a->fetch;
+	e.facts = facts;
+	e.extra[0].path = CLI_CONFIG_PATH;
+	e.extra[0].data = config;
+	e.extra[0].len = strlen(config);
+	e.extra[0].mode = 0600;
+	e.n_extra = 1;
+	e.dry_run = dry_run;
+	rc = cli_exec_plan(&e);
+	if (rc) {
+		ret = cli_fail(rc, "takeover");
+		goto out;
+	}
+	if (dry_run) {
+		ret = print_dry_run(a, url, &p, &e.report, target, install ? disk_desc : NULL);
+		goto out;
+	}
+	if (state_dir && sig.has_timestamp &&
+	    (rc = cli_state_write_u64(state_dir, LOADER_TS, sig.timestamp)))
+		br_log(BR_LOG_WARN, "%s", br_errmsg(rc));
+	br_log(BR_LOG_INFO, "starting the loader (%s)", e.report.method);
+	rc = kexec_execute();
+	ret = rc ? cli_fail(rc, "kexec") : 0;
+out:
+	cJSON_Delete(facts);
+	cli_workdir_remove(workdir);
+	free(target);
+	free(config);
+	free(inst);
+	free(doc);
+	cli_plan_free(&p);
+	return ret;
+}
