@@ -115,24 +115,25 @@ static int all_zero(const uint8_t *p, size_t len)
 /* The next decompressed chunk (libarchive's own buffer: no copy). */
 static int img_chunk(struct wctx *w)
 {
-	const void *p;
-	size_t size;
-	la_int64_t offset;
+	const void *p = NULL;
+	size_t size = 0;
+	la_int64_t offset = 0;
 	int r;
 
-	if (w->clen)
-		return 0;
-	r = archive_read_data_block(w->ar, &p, &size, &offset);
-	if (r == ARCHIVE_EOF)
-		return br_fail(-BR_EMALFORMED,
-			       "%s: boot-disk image ends at byte %llu, before its partitions do",
-			       w->what, (unsigned long long)w->img_off);
-	if (r < ARCHIVE_WARN || (uint64_t)offset != w->img_off)
-		return br_fail(-BR_EMALFORMED, "%s: boot-disk image: %s", w->what,
-			       archive_error_string(w->ar) ? archive_error_string(w->ar)
-							   : "read error");
-	w->cp = p;
-	w->clen = size;
+	while (!w->clen) {
+		r = archive_read_data_block(w->ar, &p, &size, &offset);
+		if (r == ARCHIVE_EOF)
+			return br_fail(
+			    -BR_EMALFORMED,
+			    "%s: boot-disk image ends at byte %llu, before its partitions do",
+			    w->what, (unsigned long long)w->img_off);
+		if (r < ARCHIVE_WARN || (uint64_t)offset != w->img_off || (size && !p))
+			return br_fail(-BR_EMALFORMED, "%s: boot-disk image: %s", w->what,
+				       archive_error_string(w->ar) ? archive_error_string(w->ar)
+								   : "read error");
+		w->cp = p;
+		w->clen = size;
+	}
 	return 0;
 }
 
@@ -150,6 +151,8 @@ static int img_take(struct wctx *w, uint8_t *dst, size_t len, int *zero)
 		rc = img_chunk(w);
 		if (rc)
 			return rc;
+		if (!w->cp)
+			return br_fail(-BR_EMALFORMED, "%s: boot-disk image: no data", w->what);
 		m = w->clen < len - got ? w->clen : len - got;
 		if (zero && z && !all_zero(w->cp, m)) {
 			/* first data in this block: what came before was zeros */
