@@ -29,8 +29,12 @@ marker() { # NAME WHAT
 	return 1
 }
 
-# bootrino-data's boot count as tinylinux shows it on the console.
-boots() { grep -aoE 'BOOTRINO-DATA boots=[0-9]+' "$SERIAL" | tail -1 | cut -d= -f2; }
+# bootrino-data's boot count as tinylinux shows it on the console (it
+# prints it after its marker, once it has mounted /data).
+boots() {
+	wait_for "$SERIAL" "BOOTRINO-DATA boots=" 120 || return 0
+	grep -aoE 'BOOTRINO-DATA boots=([0-9]+|none)' "$SERIAL" | tail -1 | cut -d= -f2
+}
 
 # --- 1. takeover with install ------------------------------------------------------
 takeover_userdata "$TAP_TMP/install.ud"
