@@ -7,12 +7,14 @@
 #   boot-guest.sh --user-data FILE --serial LOG [--forward PORT]...
 #                 [--hostfwd HOSTPORT:GUESTPORT]... [--timeout SECONDS]
 #                 [--pidfile FILE] [--workdir DIR] [--guest-dir DIR] [--mem MiB]
-#                 [--disk QCOW2] [--firmware bios|uefi]
+#                 [--disk QCOW2] [--firmware bios|uefi] [--nvme]
 #
 # --disk boots that disk (an earlier run's WORKDIR/overlay.qcow2) instead of
 # a fresh overlay; --firmware boots it through SeaBIOS or OVMF from its own
 # boot loader (no -kernel): what a cloud does after bootrino installed itself
-# (tests/e2e/test_install.sh). --user-data is optional with --disk.
+# (tests/e2e/test_install.sh). --user-data is optional with --disk. --nvme
+# attaches that disk as an NVMe controller (serial bootrino-nvme0) and
+# boots the stock OS with root=/dev/nvme0n1p1.
 #
 # Networking is QEMU user mode, and the guest reaches nothing but the host
 # ports named with --forward, as 10.0.2.2:PORT (relayed to 127.0.0.1:PORT),
@@ -50,6 +52,7 @@ while [ $# -gt 0 ]; do
 	--mem) mem=$2; shift 2 ;;
 	--disk) disk=$2; shift 2 ;;
 	--firmware) firmware=$2; shift 2 ;;
+	--nvme) nvme=1; shift ;;
 	*) die "unknown option $1" ;;
 	esac
 done
@@ -102,8 +105,14 @@ accel=tcg cpu=max
 if [ "${BOOTRINO_KVM:-0}" = 1 ] && [ -w /dev/kvm ]; then accel=kvm cpu=host; fi
 
 : > "$serial"
+rootdev=/dev/vda1 disk_opts=(-drive "file=$disk,format=qcow2,if=virtio")
+if [ "$nvme" = 1 ]; then
+	rootdev=/dev/nvme0n1p1
+	disk_opts=(-drive "file=$disk,format=qcow2,if=none,id=d0"
+		-device "nvme,serial=bootrino-nvme0,drive=d0")
+fi
 boot=(-kernel "$guest_dir/vmlinuz" -initrd "$guest_dir/initrd.img"
-	-append "root=/dev/vda1 ro console=ttyS0 net.ifnames=0 panic=-1")
+	-append "root=$rootdev ro console=ttyS0 net.ifnames=0 panic=-1")
 case $firmware in
 bios) boot=() ;;
 uefi)
@@ -114,8 +123,7 @@ uefi)
 esac
 # shellcheck disable=SC2054 # commas separate qemu suboptions, not array elements
 qemu=(qemu-system-x86_64 -accel "$accel" -cpu "$cpu" -m "$mem" -smp 1
-	-nodefaults -display none -no-reboot "${boot[@]}"
-	-drive "file=$disk,format=qcow2,if=virtio"
+	-nodefaults -display none -no-reboot "${boot[@]}" "${disk_opts[@]}"
 	-drive "file=$workdir/seed.img,format=raw,if=virtio,readonly=on"
 	-netdev "$netdev" -device virtio-net-pci,netdev=n0
 	-serial "file:$serial")
