@@ -39,11 +39,11 @@ fi
 
 fresh() { rm -f "$target"; truncate -s 3G "$target"; sync; }
 # run NAME CMD…: best wall time and its peak RSS over the rounds
-best_t= best_m=
+best_t='' best_m=''
 run() {
-	local t m i
-	best_t= best_m=
-	for i in $(seq "$rounds"); do
+	local t m _
+	best_t='' best_m=
+	for _ in $(seq "$rounds"); do
 		fresh
 		read -r t m < <({ /usr/bin/time -f '%e %M' "$@" > /dev/null 2> "$cache/err"; } 2>&1; tail -1 "$cache/err")
 		if [ -z "$best_t" ] || [ "$(echo "$t < $best_t" | bc)" = 1 ]; then best_t=$t best_m=$m; fi

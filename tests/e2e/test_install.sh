@@ -16,7 +16,8 @@ set -u
 [ -s "$BOOTRINO_ROOT/build/images/bootdisk/bootdisk.img.zst" ] ||
 	{ not_ok "boot-disk image built" "run: make images"; done_testing; exit 1; }
 takeover_setup
-ok "site published (loader.json names $(ls "$SITE/loader" | grep -c '^bootdisk-') boot-disk image) and served"
+set -- "$SITE"/loader/bootdisk-*.img.zst
+ok "site published (loader.json names $# boot-disk image) and served"
 
 # Boots DISK (firmware mode when $2 is set) and waits for the target.
 # Prints power-on -> marker.
@@ -58,8 +59,8 @@ guest_stop
 
 # QEMU gone (it holds the disk's write lock) before anyone opens the disk.
 stopped() {
-	local i
-	for i in $(seq 60); do
+	local _
+	for _ in $(seq 60); do
 		pgrep -f "file=$DISK," > /dev/null || return 0
 		sleep 0.5
 	done

@@ -21,8 +21,8 @@ BASE=$BOOTRINO_ROOT/build/guest/disk.img
 cp "$SITE/loader/loader.json" "$TAP_TMP/loader.json.good"
 
 untouched() { # NAME
-	local raw=$TAP_TMP/$1.raw size i
-	for i in $(seq 60); do
+	local raw=$TAP_TMP/$1.raw size _
+	for _ in $(seq 60); do
 		pgrep -f "file=$W/overlay.qcow2," > /dev/null || break
 		sleep 0.5
 	done
