@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
 
 #include "common/err.h"
 #include "common/log.h"
@@ -34,6 +36,9 @@ static int fetch_artifact(const struct cli_exec *e, const struct cli_plan_artifa
 		if (rc)
 			return br_fail(-BR_ECONFIG, "%s: bad pin", a->url);
 		o.sha256 = pin;
+		/* size=N: not one byte more (fewer fails the pin) */
+		if (a->size)
+			o.max_size = a->size;
 	} else {
 		/* cli_plan_check_bootable() allowed this: --insecure */
 		br_log(BR_LOG_WARN, "%s: no sha256 pin, loading it anyway (--insecure)", a->url);
@@ -43,9 +48,12 @@ static int fetch_artifact(const struct cli_exec *e, const struct cli_plan_artifa
 	rc = fetch_to_file(a->url, path, &o, NULL);
 	if (rc)
 		return rc;
-	if (a->sha256[0])
-		return verify_artifact_open(path, pin, out);
-	return verify_artifact_open_unpinned(path, out);
+	rc = a->sha256[0] ? verify_artifact_open(path, pin, out)
+			  : verify_artifact_open_unpinned(path, out);
+	/* the artifact now holds its own sealed copy: the file is not needed,
+	 * and in the loader (/tmp is RAM) it would cost its size twice */
+	unlink(path);
+	return rc;
 }
 
 static int fetch_file_entry(const struct cli_exec *e, const struct cli_plan_file *f, char **buf,
@@ -104,6 +112,28 @@ static int build_overlay(const struct cli_exec *e, const struct loaded *l, struc
 	return rc;
 }
 
+/* With size= on the pins the disk space a plan needs is known before the
+ * first byte: refuse now rather than fill the disk half-way (fetch/ also
+ * checks each download against its Content-Length). */
+static int check_space(const struct cli_exec *e)
+{
+	const struct cli_plan *p = e->plan;
+	unsigned long long need = p->kernel.size, avail;
+	struct statvfs vfs;
+	size_t i;
+
+	for (i = 0; i < p->n_images; i++)
+		need += p->images[i].size;
+	if (!need || statvfs(e->workdir, &vfs) < 0)
+		return 0;
+	avail = (unsigned long long)vfs.f_bavail * vfs.f_frsize;
+	if (avail < need)
+		return br_fail(-BR_EDISK,
+			       "%s: the plan's artifacts need %llu bytes (size=), %llu are free",
+			       e->workdir, need, avail);
+	return 0;
+}
+
 int cli_exec_plan(struct cli_exec *e)
 {
 	const struct cli_plan *p = e->plan;
@@ -116,6 +146,9 @@ int cli_exec_plan(struct cli_exec *e)
 	memset(&l, 0, sizeof(l));
 	memset(&e->report, 0, sizeof(e->report));
 	rc = cli_plan_check_bootable(p);
+	if (rc)
+		return rc;
+	rc = check_space(e);
 	if (rc)
 		return rc;
 	snprintf(path, sizeof(path), "%s/kernel", e->workdir);

@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "agent/boot_exec.h"
 #include "agent/boot_script.h"
@@ -37,7 +38,33 @@ struct flow_how {
 	int dry_run;
 	int json;
 	FILE *report; /* dry run: where the plan goes, NULL: nowhere */
+	/* the run being checked happens elsewhere (the loader): refuse what
+	 * only works here, such as file:// URLs of the host's disk */
+	int for_loader;
 };
+
+/* A URL the loader can fetch too: not a file of the host's disk. */
+static int loader_can_fetch(const char *url)
+{
+	if (url && strncasecmp(url, "file:", 5) == 0)
+		return br_fail(-BR_ECONFIG,
+			       "%s: a file:// URL names the host's disk, which the loader does "
+			       "not have: serve it over http(s)",
+			       url);
+	return 0;
+}
+
+static int plan_for_loader(const struct cli_plan *p)
+{
+	size_t i;
+	int rc = loader_can_fetch(p->kernel.url);
+
+	for (i = 0; !rc && i < p->n_images; i++)
+		rc = loader_can_fetch(p->images[i].url);
+	for (i = 0; !rc && i < p->n_files; i++)
+		rc = loader_can_fetch(p->files[i].url);
+	return rc;
+}
 
 static int flow_run(struct cli_boot_args *a, const struct flow_how *h)
 {
@@ -58,6 +85,14 @@ static int flow_run(struct cli_boot_args *a, const struct flow_how *h)
 		br_log(BR_LOG_WARN, "facts: %s", br_errmsg(rc));
 		facts = NULL;
 	}
+	if (h->for_loader) {
+		rc = loader_can_fetch(a->cfg.script);
+		if (rc) {
+			ret = cli_fail(rc, h->what);
+			cJSON_Delete(facts);
+			return ret;
+		}
+	}
 	memset(&r, 0, sizeof(r));
 	r.script_url = a->cfg.script;
 	r.keys = &a->keys;
@@ -67,6 +102,8 @@ static int flow_run(struct cli_boot_args *a, const struct flow_how *h)
 	r.instance_id = cli_facts_str(facts, "instance_id");
 	r.boot_count = (unsigned long)count;
 	r.state_dir = state_dir;
+	r.min_timestamp = a->cfg.min_timestamp;
+	r.site = a->cfg.site;
 	r.insecure = a->cfg.insecure;
 	r.timeout_s = a->cfg.script_timeout;
 	rc = cli_run_script(&r, &p);
@@ -84,6 +121,10 @@ static int flow_run(struct cli_boot_args *a, const struct flow_how *h)
 			       h->what);
 		goto out;
 	}
+	if (h->for_loader && (rc = plan_for_loader(&p)) != 0) {
+		ret = cli_fail(rc, h->what);
+		goto out;
+	}
 	memset(&e, 0, sizeof(e));
 	e.plan = &p;
 	e.workdir = r.workdir;
@@ -95,6 +136,7 @@ static int flow_run(struct cli_boot_args *a, const struct flow_how *h)
 		ret = cli_fail(rc, h->what);
 		goto out;
 	}
+	a->accepted_timestamp = r.sig.has_timestamp ? r.sig.timestamp : 0;
 	if (h->dry_run) {
 		ret = 0;
 		if (h->report) {
@@ -155,5 +197,6 @@ int cli_boot_preflight(struct cli_boot_args *a, FILE *report)
 	h.state_dir = a->state_dir_set ? a->state_dir : CLI_HOST_STATE_DIR;
 	h.dry_run = 1;
 	h.report = report;
+	h.for_loader = 1;
 	return flow_run(a, &h);
 }

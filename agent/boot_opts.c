@@ -10,6 +10,8 @@
 #include "agent/progress.h"
 #include "common/err.h"
 #include "common/log.h"
+#include "verify/base64.h"
+#include "verify/comment.h"
 
 void cli_boot_args_init(struct cli_boot_args *a)
 {
@@ -54,6 +56,17 @@ int cli_boot_option(const struct br_command *cmd, struct cli_boot_args *a, int c
 			return cli_usage_error(cmd, "--timeout: 1 to 3600 seconds");
 		a->cli.script_timeout = (long)v;
 		break;
+	case CLI_OPT_DEADLINE:
+		if (cli_parse_uint(arg, CLI_DEADLINE_MAX_S, &v) || v == 0)
+			return cli_usage_error(cmd, "--deadline: 1 to %d seconds",
+					       CLI_DEADLINE_MAX_S);
+		a->cli.deadline = (long)v;
+		break;
+	case CLI_OPT_SITE:
+		if (!verify_tc_site_valid(arg))
+			return cli_usage_error(cmd, "--site: 1 to 64 of [A-Za-z0-9._-]");
+		rc = cli_config_set_str(&a->cli.site, arg);
+		break;
 	case CLI_OPT_STATE_DIR:
 		a->state_dir = arg;
 		a->state_dir_set = 1;
@@ -91,10 +104,16 @@ int cli_boot_args_finish(const struct br_command *cmd, struct cli_boot_args *a)
 	take(&a->cfg.script, &a->cli.script);
 	take(&a->cfg.cacert, &a->cli.cacert);
 	take(&a->cfg.loader, &a->cli.loader);
+	take(&a->cfg.site, &a->cli.site);
 	if (a->cli.insecure)
 		a->cfg.insecure = 1;
 	if (a->cli.script_timeout)
 		a->cfg.script_timeout = a->cli.script_timeout;
+	if (a->cli.deadline)
+		a->cfg.deadline = a->cli.deadline;
+	/* the stage starts now: all of its downloads share one deadline */
+	a->fetch.deadline_at =
+	    fetch_clock() + (double)(a->cfg.deadline ? a->cfg.deadline : CLI_DEADLINE_DEFAULT_S);
 	if (a->cli.mode != CLI_MODE_UNSET)
 		a->cfg.mode = a->cli.mode;
 	if (a->cli.n_pubkeys) {
@@ -111,6 +130,19 @@ int cli_boot_args_finish(const struct br_command *cmd, struct cli_boot_args *a)
 			cli_fail(rc, "--pubkey");
 			return BR_EXIT_USAGE;
 		}
+	}
+	/* From here on the configuration names keys by their key lines, never
+	 * by a .pub path: what takeover carries into the loader must not
+	 * depend on a file that only exists on the host. */
+	for (i = 0; i < a->cfg.n_pubkeys; i++)
+		free(a->cfg.pubkeys[i]);
+	a->cfg.n_pubkeys = 0;
+	for (i = 0; i < a->keys.n; i++) {
+		char *line = verify_pubkey_line(&a->keys.keys[i]);
+
+		if (!line)
+			return cli_fail(-ENOMEM, "--pubkey");
+		a->cfg.pubkeys[a->cfg.n_pubkeys++] = line;
 	}
 	/* the loader carries the CA bundle's contents; fetch/ wants a file */
 	if (!a->cfg.cacert && a->cfg.cacert_pem) {

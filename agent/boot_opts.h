@@ -1,5 +1,5 @@
 /* Options shared by `boot`, `plan` and `takeover`: --script, --pubkey,
- * --cacert, --insecure, --config, --timeout, --state-dir. Command-line
+ * --cacert, --insecure, --config, --timeout, --site, --state-dir. Command-line
  * values override those of --config FILE; --pubkey given on the command
  * line replaces the config file's list. */
 #ifndef BOOTRINO_AGENT_BOOT_OPTS_H
@@ -22,6 +22,8 @@ enum {
 	CLI_OPT_LOADER,
 	CLI_OPT_DIRECT,
 	CLI_OPT_JSON,
+	CLI_OPT_SITE,
+	CLI_OPT_DEADLINE,
 	CLI_OPT_NO_INSTALL,
 };
 
@@ -32,6 +34,8 @@ enum {
 	    {"insecure", no_argument, NULL, CLI_OPT_INSECURE},                                     \
 	    {"config", required_argument, NULL, CLI_OPT_CONFIG},                                   \
 	    {"timeout", required_argument, NULL, CLI_OPT_TIMEOUT},                                 \
+	    {"site", required_argument, NULL, CLI_OPT_SITE},                                       \
+	    {"deadline", required_argument, NULL, CLI_OPT_DEADLINE},                               \
 	{                                                                                          \
 		"state-dir", required_argument, NULL, CLI_OPT_STATE_DIR                            \
 	}
@@ -45,6 +49,9 @@ struct cli_boot_args {
 	struct verify_keyring keys;
 	struct fetch_opts fetch;
 	char cacert_tmp[64]; /* cacert_pem written out for fetch/ */
+	/* out: the signature timestamp of the bootrino.sh the last run
+	 * accepted (0: none); takeover carries it into the loader */
+	unsigned long long accepted_timestamp;
 };
 
 void cli_boot_args_init(struct cli_boot_args *a);

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 #include "common/file.h"
 #include "common/log.h"
 #include "fetch/url.h"
+#include "verify/comment.h"
 #include "verify/rollback.h"
 
 static int read_local(const char *path, char **buf, size_t *len)
@@ -49,8 +51,8 @@ static int get_verified(struct cli_run *r, char **script, size_t *len)
 			goto out;
 		}
 	} else if (want_sig) {
-		rc = cli_fetch_signed(r->url, CLI_SCRIPT_MAX, r->fetch, r->keys, script, len,
-				      &r->sig);
+		rc = cli_fetch_signed(r->url, CLI_SCRIPT_MAX, r->fetch, r->keys, r->site, script,
+				      len, &r->sig);
 		if (rc)
 			return rc;
 		goto rollback;
@@ -65,19 +67,24 @@ static int get_verified(struct cli_run *r, char **script, size_t *len)
 		goto out;
 	}
 	rc = verify_minisign_buf(r->keys, *script, *len, sig, siglen, &r->sig);
+	if (!rc)
+		rc = cli_check_binding(r->script_file, r->site, &r->sig);
 	if (rc) {
 		rc = cli_wrap_detail(rc, r->script_file ? r->script_file : r->url);
 		goto out;
 	}
 rollback:
-	if (r->state_dir) {
+	/* the newest of the state dir's and the one carried in the config
+	 * (the host's preflight accepted it: the loader must not go back) */
+	if (r->state_dir)
 		rc = cli_state_read_u64(r->state_dir, "last-timestamp", &last);
-		if (!rc)
-			rc = verify_check_rollback(last, &r->sig);
-		if (rc) {
-			rc = cli_wrap_detail(rc, r->script_file ? r->script_file : r->url);
-			goto out;
-		}
+	if (!rc && r->min_timestamp > last)
+		last = r->min_timestamp;
+	if (!rc && (r->state_dir || r->min_timestamp))
+		rc = verify_check_rollback(last, &r->sig);
+	if (rc) {
+		rc = cli_wrap_detail(rc, r->script_file ? r->script_file : r->url);
+		goto out;
 	}
 	r->signed_ok = 1;
 out:
@@ -170,8 +177,55 @@ static void env_free(struct envbuf *e)
 		free(e->v[i]);
 }
 
-/* Run /bin/sh SCRIPT in its own process group; kill the group at the end
- * (a background job must not edit the plan after we read it). */
+static int exit_status_of(int st)
+{
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+}
+
+/* Called in the forked child before it execs the shell. A process group
+ * is not enough to end everything the script started: `setsid cmd &`
+ * leaves it, and would outlive the plan (editing it, or anything else, as
+ * root, while the parent fetches and loads). So the shell runs in a PID
+ * namespace of its own: a process of ours is its PID 1 and, when the
+ * shell exits, exits too, and the kernel then kills every process left in
+ * the namespace before that exit is reported — setsid or not, nothing
+ * survives the script. Returns only in the process that must exec the
+ * shell; where PID namespaces are not available (no CONFIG_PID_NS, not
+ * root), it returns at once and the process group is the fallback. */
+static void run_in_pid_ns(void)
+{
+	pid_t init, sh, w;
+	int st = 0;
+
+	if (unshare(CLONE_NEWPID) < 0)
+		return;
+	init = fork(); /* PID 1 of the new namespace */
+	if (init < 0)
+		_exit(127);
+	if (init > 0) {
+		while ((w = waitpid(init, &st, 0)) < 0 && errno == EINTR)
+			;
+		_exit(w < 0 ? 127 : exit_status_of(st));
+	}
+	sh = fork();
+	if (sh < 0)
+		_exit(127);
+	if (sh == 0)
+		return; /* exec the shell */
+	/* init: reap everything (orphans come to PID 1) until the shell is
+	 * done, then leave, which tears the namespace down */
+	for (;;) {
+		w = wait(&st);
+		if (w == sh)
+			_exit(exit_status_of(st));
+		if (w < 0 && errno != EINTR)
+			_exit(127);
+	}
+}
+
+/* Run /bin/sh SCRIPT in its own process group and PID namespace; kill the
+ * group at the end (a background job must not edit the plan after we read
+ * it). */
 static int run_sh(struct cli_run *r, const char *script, char *const *env, int *status)
 {
 	long limit = r->timeout_s > 0 ? r->timeout_s : CLI_SCRIPT_TIMEOUT_S;
@@ -197,6 +251,7 @@ static int run_sh(struct cli_run *r, const char *script, char *const *env, int *
 		dup2(2, 1);
 		if (chdir(r->workdir) < 0)
 			_exit(127);
+		run_in_pid_ns();
 		execve("/bin/sh", argv, env);
 		_exit(127);
 	}
@@ -275,6 +330,17 @@ int cli_run_script(struct cli_run *r, struct cli_plan *plan)
 	rc = cli_plan_file_read(ppath, plan);
 	if (rc)
 		goto out;
+	/* The plan file lives where the script can write it: its header is
+	 * only a copy of our settings for the verbs. What counts is what this
+	 * process started with; a plan that says otherwise was rewritten. */
+	if (plan->insecure != (r->insecure ? 1 : 0) || !plan->script_url ||
+	    strcmp(plan->script_url, r->url) != 0) {
+		rc = br_fail(-BR_EINSECURE,
+			     "%s: the plan's header was changed by the script (insecure or "
+			     "script_url differ from this run's): refusing it",
+			     r->url);
+		goto out;
+	}
 	if (plan->error) {
 		r->exit_code = plan->error_exit;
 		rc = br_fail(-BR_ECONFIG, "%s: a verb failed: %s", r->url, plan->error);

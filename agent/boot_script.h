@@ -27,7 +27,9 @@ struct cli_run {
 	const char *cloud;	 /* BOOTRINO_CLOUD */
 	const char *instance_id; /* BOOTRINO_INSTANCE_ID */
 	unsigned long boot_count;
-	const char *state_dir; /* anti-rollback state, NULL: none */
+	const char *state_dir;	/* anti-rollback state, NULL: none */
+	uint64_t min_timestamp; /* refuse signatures older than this (0: none) */
+	const char *site;	/* the signature must carry site:SITE (NULL: any) */
 	int insecure;
 	long timeout_s; /* 0: CLI_SCRIPT_TIMEOUT_S */
 	/* out */

@@ -37,6 +37,8 @@ BR_COMMAND(boot) = {
 	     "      --json          with --dry-run: print the plan as JSON\n"
 	     "      --config FILE   settings as JSON (docs/stages.md)\n"
 	     "      --timeout S     bound on the script's run time (default 120)\n"
+	     "      --deadline S    all downloads of this stage together (default 3600)\n"
+	     "      --site NAME     signatures must carry site:NAME (docs/verify.md)\n"
 	     "      --state-dir DIR anti-rollback state (host default " CLI_HOST_STATE_DIR ")\n"
 	     "      --stage S       BOOTRINO_STAGE for the script (default host)\n"
 	     "  -v, --verbose\n"

@@ -116,6 +116,7 @@ static int cmd_plan(int argc, char **argv)
 	r.stage = "host";
 	/* DMI only: `plan` is a debugging aid and asks no metadata service */
 	r.cloud = cloud_detect();
+	r.site = a.cfg.site;
 	r.insecure = a.cfg.insecure;
 	r.timeout_s = a.cfg.script_timeout;
 	rc = cli_run_script(&r, &p);

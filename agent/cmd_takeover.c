@@ -42,6 +42,8 @@ BR_COMMAND(takeover) = {
 	     "                      is always pinned)\n"
 	     "      --config FILE   settings as JSON (docs/stages.md)\n"
 	     "      --timeout S     bound on bootrino.sh's run time (default 120)\n"
+	     "      --deadline S    all downloads of this stage together (default 3600)\n"
+	     "      --site NAME     signatures must carry site:NAME (docs/verify.md)\n"
 	     "      --state-dir DIR anti-rollback state (default " CLI_HOST_STATE_DIR ")\n"
 	     "  -v, --verbose\n"
 	     "  -h, --help\n\n"

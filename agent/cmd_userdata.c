@@ -23,7 +23,7 @@ BR_COMMAND(userdata) = {
 	     "                         --agent-url URL --agent-sha256 HEX\n"
 	     "                         --script URL --pubkey KEY [--pubkey KEY2]...\n"
 	     "                         [--direct] [--no-install] [--format script|cloud-config]\n"
-	     "                         [--cacert FILE] [-o FILE]\n\n"
+	     "                         [--cacert FILE] [--site NAME] [-o FILE]\n\n"
 	     "Print user-data for a stock cloud image: it downloads the agent from\n"
 	     "--agent-url (curl or wget, with retries), checks it against\n"
 	     "--agent-sha256 and runs `bootrino takeover --script URL --pubkey KEY…`.\n"
@@ -35,6 +35,7 @@ BR_COMMAND(userdata) = {
 	     "  --no-install      takeover --no-install: RAM only, the disk is not written\n"
 	     "  --format F        script (default) or cloud-config\n"
 	     "  --cacert FILE     CA bundle to embed (HTTPS with a private CA)\n"
+	     "  --site NAME       takeover accepts only signatures for site:NAME\n"
 	     "  -o, --output FILE write there instead of stdout\n\n"
 	     "Exit status: 0, or 2 for a bad argument or user-data over the limit.\n"
 	     "See docs/userdata.md for where to paste it on each cloud.\n",
@@ -139,6 +140,7 @@ static int cmd_userdata(int argc, char **argv)
 		OPT_DIRECT,
 		OPT_FORMAT,
 		OPT_CACERT,
+		OPT_SITE,
 		OPT_NO_INSTALL
 	};
 	static const struct option opts[] = {
@@ -151,6 +153,7 @@ static int cmd_userdata(int argc, char **argv)
 	    {"no-install", no_argument, NULL, OPT_NO_INSTALL},
 	    {"format", required_argument, NULL, OPT_FORMAT},
 	    {"cacert", required_argument, NULL, OPT_CACERT},
+	    {"site", required_argument, NULL, OPT_SITE},
 	    {"output", required_argument, NULL, 'o'},
 	    CLI_COMMON_OPTIONS,
 	    {NULL, 0, NULL, 0},
@@ -180,6 +183,9 @@ static int cmd_userdata(int argc, char **argv)
 			break;
 		case OPT_DIRECT:
 			u.direct = 1;
+			break;
+		case OPT_SITE:
+			u.site = optarg;
 			break;
 		case OPT_NO_INSTALL:
 			u.no_install = 1;

@@ -9,9 +9,18 @@
 #include "agent/doc/detail.h"
 #include "agent/doc/plan.h"
 #include "common/err.h"
+#include "verify/comment.h"
+
+int cli_check_binding(const char *url, const char *site, const struct verify_sigresult *res)
+{
+	char name[VERIFY_TC_NAME_MAX + 1];
+
+	verify_tc_url_name(url, name, sizeof(name));
+	return verify_tc_check(res->trusted_comment, name, site);
+}
 
 int cli_fetch_signed(const char *url, size_t cap, const struct fetch_opts *fo,
-		     const struct verify_keyring *keys, char **buf, size_t *len,
+		     const struct verify_keyring *keys, const char *site, char **buf, size_t *len,
 		     struct verify_sigresult *res)
 {
 	char sigurl[CLI_PLAN_URL_MAX + 8], *sig = NULL;
@@ -31,6 +40,8 @@ int cli_fetch_signed(const char *url, size_t cap, const struct fetch_opts *fo,
 		rc = cli_wrap_detail(-BR_ESIG, "no signature: refusing an unsigned file");
 	if (!rc) {
 		rc = verify_minisign_buf(keys, *buf, *len, sig, siglen, res);
+		if (!rc)
+			rc = cli_check_binding(url, site, res);
 		if (rc)
 			rc = cli_wrap_detail(rc, url);
 	}

@@ -56,7 +56,10 @@ static int loader_config(const struct cli_config *in, char *install, char **json
 	c.mode = CLI_MODE_LOADER;
 	c.insecure = in->insecure;
 	c.script_timeout = in->script_timeout;
+	c.deadline = in->deadline;
 	c.cacert_pem = in->cacert_pem;
+	c.site = in->site;
+	c.min_timestamp = in->min_timestamp;
 	c.install = install;
 	if (in->cacert)
 		rc = read_pem(in->cacert, &c.cacert_pem);
@@ -94,6 +97,25 @@ static int preflight(struct cli_boot_args *a, int dry_run, char **plan)
 	return ret;
 }
 
+/* What the loader will be told, as it will read it (the CA bundle's
+ * contents elided): a dry run shows every setting that crosses over. */
+static void print_config(const char *config)
+{
+	cJSON *j = cJSON_Parse(config), *pem;
+	char *text;
+
+	if (!j)
+		return;
+	pem = cJSON_GetObjectItemCaseSensitive(j, "cacert_pem");
+	if (cJSON_IsString(pem))
+		cJSON_ReplaceItemInObjectCaseSensitive(j, "cacert_pem",
+						       cJSON_CreateString("(CA bundle)"));
+	text = cJSON_PrintUnformatted(j);
+	printf("overlay   %s %s\n", CLI_CONFIG_PATH, text ? text : "");
+	free(text);
+	cJSON_Delete(j);
+}
+
 /* The preflight's plan, indented under the script it came from. */
 static void print_target(const char *script, const char *plan)
 {
@@ -127,7 +149,8 @@ static int loader_plan(const struct cli_boot_args *a, const char *state_dir, cha
 		snprintf(url, urllen, "%s", a->cfg.loader);
 	else if (fetch_url_resolve(a->cfg.script, "loader/loader.json", url, urllen))
 		return br_fail(-BR_ECONFIG, "%s: cannot derive the loader URL", a->cfg.script);
-	rc = cli_fetch_signed(url, CLI_LOADER_JSON_MAX, &a->fetch, &a->keys, &doc, &len, sig);
+	rc = cli_fetch_signed(url, CLI_LOADER_JSON_MAX, &a->fetch, &a->keys, a->cfg.site, &doc,
+			      &len, sig);
 	/* loader.json's signatures never go backwards either: an old loader
 	 * replayed could carry old bugs */
 	if (!rc && state_dir) {
@@ -176,12 +199,12 @@ static int record_install(const char *url, const char *doc, size_t len, char **i
 
 /* --dry-run: what would be loaded, and the target the loader would boot. */
 static int print_dry_run(const struct cli_boot_args *a, const char *url, const struct cli_plan *p,
-			 const struct kexec_report *r, const char *target, const char *disk)
+			 const struct kexec_report *r, const char *config, const char *target,
+			 const char *disk)
 {
 	printf("loader    %s\n", url);
 	cli_plan_print_text(stdout, p);
-	printf("overlay   %s (script %s, %zu key%s)\n", CLI_CONFIG_PATH, a->cfg.script,
-	       a->cfg.n_pubkeys, a->cfg.n_pubkeys == 1 ? "" : "s");
+	print_config(config);
 	printf("overlay   %s\n", CLI_FACTS_PATH);
 	if (disk)
 		printf("install   %s: the loader writes the boot-disk image here; "
@@ -221,6 +244,10 @@ int cli_takeover_loader(struct cli_boot_args *a, int dry_run, int install)
 	ret = preflight(a, dry_run, &target);
 	if (ret)
 		goto out;
+	/* the loader must not accept a bootrino.sh older than the one the
+	 * preflight just accepted (it has no state dir of its own) */
+	if (a->accepted_timestamp > a->cfg.min_timestamp)
+		a->cfg.min_timestamp = a->accepted_timestamp;
 	br_errclear();
 	if (install)
 		rc = record_install(url, doc, doclen, &inst, disk_desc, sizeof(disk_desc));
@@ -252,7 +279,8 @@ int cli_takeover_loader(struct cli_boot_args *a, int dry_run, int install)
 		goto out;
 	}
 	if (dry_run) {
-		ret = print_dry_run(a, url, &p, &e.report, target, install ? disk_desc : NULL);
+		ret = print_dry_run(a, url, &p, &e.report, config, target,
+				    install ? disk_desc : NULL);
 		goto out;
 	}
 	if (state_dir && sig.has_timestamp &&

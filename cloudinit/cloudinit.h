@@ -59,6 +59,19 @@ int cloud_facts_collect(cJSON **out);
 
 int cloud_facts_collect_opts(const struct cloud_facts_opts *o, cJSON **out);
 
+/* Each fact checked by what it is (docs/facts.md): they are unsigned input
+ * that reaches the target's files, bootrino.sh's environment and, through
+ * a script, kernel command lines. cloud ("aws", "gcp", "digitalocean",
+ * else any) narrows instance ids. 1 if valid. */
+#define CLOUD_FACT_KEY_MAX 8192
+enum cloud_fact {
+	CLOUD_FACT_INSTANCE_ID, /* aws i-<8|17 hex>; gcp/do digits; else [A-Za-z0-9._-]{1,128} */
+	CLOUD_FACT_HOSTNAME,	/* RFC 1123 */
+	CLOUD_FACT_REGION,	/* regions and zones: [a-z0-9-]{1,64} */
+	CLOUD_FACT_SSH_KEY,	/* an authorized_keys line with a known key type */
+};
+int cloud_fact_valid(enum cloud_fact kind, const char *cloud, const char *s);
+
 /* --- pieces of the facts (exposed for tests and the loader) ---------------- */
 
 /* Parse cloud-init's instance-data.json: fills hostname, instance_id and
@@ -123,6 +136,7 @@ struct cloud_userdata_opts {
 	int no_install; /* takeover --no-install: RAM only, no disk written */
 	enum cloud_userdata_format format;
 	const char *cacert_pem; /* CA bundle contents to embed, or NULL */
+	const char *site;	/* --site for takeover ([A-Za-z0-9._-]{1,64}), or NULL */
 };
 
 /* Size limit of user-data on that cloud (bytes), 0 for an unknown name. */

@@ -55,7 +55,8 @@ static int array_has(const cJSON *arr, const char *s)
 
 static int add_key(cJSON *arr, const char *key)
 {
-	if (!cloud_text_valid(key, KEY_LINE_MAX) || array_has(arr, key))
+	if (!cloud_text_valid(key, KEY_LINE_MAX) ||
+	    !cloud_fact_valid(CLOUD_FACT_SSH_KEY, NULL, key) || array_has(arr, key))
 		return 0;
 	if (cJSON_GetArraySize(arr) >= KEYS_MAX)
 		return 0;
@@ -175,25 +176,34 @@ int cloud_instance_data_parse(const char *buf, size_t len, cJSON *facts)
 			       CLOUD_INSTANCE_DATA_MAX);
 	if (memchr(buf, '\0', len))
 		return br_fail(-BR_ECONFIG, "instance-data.json: NUL byte");
+	if (cloud_json_prescan("instance-data.json", buf, len))
+		return -BR_ECONFIG;
 	doc = cJSON_ParseWithLength(buf, len);
 	if (!cJSON_IsObject(doc)) {
 		cJSON_Delete(doc);
 		return br_fail(-BR_ECONFIG, "instance-data.json: not a JSON object");
+	}
+	if (cloud_json_check_dups("instance-data.json", doc)) {
+		cJSON_Delete(doc);
+		return -BR_ECONFIG;
 	}
 	v1 = cJSON_GetObjectItemCaseSensitive(doc, "v1");
 	if (!cJSON_IsObject(v1)) {
 		rc = br_fail(-BR_ECONFIG, "instance-data.json: no \"v1\" object");
 		goto out;
 	}
-	if ((s = obj_string(v1, "instance_id")) && cloud_text_valid(s, 256))
+	if ((s = obj_string(v1, "instance_id")) &&
+	    cloud_fact_valid(CLOUD_FACT_INSTANCE_ID, obj_string(facts, "cloud"), s))
 		rc = set_string(facts, "instance_id", s);
-	if (!rc && (s = obj_string(v1, "local_hostname")) && cloud_text_valid(s, HOSTNAME_MAX))
+	if (!rc && (s = obj_string(v1, "local_hostname")) &&
+	    cloud_fact_valid(CLOUD_FACT_HOSTNAME, NULL, s))
 		rc = set_string(facts, "hostname", s);
 	if (!rc && (s = obj_string(v1, "cloud_name")) && cloud_text_valid(s, 64))
 		rc = set_string(facts, "cloud_init_cloud_name", s);
-	if (!rc && (s = obj_string(v1, "region")) && cloud_text_valid(s, 64))
+	if (!rc && (s = obj_string(v1, "region")) && cloud_fact_valid(CLOUD_FACT_REGION, NULL, s))
 		rc = set_string(facts, "region", s);
-	if (!rc && (s = obj_string(v1, "availability_zone")) && cloud_text_valid(s, 64))
+	if (!rc && (s = obj_string(v1, "availability_zone")) &&
+	    cloud_fact_valid(CLOUD_FACT_REGION, NULL, s))
 		rc = set_string(facts, "zone", s);
 	keys = cJSON_GetObjectItemCaseSensitive(v1, "public_ssh_keys");
 	if (!rc && cJSON_IsArray(keys)) {
@@ -237,14 +247,14 @@ static void collect_hostname(const char *root, cJSON *facts)
 		nl = strpbrk(buf, "\r\n");
 		if (nl)
 			*nl = '\0';
-		if (cloud_text_valid(buf, HOSTNAME_MAX))
+		if (cloud_fact_valid(CLOUD_FACT_HOSTNAME, NULL, buf))
 			set_string(facts, "hostname", buf);
 		free(buf);
 	}
 	if (!obj_string(facts, "hostname") && !strcmp(root, "/") &&
 	    gethostname(name, sizeof(name)) == 0) {
 		name[sizeof(name) - 1] = '\0';
-		if (cloud_text_valid(name, HOSTNAME_MAX))
+		if (cloud_fact_valid(CLOUD_FACT_HOSTNAME, NULL, name))
 			set_string(facts, "hostname", name);
 	}
 }
@@ -298,28 +308,48 @@ static void collect_dns(const char *root, cJSON *facts)
 }
 
 /* Metadata answers fill what instance-data did not say. */
-static void merge_metadata(cJSON *facts, const cJSON *md)
+static void merge_metadata(cJSON *facts, cJSON *md)
 {
-	static const char *const fields[][2] = {
-	    {"instance_id", "instance_id"},
-	    {"hostname", "hostname"},
-	    {"region", "region"},
-	    {"zone", "zone"},
+	static const struct {
+		const char *name;
+		enum cloud_fact kind;
+	} fields[] = {
+	    {"instance_id", CLOUD_FACT_INSTANCE_ID},
+	    {"hostname", CLOUD_FACT_HOSTNAME},
+	    {"region", CLOUD_FACT_REGION},
+	    {"zone", CLOUD_FACT_REGION},
 	};
-	const cJSON *keys, *it;
-	cJSON *arr;
+	cJSON *keys, *it, *arr;
 	size_t i;
 
 	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-		const char *v = obj_string(md, fields[i][1]);
+		const char *v = obj_string(md, fields[i].name);
 
-		if (v && !obj_string(facts, fields[i][0]))
-			set_string(facts, fields[i][0], v);
+		if (!v)
+			continue;
+		/* a value that is not what it claims to be goes nowhere, not
+		 * even into the carried "metadata" object */
+		if (!cloud_fact_valid(fields[i].kind, obj_string(facts, "cloud"), v)) {
+			cJSON_DeleteItemFromObjectCaseSensitive(md, fields[i].name);
+			continue;
+		}
+		if (!obj_string(facts, fields[i].name))
+			set_string(facts, fields[i].name, v);
 	}
 	keys = cJSON_GetObjectItemCaseSensitive(md, "public_keys");
 	arr = get_array(facts, "ssh_authorized_keys");
 	if (arr)
 		cJSON_ArrayForEach(it, keys) if (cJSON_IsString(it)) add_key(arr, it->valuestring);
+	if (cJSON_IsArray(keys)) {
+		int j;
+
+		for (j = cJSON_GetArraySize(keys) - 1; j >= 0; j--) {
+			it = cJSON_GetArrayItem(keys, j);
+			if (!cJSON_IsString(it) ||
+			    !cloud_fact_valid(CLOUD_FACT_SSH_KEY, NULL, it->valuestring))
+				cJSON_DeleteItemFromArray(keys, j);
+		}
+	}
 }
 
 int cloud_facts_collect_opts(const struct cloud_facts_opts *o, cJSON **out)

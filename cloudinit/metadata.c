@@ -86,6 +86,8 @@ static int parse_strict(const char *what, const char *buf, size_t len, cJSON **o
 		return br_fail(-BR_ETOOBIG, "%s: larger than %u bytes", what, CLOUD_METADATA_MAX);
 	if (memchr(buf, '\0', len))
 		return br_fail(-BR_EMALFORMED, "%s: NUL byte in JSON", what);
+	if (cloud_json_prescan(what, buf, len))
+		return -BR_EMALFORMED;
 	doc = cJSON_ParseWithLengthOpts(buf, len, &end, 0);
 	if (!doc)
 		return br_fail(-BR_EMALFORMED, "%s: not JSON", what);
@@ -95,6 +97,10 @@ static int parse_strict(const char *what, const char *buf, size_t len, cJSON **o
 	if (!cJSON_IsObject(doc) || !end || end != buf + len) {
 		cJSON_Delete(doc);
 		return br_fail(-BR_EMALFORMED, "%s: not one JSON object", what);
+	}
+	if (cloud_json_check_dups(what, doc)) {
+		cJSON_Delete(doc);
+		return -BR_EMALFORMED;
 	}
 	*out = doc;
 	return 0;
@@ -265,6 +271,9 @@ static int md_get(const struct md_client *c, const char *path, size_t cap, char 
 	o.max_size = cap;
 	o.headers = c->headers[0] ? c->headers : NULL;
 	o.method = c->method;
+	/* a metadata service never redirects: a redirect is someone else
+	 * asking for our token (docs/threat-model.md) */
+	o.no_redirects = 1;
 	rc = fetch_to_memory(url, cap, &o, buf, len, NULL);
 	br_debug("metadata: %s %s -> %d", c->method ? c->method : "GET", url, rc);
 	return rc;

@@ -178,9 +178,18 @@ static int check_cacert(const char *pem)
 		return br_fail(-BR_EUSAGE, "--cacert: larger than %u bytes", CACERT_MAX);
 	if (!strstr(pem, "-----BEGIN CERTIFICATE-----"))
 		return br_fail(-BR_EUSAGE, "--cacert: no PEM certificate");
-	for (p = pem; *p; p++)
+	for (p = pem; *p; p++) {
+		/* A lone CR is a line break to YAML (and to some shells' view
+		 * of a here-document): in a cloud-config it would end the
+		 * literal block and the rest of the bundle would be YAML, e.g.
+		 * a bootcmd. CR is accepted only as part of CRLF (and dropped
+		 * when the bundle is written). */
+		if (*p == '\r' && p[1] != '\n')
+			return br_fail(-BR_EUSAGE, "--cacert: a CR that is not part of CRLF: not a "
+						   "PEM text file");
 		if ((*p < 0x20 || *p >= 0x7f) && *p != '\n' && *p != '\r')
 			return br_fail(-BR_EUSAGE, "--cacert: not a PEM text file");
+	}
 	/* The bundle is written with a here-document: its terminator must
 	 * not occur as a line of the bundle. */
 	for (line = pem; line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
@@ -211,6 +220,10 @@ int cloud_userdata_validate(const struct cloud_userdata_opts *o)
 			return rc;
 	if (o->format != CLOUD_USERDATA_SCRIPT && o->format != CLOUD_USERDATA_CLOUD_CONFIG)
 		return br_fail(-BR_EUSAGE, "--format: expected script or cloud-config");
+	if (o->site && (!o->site[0] || strlen(o->site) > 64 ||
+			strspn(o->site, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+					"0123456789._-") != strlen(o->site)))
+		return br_fail(-BR_EUSAGE, "--site: 1 to 64 of [A-Za-z0-9._-]");
 	return check_cacert(o->cacert_pem);
 }
 
@@ -249,8 +262,13 @@ static void emit_script(struct sbuf *b, const struct cloud_userdata_opts *o)
 		  "}\n"
 		  "mkdir -p \"$DIR\" && chmod 700 \"$DIR\" || fail 1 \"cannot create $DIR\"\n");
 	if (o->cacert_pem) {
-		sb_add(b, "cat > \"$CACERT\" << '" CA_HEREDOC "'\n%s%s" CA_HEREDOC "\n",
-		       o->cacert_pem,
+		const char *c, *crlf;
+
+		/* CRLF written as LF: the user-data holds no CR at all */
+		sb_add(b, "cat > \"$CACERT\" << '" CA_HEREDOC "'\n");
+		for (c = o->cacert_pem; (crlf = strstr(c, "\r\n")) != NULL; c = crlf + 1)
+			sb_add(b, "%.*s", (int)(crlf - c), c);
+		sb_add(b, "%s%s" CA_HEREDOC "\n", c,
 		       o->cacert_pem[0] && o->cacert_pem[strlen(o->cacert_pem) - 1] == '\n' ? ""
 											    : "\n");
 	}
@@ -307,6 +325,10 @@ static void emit_script(struct sbuf *b, const struct cloud_userdata_opts *o)
 		sb_add(b, " \\\n\t--direct");
 	if (o->no_install)
 		sb_add(b, " \\\n\t--no-install");
+	if (o->site) {
+		sb_add(b, " \\\n\t--site ");
+		sb_shquote(b, o->site);
+	}
 	if (o->cacert_pem)
 		sb_add(b, " \\\n\t--cacert \"$CACERT\"");
 	sb_add(

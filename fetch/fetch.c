@@ -36,6 +36,11 @@ void fetch_opts_init(struct fetch_opts *o)
 	o->backoff_ms = FETCH_DEFAULT_BACKOFF_MS;
 }
 
+double fetch_clock(void)
+{
+	return fetch_now();
+}
+
 double fetch_now(void)
 {
 	struct timespec ts;
@@ -248,8 +253,15 @@ static int run(const char *url, const struct fetch_sink *sink, const struct fetc
 	x.o = o;
 	x.res = res;
 	x.max = max;
+	x.space_fd = sink->space_fd;
 	x.t0 = fetch_now();
 	x.deadline = o->deadline_s ? x.t0 + o->deadline_s : 0;
+	if (o->deadline_at > 0 && (x.deadline == 0 || o->deadline_at < x.deadline))
+		x.deadline = o->deadline_at;
+	if (x.deadline > 0 && x.deadline <= x.t0) {
+		rc = br_fail(-BR_EFETCH, "%s: the stage's deadline has passed", url);
+		goto out_pipe;
+	}
 
 	for (;;) {
 		struct source *s = &src[cur];
@@ -326,6 +338,7 @@ int fetch_to_file(const char *url, const char *path, const struct fetch_opts *o,
 	rc = fetch_file_sink_open(path, &fs, &sink);
 	if (rc)
 		return rc;
+	sink.space_fd = fs.device ? -1 : fs.fd;
 	rc = run(url, &sink, o, o->max_size ? o->max_size : FETCH_DEFAULT_MAX_SIZE, res);
 	if (rc == 0)
 		rc = fetch_file_sink_commit(&fs);
@@ -351,6 +364,7 @@ int fetch_to_memory(const char *url, size_t cap, const struct fetch_opts *o, cha
 	if (max > SIZE_MAX / 2)
 		max = SIZE_MAX / 2;
 	fetch_mem_sink_init(&ms, (size_t)max, &sink);
+	sink.space_fd = -1;
 	rc = run(url, &sink, o, max, res);
 	if (rc == 0 && !ms.buf) {
 		ms.buf = calloc(1, 1); /* an empty body is still a string */

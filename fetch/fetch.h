@@ -72,9 +72,12 @@ struct fetch_opts {
 	unsigned connect_timeout_s;
 	unsigned stall_timeout_s; /* abort an attempt below 1 KiB/s this long */
 	unsigned deadline_s;	  /* whole operation, retries included; 0: none */
-	unsigned backoff_ms;	  /* first retry delay (doubles, capped, jittered) */
-	int progress;		  /* hint for the caller's printer; fetch/ only
-				     calls progress_cb */
+	/* an absolute deadline on fetch_clock() (a stage's: every fetch of
+	 * the stage together); 0: none. The earlier of the two counts. */
+	double deadline_at;
+	unsigned backoff_ms; /* first retry delay (doubles, capped, jittered) */
+	int progress;	     /* hint for the caller's printer; fetch/ only
+				calls progress_cb */
 	fetch_progress_fn progress_cb;
 	void *progress_arg;
 	/* Request tweaks for metadata services (AWS IMDSv2 wants a PUT with
@@ -83,6 +86,12 @@ struct fetch_opts {
 	 * never resumed with Range: a retry starts from byte 0. */
 	const char *const *headers;
 	const char *method;
+	/* Redirects (docs/fetch.md): with custom headers, a redirect to
+	 * another origin (scheme, host, port) is refused (-BR_EREDIRECT)
+	 * rather than followed, so a header (a metadata token, an
+	 * Authorization) never reaches a host it was not meant for; with
+	 * no_redirects, every redirect is refused (metadata services). */
+	int no_redirects;
 };
 #define FETCH_HAVE_REQUEST_HEADERS 1
 
@@ -117,6 +126,9 @@ int fetch_to_file(const char *url, const char *path, const struct fetch_opts *o,
  * only on success (free() it). */
 int fetch_to_memory(const char *url, size_t cap, const struct fetch_opts *o, char **buf,
 		    size_t *len, struct fetch_result *res);
+
+/* Monotonic seconds, the clock of deadline_at. */
+double fetch_clock(void);
 
 /* "libcurl/7.88.1 OpenSSL/3.0.x zlib/…" */
 const char *fetch_library_version(void);

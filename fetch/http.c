@@ -7,12 +7,15 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/statvfs.h>
 #include <time.h>
 
 #include "common/err.h"
 #include "common/log.h"
 #include "fetch/header.h"
 #include "fetch/retry.h"
+#include "fetch/url.h"
 #include "fetch/xfer.h"
 
 /* Fewer, larger write callbacks (curl's maximum receive buffer). */
@@ -31,6 +34,7 @@ struct http_state {
 	uint64_t cl;
 	struct fetch_content_range cr;
 	int has_ra, has_location;
+	char location[FETCH_URL_MAX]; /* the Location header, "" if too long */
 	unsigned ra;
 	/* offset one past the last byte the accepted response declared
 	 * (Content-Length / Content-Range), 0 when it declared none */
@@ -77,6 +81,72 @@ static size_t status_failure(struct http_state *s, long status)
 		return abort_with(s, br_fail(-BR_EFETCH, "%s: HTTP %ld", url, status), FETCH_RETRY);
 	}
 	return abort_with(s, br_fail(-BR_EHTTP, "%s: HTTP %ld", url, status), FETCH_NEXT_SOURCE);
+}
+
+/* "scheme://host:port" of an absolute http(s) URL, lower-case, with the
+ * default port made explicit; "" when it cannot be told. */
+static void origin_of(const char *url, char *out, size_t outlen)
+{
+	const char *a = strstr(url, "://"), *end;
+	int https = strncasecmp(url, "https://", 8) == 0;
+	size_t n, i;
+
+	out[0] = '\0';
+	if (!a || (!https && strncasecmp(url, "http://", 7) != 0))
+		return;
+	a += 3;
+	end = a + strcspn(a, "/?#");
+	if (memchr(a, '@', (size_t)(end - a)))
+		a = (const char *)memchr(a, '@', (size_t)(end - a)) + 1;
+	n = (size_t)snprintf(out, outlen, "%s://%.*s", https ? "https" : "http", (int)(end - a), a);
+	if (n >= outlen) {
+		out[0] = '\0';
+		return;
+	}
+	for (i = 0; out[i]; i++)
+		if (out[i] >= 'A' && out[i] <= 'Z')
+			out[i] = (char)(out[i] - 'A' + 'a');
+	/* no port, or an IPv6 literal without one: add the default */
+	if (!strchr(out + (https ? 8 : 7), ':') || out[n - 1] == ']')
+		snprintf(out + n, outlen - n, ":%s", https ? "443" : "80");
+}
+
+/* A 3xx with a Location: may curl follow it? Refused (-BR_EREDIRECT)
+ * when the caller wants no redirects at all, or when it sends headers of
+ * its own and the target is another origin. */
+static int redirect_allowed(struct http_state *s, long status)
+{
+	const struct fetch_opts *o = s->x->o;
+	char here[FETCH_URL_MAX], there[FETCH_URL_MAX], a[FETCH_URL_MAX], b[FETCH_URL_MAX];
+	char *eff = NULL;
+
+	if (o->no_redirects) {
+		abort_with(s,
+			   br_fail(-BR_EREDIRECT,
+				   "%s: HTTP %ld redirect refused (this request never "
+				   "follows redirects)",
+				   s->x->url, status),
+			   FETCH_NEXT_SOURCE);
+		return 0;
+	}
+	if (!o->headers || !o->headers[0])
+		return 1;
+	if (curl_easy_getinfo(s->h, CURLINFO_EFFECTIVE_URL, &eff) != CURLE_OK || !eff)
+		eff = (char *)s->x->url;
+	snprintf(here, sizeof(here), "%s", eff);
+	if (!s->location[0] || fetch_url_resolve(here, s->location, there, sizeof(there)))
+		there[0] = '\0';
+	origin_of(s->x->url, a, sizeof(a));
+	origin_of(there, b, sizeof(b));
+	if (a[0] && strcmp(a, b) == 0)
+		return 1;
+	abort_with(s,
+		   br_fail(-BR_EREDIRECT,
+			   "%s: redirect to another host (%.200s) refused: the "
+			   "request carries headers of its own",
+			   s->x->url, there[0] ? there : "?"),
+		   FETCH_NEXT_SOURCE);
+	return 0;
 }
 
 /* A 206: does its range continue the bytes we hold, within the limit, of
@@ -137,7 +207,7 @@ static size_t headers_done(struct http_state *s, size_t len)
 	if (status < 200)
 		return len; /* interim (100 Continue…) */
 	if (status >= 300 && status < 400 && s->has_location)
-		return len; /* curl follows it (within the limits set below) */
+		return redirect_allowed(s, status) ? len : 0;
 	if (status == 416 && s->start > 0) {
 		/* we asked from byte N and the server has no byte N: what we
 		 * hold does not match its file (or is all of it, but curl saw
@@ -174,6 +244,21 @@ static size_t headers_done(struct http_state *s, size_t len)
 					  " bytes",
 					  x->url, total, x->max),
 				  FETCH_FATAL);
+	if (total > x->have && x->space_fd >= 0) {
+		/* the server said how much is coming: refuse now rather than
+		 * fill the disk (the stock OS's /tmp) and fail at the end */
+		struct statvfs vfs;
+
+		if (fstatvfs(x->space_fd, &vfs) == 0 &&
+		    (uint64_t)vfs.f_bavail * vfs.f_frsize < total - x->have)
+			return abort_with(s,
+					  br_fail(-BR_EDISK,
+						  "%s: %" PRIu64 " bytes to come, %" PRIu64
+						  " bytes free on the disk it goes to",
+						  x->url, total - x->have,
+						  (uint64_t)vfs.f_bavail * vfs.f_frsize),
+					  FETCH_FATAL);
+	}
 	x->total = total;
 	/* A 206 may cover less than the rest of the file ("bytes N-M/T",
 	 * M < T-1): accept only its range now, resume for the remainder. */
@@ -206,9 +291,15 @@ static size_t header_cb(char *buf, size_t size, size_t n, void *arg)
 		s->has_cl = fetch_parse_content_length(v, vlen, &s->cl) == 0;
 	else if (fetch_header_match(buf, len, "Content-Range", &v, &vlen))
 		s->cr_state = fetch_parse_content_range(v, vlen, &s->cr) == 0 ? 1 : -1;
-	else if (fetch_header_match(buf, len, "Location", &v, &vlen))
+	else if (fetch_header_match(buf, len, "Location", &v, &vlen)) {
 		s->has_location = vlen > 0;
-	else if (fetch_header_match(buf, len, "Retry-After", &v, &vlen))
+		if (vlen < sizeof(s->location)) {
+			memcpy(s->location, v, vlen);
+			s->location[vlen] = '\0';
+		} else {
+			s->location[0] = '\0';
+		}
+	} else if (fetch_header_match(buf, len, "Retry-After", &v, &vlen))
 		s->has_ra = fetch_parse_retry_after(v, vlen, time(NULL), &s->ra) == 0;
 	return len;
 }

@@ -21,6 +21,7 @@ struct fetch_sink {
 	int (*write)(void *ctx, const void *data, size_t len);
 	int (*truncate)(void *ctx);
 	void *ctx;
+	int space_fd; /* a file on the disk being filled (free-space check), or -1 */
 };
 
 struct fetch_pipe; /* opaque */

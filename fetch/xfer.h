@@ -14,6 +14,7 @@
 struct fetch_xfer {
 	const struct fetch_opts *o;
 	struct fetch_pipe *pipe;
+	int space_fd; /* the sink's, -1: memory (fetch_sink.space_fd) */
 	struct fetch_result *res;
 	const char *url; /* the current source */
 	uint64_t max;	 /* size limit */

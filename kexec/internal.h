@@ -93,8 +93,9 @@ int kexec_pad4(int fd, uint64_t *size);
 int kexec_file_load_fds(int kernel_fd, int initrd_fd, const char *cmdline);
 
 /* --- tools.c: the kexec-tools binary ---------------------------------------- */
-/* First executable of: next to /proc/self/exe, /sbin/kexec, /usr/sbin/kexec,
- * then $PATH. 0 or -ENOENT. */
+/* First executable of: next to /proc/self/exe, /sbin/kexec, /usr/sbin/kexec
+ * (never $PATH), owned by root or us and not group/other-writable, nor its
+ * directory. 0 or -ENOENT. */
 int kexec_tools_find(char *out, size_t len);
 /* The line of kexec-tools' output (modified in place) that explains a
  * failure, into line_out; *err: the errno it names, or 0. */

@@ -201,7 +201,8 @@ static int no_tools(const char *path, const struct kexec_report *rep)
 {
 	return br_fail(-BR_EKEXEC,
 		       "%s: kexec-tools needed (%s) but no kexec binary found next to bootrino, "
-		       "in /sbin, /usr/sbin or $PATH",
+		       "or in /sbin, /usr/sbin (owned by root, not group/other-writable; $PATH is "
+		       "never searched)",
 		       path, rep->why);
 }
 

@@ -26,11 +26,32 @@ extern char **environ;
 #define TOOLS_MAX_ARGS (8 + 2 * KEXEC_MAX_INITRDS)
 #define TOOLS_OUTPUT_MAX 8192
 
+/* kexec-tools runs as root with the verified kernel: it must be a file
+ * only root (or we) could have put there — owned by root or by us, not
+ * writable by group or others, in a directory of the same kind. */
+static int trusted(const char *path, const struct stat *st)
+{
+	char dir[PATH_MAX], *slash;
+	struct stat dst;
+
+	if ((st->st_uid != 0 && st->st_uid != geteuid()) || (st->st_mode & 022))
+		return 0;
+	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
+		return 0;
+	slash = strrchr(dir, '/');
+	if (!slash)
+		return 0;
+	*(slash == dir ? slash + 1 : slash) = '\0';
+	return stat(dir, &dst) == 0 && (dst.st_uid == 0 || dst.st_uid == geteuid()) &&
+	       !(dst.st_mode & 022);
+}
+
 static int executable(const char *path)
 {
 	struct stat st;
 
-	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+	return path[0] == '/' && stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+	       access(path, X_OK) == 0 && trusted(path, &st);
 }
 
 static int try_candidate(const char *path, char *out, size_t len)
@@ -44,7 +65,6 @@ static int try_candidate(const char *path, char *out, size_t len)
 int kexec_tools_find(char *out, size_t len)
 {
 	char self[PATH_MAX], cand[PATH_MAX + 16];
-	const char *path_env;
 	char *slash;
 	ssize_t n;
 
@@ -60,20 +80,11 @@ int kexec_tools_find(char *out, size_t len)
 				return 0;
 		}
 	}
+	/* Known, absolute places only: never $PATH, which the caller (a
+	 * cloud-init environment, a relative "." entry) decides and which
+	 * would make root run whatever kexec comes first. */
 	if (try_candidate("/sbin/kexec", out, len) || try_candidate("/usr/sbin/kexec", out, len))
 		return 0;
-	path_env = getenv("PATH");
-	while (path_env && *path_env) {
-		const char *end = strchr(path_env, ':');
-		size_t dlen = end ? (size_t)(end - path_env) : strlen(path_env);
-
-		if (dlen && dlen < PATH_MAX) {
-			snprintf(cand, sizeof(cand), "%.*s/kexec", (int)dlen, path_env);
-			if (try_candidate(cand, out, len))
-				return 0;
-		}
-		path_env = end ? end + 1 : NULL;
-	}
 	return -ENOENT;
 }
 

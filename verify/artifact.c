@@ -2,19 +2,24 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/err.h"
+#include "common/log.h"
 
 #define ARTIFACT_MAGIC 0x62727661u /* "brva": catches a forged or freed struct */
+#define ARTIFACT_SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
 
 struct verify_artifact {
 	uint32_t magic;
 	int fd;
 	int pinned;
+	int sealed; /* fd is a sealed memfd holding the hashed bytes */
 	struct stat st;
 	uint8_t digest[VERIFY_SHA256_LEN];
 	char *path;
@@ -26,7 +31,24 @@ static int same_file(const struct stat *a, const struct stat *b)
 	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
 }
 
-static int hash_fd(int fd, uint8_t digest[VERIFY_SHA256_LEN])
+static int write_all(int fd, const unsigned char *p, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Hash fd; when copy >= 0, write every byte hashed to it as well (the
+ * sealed memfd that kexec/ then loads: the bytes hashed, not a re-read). */
+static int hash_fd(int fd, int copy, uint8_t digest[VERIFY_SHA256_LEN])
 {
 	struct verify_sha256 *ctx = NULL;
 	unsigned char *buf;
@@ -52,6 +74,11 @@ static int hash_fd(int fd, uint8_t digest[VERIFY_SHA256_LEN])
 		if (n == 0)
 			break;
 		verify_sha256_update(ctx, buf, (size_t)n);
+		if (copy >= 0) {
+			rc = write_all(copy, buf, (size_t)n);
+			if (rc)
+				goto out_ctx;
+		}
 		off += n;
 	}
 	verify_sha256_final(ctx, digest);
@@ -66,7 +93,7 @@ static int artifact_open(const char *path, const uint8_t *pin, struct verify_art
 {
 	struct verify_artifact *a;
 	struct stat after;
-	int rc;
+	int rc, mfd = -1;
 
 	a = calloc(1, sizeof(*a));
 	if (!a)
@@ -89,14 +116,53 @@ static int artifact_open(const char *path, const uint8_t *pin, struct verify_art
 		rc = br_fail(-BR_EMALFORMED, "%s: not a regular file", path);
 		goto err_stat;
 	}
-	rc = hash_fd(a->fd, a->digest);
+	/* The bytes are copied into a memfd while they are hashed, and the
+	 * memfd is sealed: what kexec/ loads is what was hashed, whatever
+	 * happens to the file afterwards (same size, mtime put back: the
+	 * identity check alone would not see it). Costs the artifact's size
+	 * in RAM (shmem) while it is open; see docs/kexec.md. */
+	mfd = memfd_create("bootrino-artifact", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (mfd < 0)
+		br_debug("%s: memfd_create: %s: loading from the file", path, strerror(errno));
+	rc = hash_fd(a->fd, mfd, a->digest);
 	if (rc) {
 		br_fail(rc, "%s: read failed: %s", path, strerror(-rc));
-		goto err_stat;
+		goto err_mfd;
 	}
 	if (fstat(a->fd, &after) < 0 || !same_file(&a->st, &after)) {
 		rc = br_fail(-BR_EHASH, "%s: file changed while it was hashed", path);
-		goto err_stat;
+		goto err_mfd;
+	}
+	if (mfd >= 0) {
+		if (fcntl(mfd, F_ADD_SEALS, ARTIFACT_SEALS) < 0 || fstat(mfd, &after) < 0 ||
+		    after.st_size != a->st.st_size) {
+			rc = br_fail(-BR_EHASH, "%s: cannot seal its copy: %s", path,
+				     strerror(errno));
+			goto err_mfd;
+		}
+		/* hand out a read-only descriptor of the copy: nobody writes
+		 * through it by mistake (a refused write would still touch
+		 * the mtime) */
+		{
+			char self[32];
+			int ro;
+
+			snprintf(self, sizeof(self), "/proc/self/fd/%d", mfd);
+			ro = open(self, O_RDONLY | O_CLOEXEC);
+			if (ro >= 0) {
+				close(mfd);
+				mfd = ro;
+			}
+		}
+		if (fstat(mfd, &after) < 0) {
+			rc = br_fail(-errno, "%s: %s", path, strerror(errno));
+			goto err_mfd;
+		}
+		close(a->fd);
+		a->fd = mfd;
+		a->st = after;
+		a->sealed = 1;
+		mfd = -1;
 	}
 	if (pin && !verify_digest_equal(pin, a->digest, VERIFY_SHA256_LEN)) {
 		char want[VERIFY_SHA256_HEXLEN + 1], got[VERIFY_SHA256_HEXLEN + 1];
@@ -105,13 +171,16 @@ static int artifact_open(const char *path, const uint8_t *pin, struct verify_art
 		verify_sha256_hex(a->digest, got);
 		rc =
 		    br_fail(-BR_EHASH, "%s: sha256 mismatch: expected %s, got %s", path, want, got);
-		goto err_stat;
+		goto err_mfd;
 	}
 	a->pinned = pin != NULL;
 	a->magic = ARTIFACT_MAGIC;
 	*out = a;
 	return 0;
 
+err_mfd:
+	if (mfd >= 0)
+		close(mfd);
 err_stat:
 	close(a->fd);
 err_open:
@@ -140,6 +209,13 @@ int verify_artifact_fd(const struct verify_artifact *a)
 
 	if (!a || a->magic != ARTIFACT_MAGIC)
 		return br_fail(-BR_EHASH, "artifact was not verified");
+	if (a->sealed) {
+		/* the seals are the guarantee: no write, no resize, ever */
+		if ((fcntl(a->fd, F_GET_SEALS) & ARTIFACT_SEALS) != ARTIFACT_SEALS ||
+		    fstat(a->fd, &now) < 0 || now.st_size != a->st.st_size)
+			return br_fail(-BR_EHASH, "%s: its sealed copy is not sealed", a->path);
+		return a->fd;
+	}
 	if (fstat(a->fd, &now) < 0 || !same_file(&a->st, &now))
 		return br_fail(-BR_EHASH, "%s: changed after verification", a->path);
 	return a->fd;

@@ -2,10 +2,13 @@
  *
  * A `struct verify_artifact` is the only way to hand a file to kexec/ or
  * disk/: those modules take nothing else. The only constructors live in
- * verify/artifact.c and hash the bytes through the very file descriptor
- * the artifact keeps, so what is loaded is what was hashed. The fstat()
- * identity (device, inode, size, mtime) is recorded and checked again on
- * every use; a file changed behind our back is refused.
+ * verify/artifact.c: they copy the bytes into a memfd while hashing them
+ * and seal it (no write, grow or shrink, ever), and the artifact keeps a
+ * read-only fd of that copy — what is loaded is what was hashed, whatever
+ * happens to the file afterwards. Costs the artifact's size in RAM while
+ * it is open (docs/architecture.md). Where memfd_create is missing, the
+ * file's own fd is kept and its identity (device, inode, size, mtime) is
+ * checked again on every use.
  */
 #ifndef BOOTRINO_VERIFY_ARTIFACT_H
 #define BOOTRINO_VERIFY_ARTIFACT_H
@@ -27,8 +30,8 @@ int verify_artifact_open(const char *path, const uint8_t digest[VERIFY_SHA256_LE
  * path never use this. */
 int verify_artifact_open_unpinned(const char *path, struct verify_artifact **out);
 
-/* Read-only fd of the verified bytes, or -BR_EHASH if the file changed
- * since it was hashed. The artifact keeps ownership of the fd. */
+/* Read-only fd of the verified bytes (the sealed copy), or -BR_EHASH if
+ * they could have changed. The artifact keeps ownership of the fd. */
 int verify_artifact_fd(const struct verify_artifact *a);
 const char *verify_artifact_path(const struct verify_artifact *a);
 uint64_t verify_artifact_size(const struct verify_artifact *a);

@@ -16,4 +16,7 @@
  * what the field was. */
 int verify_base64_decode(const char *in, size_t inlen, uint8_t *out, size_t want);
 
+/* Encode n bytes into out (VERIFY_BASE64_LEN(n) + 1 bytes, NUL-ended). */
+void verify_base64_encode(const uint8_t *in, size_t n, char *out);
+
 #endif

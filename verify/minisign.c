@@ -19,6 +19,7 @@
 
 #include "common/err.h"
 #include "common/log.h"
+#include "verify/base64.h"
 #include "verify/rollback.h"
 
 #define CHUNK ((size_t)128 * 1024)
@@ -90,6 +91,20 @@ static int keyring_insert(struct verify_keyring *kr, const struct verify_pubkey 
 	kr->keys[kr->n++] = *pk;
 	br_debug("trusted minisign key %s", hex);
 	return 0;
+}
+
+char *verify_pubkey_line(const struct verify_pubkey *k)
+{
+	uint8_t raw[sizeof(k->alg) + VERIFY_KEYID_LEN + VERIFY_PK_LEN];
+	char *out = malloc(VERIFY_BASE64_LEN(sizeof(raw)) + 1);
+
+	if (!out)
+		return NULL;
+	memcpy(raw, k->alg, sizeof(k->alg));
+	memcpy(raw + sizeof(k->alg), k->keyid, VERIFY_KEYID_LEN);
+	memcpy(raw + sizeof(k->alg) + VERIFY_KEYID_LEN, k->pk, VERIFY_PK_LEN);
+	verify_base64_encode(raw, sizeof(raw), out);
+	return out;
 }
 
 int verify_keyring_add(struct verify_keyring *kr, const char *key)

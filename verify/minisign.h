@@ -60,6 +60,10 @@ struct verify_sigresult {
  * -BR_EMALFORMED, or -BR_ETOOBIG past VERIFY_MAX_KEYS. */
 int verify_keyring_add(struct verify_keyring *kr, const char *key);
 
+/* The base64 key line minisign prints for k ("RWQ…"), malloc()ed; NULL
+ * on ENOMEM. What a configuration carries instead of a .pub path. */
+char *verify_pubkey_line(const struct verify_pubkey *k);
+
 /* Verify msg against the text of a .minisig. 0, or -BR_EMALFORMED /
  * -BR_EKEYID / -BR_ESIG / -BR_ETOOBIG with a detail line. */
 int verify_minisign_buf(const struct verify_keyring *kr, const void *msg, size_t msglen,

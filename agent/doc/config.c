@@ -12,6 +12,7 @@
 #include "agent/doc/json.h"
 #include "common/err.h"
 #include "common/file.h"
+#include "verify/comment.h"
 
 void cli_config_init(struct cli_config *c)
 {
@@ -34,6 +35,7 @@ void cli_config_free(struct cli_config *c)
 	free(c->cacert);
 	free(c->cacert_pem);
 	free(c->loader);
+	free(c->site);
 	free(c->install);
 	memset(c, 0, sizeof(*c));
 }
@@ -101,9 +103,9 @@ static int parse_pubkeys(struct cli_config *c, const cJSON *arr)
 
 int cli_config_parse(struct cli_config *c, const char *buf, size_t len)
 {
-	static const char *const keys[] = {"script",  "pubkeys", "cacert",   "cacert_pem",
-					   "loader",  "mode",	 "insecure", "script_timeout",
-					   "install", NULL};
+	static const char *const keys[] = {
+	    "script",	      "pubkeys",  "cacert", "cacert_pem",    "loader",	"mode", "insecure",
+	    "script_timeout", "deadline", "site",   "min_timestamp", "install", NULL};
 	const cJSON *pk, *inst;
 	const char *mode;
 	cJSON *root;
@@ -126,6 +128,21 @@ int cli_config_parse(struct cli_config *c, const char *buf, size_t len)
 	if (!rc)
 		rc =
 		    cli_json_get_int("config", root, "script_timeout", 1, 3600, &c->script_timeout);
+	if (!rc)
+		rc = cli_json_get_int("config", root, "deadline", 1, CLI_DEADLINE_MAX_S,
+				      &c->deadline);
+	if (!rc)
+		rc = set_opt_str(root, "site", VERIFY_TC_SITE_MAX, 0, &c->site);
+	if (!rc && c->site && !verify_tc_site_valid(c->site))
+		rc = br_fail(-BR_ECONFIG, "config: \"site\" must be 1-64 of [A-Za-z0-9._-]");
+	if (!rc) {
+		long ts = -1;
+
+		/* JSON numbers are doubles: exact up to 2^53, far past any date */
+		rc = cli_json_get_int("config", root, "min_timestamp", 0, 1L << 53, &ts);
+		if (!rc && ts >= 0)
+			c->min_timestamp = (unsigned long long)ts;
+	}
 	if (!rc)
 		rc = cli_json_get_string("config", root, "mode", 0, 16, 0, &mode);
 	if (!rc && mode) {
@@ -198,7 +215,7 @@ int cli_config_parse_cmdline(struct cli_config *c, const char *cmdline)
 {
 	char word[CLI_CONFIG_CMDLINE_MAX];
 	const char *s = cmdline, *v;
-	int toolong, rc;
+	int toolong, rc, keys_replaced = 0;
 
 	if (strlen(cmdline) >= CLI_CONFIG_CMDLINE_MAX)
 		return br_fail(-BR_ECONFIG, "kernel command line longer than %d bytes",
@@ -217,7 +234,18 @@ int cli_config_parse_cmdline(struct cli_config *c, const char *cmdline)
 			rc = v && *v && strlen(v) <= CLI_CONFIG_URL_MAX
 				 ? cli_config_set_str(&c->loader, v)
 				 : br_fail(-BR_ECONFIG, "bootrino.loader: empty or too long");
+		} else if (strncmp(word, "bootrino.site=", 14) == 0) {
+			rc =
+			    v && verify_tc_site_valid(v)
+				? cli_config_set_str(&c->site, v)
+				: br_fail(-BR_ECONFIG, "bootrino.site: not 1-64 of [A-Za-z0-9._-]");
 		} else if (strncmp(word, "bootrino.pubkey=", 16) == 0) {
+			/* keys on the command line replace the config file's
+			 * (as --pubkey does): the list in force is the one the
+			 * command line shows, never a union of two sources */
+			if (!keys_replaced)
+				clear_pubkeys(c);
+			keys_replaced = 1;
 			rc = cli_config_add_pubkey(c, v);
 		} else if (strcmp(word, "bootrino.insecure") == 0) {
 			c->insecure = 1;
@@ -257,7 +285,11 @@ char *cli_config_to_json(const struct cli_config *c)
 				      c->mode == CLI_MODE_DIRECT ? "direct" : "loader")) ||
 	    !cJSON_AddBoolToObject(o, "insecure", c->insecure) ||
 	    (c->script_timeout &&
-	     !cJSON_AddNumberToObject(o, "script_timeout", (double)c->script_timeout)))
+	     !cJSON_AddNumberToObject(o, "script_timeout", (double)c->script_timeout)) ||
+	    (c->deadline && !cJSON_AddNumberToObject(o, "deadline", (double)c->deadline)) ||
+	    (c->site && !cJSON_AddStringToObject(o, "site", c->site)) ||
+	    (c->min_timestamp &&
+	     !cJSON_AddNumberToObject(o, "min_timestamp", (double)c->min_timestamp)))
 		goto out;
 	if (c->install) {
 		cJSON *inst = cJSON_Parse(c->install);

@@ -15,6 +15,11 @@
 #define CLI_CONFIG_URL_MAX 2047
 #define CLI_CONFIG_KEY_MAX 1024 /* a base64 key line, or a .pub path */
 #define CLI_CONFIG_CMDLINE_MAX 4096
+/* Every download of one stage (bootrino.sh, signatures, artifacts)
+ * together: a server trickling just above the stall limit must not keep a
+ * stage alive for weeks. An hour fetches 4 GiB at ~1.2 MB/s. */
+#define CLI_DEADLINE_DEFAULT_S 3600
+#define CLI_DEADLINE_MAX_S 86400
 
 enum cli_mode { CLI_MODE_UNSET, CLI_MODE_LOADER, CLI_MODE_DIRECT };
 
@@ -28,9 +33,14 @@ struct cli_config {
 	enum cli_mode mode;
 	int insecure;	     /* unpinned artifacts / TLS: both refused unless set */
 	long script_timeout; /* seconds, 0 = default */
+	long deadline;	     /* a stage's downloads together, seconds; 0 = default */
 	int shell;	     /* cmdline only: bootrino.shell */
-	char *install;	     /* "install" object as JSON text: what the loader
-				writes to which disk (agent/install.h), or NULL */
+	char *site;	     /* deployment name the signatures must carry (site:NAME) */
+	/* the newest signature timestamp already accepted (by the host's
+	 * preflight): the loader refuses an older bootrino.sh */
+	unsigned long long min_timestamp;
+	char *install; /* "install" object as JSON text: what the loader
+			  writes to which disk (agent/install.h), or NULL */
 };
 
 void cli_config_init(struct cli_config *c);
@@ -53,7 +63,8 @@ int cli_config_set_str(char **slot, const char *value);
 int cli_config_add_pubkey(struct cli_config *c, const char *key);
 
 /* Serialise what the loader needs (script, pubkeys, cacert_pem, mode,
- * insecure, script_timeout, install) as compact JSON; malloc()ed, NULL on ENOMEM. */
+ * insecure, script_timeout, site, min_timestamp, install) as compact JSON;
+ * malloc()ed, NULL on ENOMEM. */
 char *cli_config_to_json(const struct cli_config *c);
 
 #endif

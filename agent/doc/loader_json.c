@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "agent/doc/detail.h"
@@ -89,11 +90,31 @@ int cli_loader_json_parse(struct cli_plan *p, cli_plan_resolver resolve, const c
 		rc = cli_json_get_string("loader.json", root, "cmdline", 0,
 					 CLI_PLAN_CMDLINE_MAX - 1, 0, &cmdline);
 	if (!rc && cmdline && cmdline[0]) {
-		/* taken verbatim: the publisher wrote it as one command line */
-		argv[0] = (char *)cmdline;
-		rc = cli_plan_verb(p, resolve, "cmdline", 1, argv);
+		/* the publisher wrote (and signed) one whole command line: split
+		 * it where the kernel would, the `cmdline` verb takes one
+		 * parameter per argument */
+		char *copy = strdup(cmdline), *w[128], *c;
+		int n = 0, inq = 0;
+
+		if (!copy)
+			rc = -ENOMEM;
+		for (c = copy; !rc && *c; c++) {
+			if (*c == '"')
+				inq = !inq;
+			if (*c == ' ' && !inq) {
+				*c = '\0';
+				continue;
+			}
+			if ((c == copy || c[-1] == '\0') && n < 128)
+				w[n++] = c;
+			else if (c == copy || c[-1] == '\0')
+				rc = br_fail(-BR_ECONFIG, "loader.json: over 128 parameters");
+		}
+		if (!rc && n)
+			rc = cli_plan_verb(p, resolve, "cmdline", n, w);
 		if (rc == -BR_EUSAGE)
 			rc = cli_wrap_detail(-BR_ECONFIG, "loader.json");
+		free(copy);
 	}
 	/* a loader.json names one bootable image: seal it as `boot` would */
 	if (!rc)

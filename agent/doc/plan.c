@@ -156,6 +156,24 @@ static int parse_pin(const char *arg, char out[CLI_PLAN_HEX_LEN + 1])
 	return 0;
 }
 
+/* "size=N": 1 to CLI_PLAN_SIZE_MAX, decimal, no sign or leading zero. */
+static int parse_size(const char *arg, unsigned long long *out)
+{
+	const char *d = arg + 5;
+	unsigned long long v = 0;
+	size_t i;
+
+	for (i = 0; d[i]; i++) {
+		if (d[i] < '0' || d[i] > '9' || i >= 16 || (i == 0 && d[i] == '0'))
+			return br_fail(-BR_EUSAGE, "%.40s: size must be a byte count", arg);
+		v = v * 10 + (unsigned)(d[i] - '0');
+	}
+	if (i == 0 || v > CLI_PLAN_SIZE_MAX)
+		return br_fail(-BR_EUSAGE, "%.40s: size must be a byte count", arg);
+	*out = v;
+	return 0;
+}
+
 static int is_pin(const char *arg)
 {
 	return strncmp(arg, PIN_PREFIX, strlen(PIN_PREFIX)) == 0;
@@ -187,6 +205,18 @@ static int append_word(char *buf, size_t *len, size_t cap, const char *word)
 			       "%.64s: unbalanced double quote in a command line "
 			       "argument",
 			       word);
+	/* One argument is one parameter: a space outside quotes would split
+	 * it in two, and `cmdline "app.id=$BOOTRINO_INSTANCE_ID"` would then
+	 * give the target whatever parameters an unsigned fact holds. */
+	for (q = word, quotes = 0; *q; q++) {
+		if (*q == '"')
+			quotes++;
+		else if (*q == ' ' && quotes % 2 == 0)
+			return br_fail(-BR_EUSAGE,
+				       "%.64s: a space outside double quotes: one argument "
+				       "is one parameter (write param=\"a b\")",
+				       word);
+	}
 	if (*len + (*len ? 1 : 0) + wlen >= cap)
 		return br_fail(-BR_EUSAGE, "command line longer than %zu bytes", cap - 1);
 	if (*len && wlen)
@@ -275,6 +305,14 @@ static int parse_artifact(struct cli_plan *p, cli_plan_resolver resolve, const c
 		if (rc)
 			goto fail;
 		*used = 2;
+		/* optional size=N right after the pin: the exact size, so that
+		 * no server can send more and the disk space is known first */
+		if (argc >= 3 && strncmp(argv[2], "size=", 5) == 0) {
+			rc = parse_size(argv[2], &a->size);
+			if (rc)
+				goto fail;
+			*used = 3;
+		}
 	}
 	rc = require_pin(p, a->url, a->sha256);
 	if (rc)
@@ -510,6 +548,7 @@ static cJSON *artifact_json(const struct cli_plan_artifact *a)
 
 	if (!o || !cJSON_AddStringToObject(o, "url", a->url) ||
 	    (a->sha256[0] && !cJSON_AddStringToObject(o, "sha256", a->sha256)) ||
+	    (a->size && !cJSON_AddNumberToObject(o, "size", (double)a->size)) ||
 	    (a->args && !cJSON_AddStringToObject(o, "args", a->args))) {
 		cJSON_Delete(o);
 		return NULL;
@@ -615,8 +654,9 @@ static int pin_from_json(const cJSON *o, char out[CLI_PLAN_HEX_LEN + 1])
 
 static int artifact_from_json(const cJSON *o, int with_args, struct cli_plan_artifact *a)
 {
-	static const char *const keys[] = {"url", "sha256", "args", NULL};
+	static const char *const keys[] = {"url", "sha256", "size", "args", NULL};
 	const char *url, *args;
+	long size = 0;
 	int rc;
 
 	memset(a, 0, sizeof(*a));
@@ -627,11 +667,16 @@ static int artifact_from_json(const cJSON *o, int with_args, struct cli_plan_art
 		rc = cli_json_get_string("plan", o, "url", 1, CLI_PLAN_URL_MAX - 1, 0, &url);
 	if (!rc)
 		rc = cli_json_get_string("plan", o, "args", 0, CLI_PLAN_ARGS_MAX - 1, 0, &args);
+	if (!rc)
+		rc = cli_json_get_int("plan", o, "size", 1, (long)CLI_PLAN_SIZE_MAX, &size);
 	if (rc)
 		return rc;
 	if (args && !with_args)
 		return br_fail(-BR_ECONFIG, "plan: \"args\" only on multiboot modules");
 	rc = pin_from_json(o, a->sha256);
+	a->size = (unsigned long long)size;
+	if (!rc && a->size && !a->sha256[0])
+		rc = br_fail(-BR_ECONFIG, "plan: \"size\" only next to a sha256");
 	if (!rc)
 		rc = dup_checked_url(url, &a->url);
 	if (!rc && args && !(a->args = strdup(args)))

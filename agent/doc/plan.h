@@ -24,6 +24,8 @@
 #define CLI_PLAN_CMDLINE_MAX 2048	 /* x86 COMMAND_LINE_SIZE */
 #define CLI_PLAN_CONTENT_MAX (64u << 10) /* inline `file` content */
 #define CLI_PLAN_HEX_LEN 64
+/* size=N: cJSON prints 15 significant digits, so exact below 10^15 */
+#define CLI_PLAN_SIZE_MAX 999999999999999ULL
 
 /* The overlay path the agent writes itself; a `file` verb may not take it. */
 #define CLI_PLAN_FACTS_PATH "/etc/bootrino/facts.json"
@@ -34,6 +36,7 @@ struct cli_plan_artifact {
 	char *url;			   /* absolute (resolved) */
 	char sha256[CLI_PLAN_HEX_LEN + 1]; /* lower-case hex, "" if unpinned */
 	char *args;			   /* multiboot module args, or NULL */
+	unsigned long long size;	   /* size=N after the pin: exact size, 0 unknown */
 };
 
 struct cli_plan_file {

@@ -124,13 +124,51 @@ static void test_plan_quoting(void **state)
 	assert_int_equal(
 	    verb(&p, "kernel", "k", "sha256=" H1, "msg=\"hello world\"", "console=ttyS0", END), 0);
 	assert_string_equal(p.cmdline, "msg=\"hello world\" console=ttyS0");
-	assert_int_equal(verb(&p, "cmdline", "a=1 b=2", END), 0);
+	assert_int_equal(verb(&p, "cmdline", "a=1", "b=2", END), 0);
 	assert_string_equal(p.cmdline, "msg=\"hello world\" console=ttyS0 a=1 b=2");
+	/* issue 10: one argument is one parameter, so an unsigned fact in
+	 * "app.id=$BOOTRINO_INSTANCE_ID" cannot add parameters */
+	assert_int_equal(verb(&p, "cmdline", "app.id=i-1 init=/bin/sh", END), -BR_EUSAGE);
+	assert_int_equal(verb(&p, "cmdline", "a=1 b=2", END), -BR_EUSAGE);
+	assert_int_equal(verb(&p, "kernel", "k2", "sha256=" H1, "x=\"a\" b", END), -BR_EUSAGE);
+	assert_int_equal(verb(&p, "cmdline", "x=\"a b\"\"c d\"", END), 0);
 	/* an unbalanced quote would eat the rest of the line */
 	assert_int_equal(verb(&p, "cmdline", "x=\"oops", END), -BR_EUSAGE);
 	/* control characters never reach the kernel */
 	assert_int_equal(verb(&p, "cmdline", "a\nb", END), -BR_EUSAGE);
-	assert_string_equal(p.cmdline, "msg=\"hello world\" console=ttyS0 a=1 b=2");
+	assert_int_equal(verb(&p, "cmdline", "a\tb", END), -BR_EUSAGE);
+	assert_string_equal(p.cmdline,
+			    "msg=\"hello world\" console=ttyS0 a=1 b=2 x=\"a b\"\"c d\"");
+	cli_plan_free(&p);
+}
+
+/* issue 10: size=N right after the pin, not a command-line word */
+static void test_plan_size(void **state)
+{
+	struct cli_plan p, q;
+	cJSON *j;
+	char *text;
+
+	(void)state;
+	plan_setup(&p, 0);
+	assert_int_equal(verb(&p, "kernel", "k", "sha256=" H1, "size=4096", "quiet", END), 0);
+	assert_true(p.kernel.size == 4096);
+	assert_string_equal(p.cmdline, "quiet");
+	assert_int_equal(verb(&p, "initrd", "i", "sha256=" H1, "size=0", END), -BR_EUSAGE);
+	assert_int_equal(verb(&p, "initrd", "i", "sha256=" H1, "size=01", END), -BR_EUSAGE);
+	assert_int_equal(verb(&p, "initrd", "i", "sha256=" H1, "size=1e3", END), -BR_EUSAGE);
+	assert_int_equal(verb(&p, "initrd", "i", "sha256=" H1, "size=", END), -BR_EUSAGE);
+	assert_int_equal(verb(&p, "initrd", "i", "sha256=" H1, "size=1000000000000000", END),
+			 -BR_EUSAGE);
+	assert_int_equal(verb(&p, "initrd", "i", "sha256=" H1, "size=999999999999999", END), 0);
+	j = cli_plan_to_json(&p);
+	text = cJSON_PrintUnformatted(j);
+	assert_non_null(text);
+	assert_int_equal(cli_plan_from_json(&q, text, strlen(text)), 0);
+	assert_true(q.kernel.size == 4096 && q.images[0].size == 999999999999999ULL);
+	cli_plan_free(&q);
+	free(text);
+	cJSON_Delete(j);
 	cli_plan_free(&p);
 }
 
@@ -482,6 +520,44 @@ static void test_config_cmdline(void **state)
 	cli_config_free(&c);
 }
 
+/* issue 10: keys on the loader's command line replace the config's
+ * (never a union); site and min_timestamp cross over from the host */
+static void test_config_cmdline_keys_replace(void **state)
+{
+	struct cli_config c;
+	char *json;
+
+	(void)state;
+	cli_config_init(&c);
+	assert_int_equal(cli_config_parse(&c,
+					  "{\"pubkeys\":[\"RWQcfg\"],\"site\":\"prod\","
+					  "\"min_timestamp\":1700000000}",
+					  strlen("{\"pubkeys\":[\"RWQcfg\"],\"site\":\"prod\","
+						 "\"min_timestamp\":1700000000}")),
+			 0);
+	assert_string_equal(c.site, "prod");
+	assert_true(c.min_timestamp == 1700000000ULL);
+	json = cli_config_to_json(&c);
+	assert_non_null(json);
+	assert_non_null(strstr(json, "\"site\":\"prod\""));
+	assert_non_null(strstr(json, "\"min_timestamp\":1700000000"));
+	free(json);
+	assert_int_equal(
+	    cli_config_parse_cmdline(&c, "bootrino.pubkey=RWQone bootrino.pubkey=RWQtwo"), 0);
+	assert_int_equal(c.n_pubkeys, 2);
+	assert_string_equal(c.pubkeys[0], "RWQone");
+	assert_string_equal(c.pubkeys[1], "RWQtwo");
+	assert_int_equal(cli_config_parse_cmdline(&c, "bootrino.site=staging"), 0);
+	assert_string_equal(c.site, "staging");
+	assert_int_equal(cli_config_parse_cmdline(&c, "bootrino.site=a/b"), -BR_ECONFIG);
+	cli_config_free(&c);
+
+	cli_config_init(&c);
+	assert_int_equal(cli_config_parse(&c, "{\"site\":\"a b\"}", 12), -BR_ECONFIG);
+	assert_int_equal(cli_config_parse(&c, "{\"min_timestamp\":-1}", 19), -BR_ECONFIG);
+	cli_config_free(&c);
+}
+
 static int loader(struct cli_plan *p, const char *s)
 {
 	return cli_loader_json_parse(p, fetch_url_resolve, "http://h/site/loader/loader.json", s,
@@ -618,14 +694,24 @@ static void test_init_static_network(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_plan_kernel_relative), cmocka_unit_test(test_plan_missing_pin),
-	    cmocka_unit_test(test_plan_bad_hex),	 cmocka_unit_test(test_plan_quoting),
-	    cmocka_unit_test(test_plan_cmdline_cap),	 cmocka_unit_test(test_plan_file),
-	    cmocka_unit_test(test_plan_too_many),	 cmocka_unit_test(test_plan_kinds),
-	    cmocka_unit_test(test_plan_json_roundtrip),	 cmocka_unit_test(test_plan_json_strict),
-	    cmocka_unit_test(test_plan_json_oversized),	 cmocka_unit_test(test_config_json),
-	    cmocka_unit_test(test_config_oversized),	 cmocka_unit_test(test_config_cmdline),
-	    cmocka_unit_test(test_loader_json),		 cmocka_unit_test(test_init_module_line),
+	    cmocka_unit_test(test_plan_kernel_relative),
+	    cmocka_unit_test(test_plan_missing_pin),
+	    cmocka_unit_test(test_plan_bad_hex),
+	    cmocka_unit_test(test_plan_quoting),
+	    cmocka_unit_test(test_plan_cmdline_cap),
+	    cmocka_unit_test(test_plan_file),
+	    cmocka_unit_test(test_plan_too_many),
+	    cmocka_unit_test(test_plan_kinds),
+	    cmocka_unit_test(test_plan_json_roundtrip),
+	    cmocka_unit_test(test_plan_json_strict),
+	    cmocka_unit_test(test_plan_json_oversized),
+	    cmocka_unit_test(test_config_json),
+	    cmocka_unit_test(test_config_oversized),
+	    cmocka_unit_test(test_config_cmdline),
+	    cmocka_unit_test(test_config_cmdline_keys_replace),
+	    cmocka_unit_test(test_plan_size),
+	    cmocka_unit_test(test_loader_json),
+	    cmocka_unit_test(test_init_module_line),
 	    cmocka_unit_test(test_init_static_network),
 	};
 	return cmocka_run_group_tests_name("agent", tests, NULL, NULL);

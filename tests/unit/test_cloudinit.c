@@ -395,6 +395,83 @@ static void test_instance_data(void **state)
 	cJSON_Delete(facts);
 }
 
+/* issue 10: each fact by what it is; "no control characters" let
+ * "i-1 init=/bin/sh rd.break" through */
+static void test_fact_valid(void **state)
+{
+	(void)state;
+	assert_true(cloud_fact_valid(CLOUD_FACT_INSTANCE_ID, "aws", "i-0123456789abcdef0"));
+	assert_true(cloud_fact_valid(CLOUD_FACT_INSTANCE_ID, "aws", "i-01234567"));
+	assert_false(cloud_fact_valid(CLOUD_FACT_INSTANCE_ID, "aws", "i-1 init=/bin/sh rd.break"));
+	assert_false(cloud_fact_valid(CLOUD_FACT_INSTANCE_ID, "aws", "i-0123456789ABCDEF0"));
+	assert_false(cloud_fact_valid(CLOUD_FACT_INSTANCE_ID, "aws", "i-012345678"));
+	/* found by fuzz_facts: shorter than the prefix */
+	assert_false(cloud_fact_valid(CLOUD_FACT_INSTANCE_ID, "aws", ""));
+	assert_false(cloud_fact_valid(CLOUD_FACT_INSTANCE_ID, "aws", "i"));
+	assert_true(cloud_fact_valid(CLOUD_FACT_INSTANCE_ID, "gcp", "4520960131526453040"));
+	assert_false(cloud_fact_valid(CLOUD_FACT_INSTANCE_ID, "gcp", "45209a"));
+	assert_true(cloud_fact_valid(CLOUD_FACT_INSTANCE_ID, "digitalocean", "123456789"));
+	assert_true(cloud_fact_valid(CLOUD_FACT_INSTANCE_ID, "unknown", "iid-local_01.x"));
+	assert_false(cloud_fact_valid(CLOUD_FACT_INSTANCE_ID, "unknown", "a b"));
+	assert_false(cloud_fact_valid(CLOUD_FACT_INSTANCE_ID, "unknown", "a\"b"));
+	assert_false(cloud_fact_valid(CLOUD_FACT_INSTANCE_ID, "unknown", ""));
+	{
+		/* U+202E, built at run time: a literal would be the very
+		 * "Trojan Source" trick the check is about */
+		const char rlo[] = {(char)0xe2, (char)0x80, (char)0xae, 0};
+
+		assert_false(cloud_fact_valid(CLOUD_FACT_INSTANCE_ID, "unknown", rlo));
+	}
+	assert_true(cloud_fact_valid(CLOUD_FACT_HOSTNAME, NULL, "ip-172-31-5-6.ec2.internal"));
+	assert_true(cloud_fact_valid(CLOUD_FACT_HOSTNAME, NULL, "web1"));
+	assert_false(cloud_fact_valid(CLOUD_FACT_HOSTNAME, NULL, "h;reboot"));
+	assert_false(cloud_fact_valid(CLOUD_FACT_HOSTNAME, NULL, "a..b"));
+	assert_false(cloud_fact_valid(CLOUD_FACT_HOSTNAME, NULL, "-a"));
+	assert_false(cloud_fact_valid(CLOUD_FACT_HOSTNAME, NULL, "a-"));
+	assert_false(cloud_fact_valid(CLOUD_FACT_HOSTNAME, NULL, "a b"));
+	assert_true(cloud_fact_valid(CLOUD_FACT_REGION, NULL, "us-central1-a"));
+	assert_false(cloud_fact_valid(CLOUD_FACT_REGION, NULL, "EU west"));
+	assert_false(cloud_fact_valid(CLOUD_FACT_REGION, NULL, "projects/1/zones/x"));
+	assert_true(cloud_fact_valid(CLOUD_FACT_SSH_KEY, NULL, "ssh-ed25519 AAAAC3Nza me@x"));
+	assert_true(cloud_fact_valid(CLOUD_FACT_SSH_KEY, NULL,
+				     "from=\"10.0.0.1\",no-pty ssh-rsa AAAAB3Nza c"));
+	assert_false(cloud_fact_valid(CLOUD_FACT_SSH_KEY, NULL, "not a key"));
+	assert_false(cloud_fact_valid(CLOUD_FACT_SSH_KEY, NULL, "ssh-ed25519 AAAA\nssh-rsa AAAA"));
+	assert_false(cloud_fact_valid(CLOUD_FACT_SSH_KEY, NULL, "ssh-ed25519 !!!!"));
+	assert_false(cloud_fact_valid(CLOUD_FACT_SSH_KEY, NULL, NULL));
+}
+
+/* issue 10: documents with \u0000, invalid UTF-8 or duplicate keys */
+static void test_instance_data_strict(void **state)
+{
+	static const char *const bad[] = {
+	    "{\"v1\": {\"instance_id\": \"i-1\\u0000x\"}}",
+	    "{\"v1\": {\"instance_id\": \"i-1\", \"instance_id\": \"i-2\"}}",
+	    "{\"v1\": {\"a\": [{\"k\": 1, \"k\": 2}]}}",
+	    "{\"v1\": {\"x\": \"\xc0\xaf\"}}",
+	    "{\"v1\": {\"x\": \"\xed\xa0\x80\"}}",     /* a surrogate in UTF-8 */
+	    "{\"v1\": {\"x\": \"\xf4\x90\x80\x80\"}}", /* past U+10FFFF */
+	};
+	cJSON *facts;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		facts = cJSON_CreateObject();
+		if (cloud_instance_data_parse(bad[i], strlen(bad[i]), facts) != -BR_ECONFIG)
+			fail_msg("accepted: %s", bad[i]);
+		cJSON_Delete(facts);
+	}
+	/* an escaped backslash before "u0000" is not a NUL escape; UTF-8 is fine */
+	facts = cJSON_CreateObject();
+	assert_int_equal(cloud_instance_data_parse(
+			     "{\"v1\": {\"x\": \"a\\\\u0000\", \"y\": \"\xc3\xa9\"}}",
+			     strlen("{\"v1\": {\"x\": \"a\\\\u0000\", \"y\": \"\xc3\xa9\"}}"),
+			     facts),
+			 0);
+	cJSON_Delete(facts);
+}
+
 static void test_resolv(void **state)
 {
 	static const char conf[] = "# generated\n"
@@ -804,6 +881,8 @@ int main(void)
 	    cmocka_unit_test(test_userdata_validation),
 	    cmocka_unit_test(test_userdata_limits),
 	    cmocka_unit_test(test_instance_data),
+	    cmocka_unit_test(test_fact_valid),
+	    cmocka_unit_test(test_instance_data_strict),
 	    cmocka_unit_test(test_resolv),
 	    cmocka_unit_test(test_authorized_keys),
 	    cmocka_unit_test(test_facts_from_files),

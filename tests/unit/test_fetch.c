@@ -334,7 +334,7 @@ static int collect_truncate(void *ctx)
 static void test_pipe_digest(void **state)
 {
 	struct collect c = {0, 0};
-	struct fetch_sink sink = {collect_write, collect_truncate, &c};
+	struct fetch_sink sink = {collect_write, collect_truncate, &c, -1};
 	struct fetch_pipe *p;
 	struct verify_sha256 *ref;
 	uint8_t want[VERIFY_SHA256_LEN], got[VERIFY_SHA256_LEN];
@@ -382,7 +382,7 @@ static int fail_write(void *ctx, const void *data, size_t len)
 
 static void test_pipe_sink_error(void **state)
 {
-	struct fetch_sink sink = {fail_write, NULL, NULL};
+	struct fetch_sink sink = {fail_write, NULL, NULL, -1};
 	struct fetch_pipe *p;
 	static unsigned char buf[FETCH_PIPE_SLOT_SIZE];
 	int i, rc = 0;

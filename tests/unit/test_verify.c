@@ -12,10 +12,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/err.h"
 #include "verify/base64.h"
+#include "verify/comment.h"
 #include "verify/minisign.h"
 #include "verify/rollback.h"
 #include "verify/verify.h"
@@ -74,12 +76,39 @@ static void test_artifact(void **state)
 	assert_true(verify_artifact_fd(a) >= 0);
 	assert_true(verify_artifact_pinned(a));
 	assert_int_equal(verify_artifact_size(a), 3);
-	/* a change after verification is refused */
+	/* issue 10, the re-read window: the file is rewritten after it was
+	 * hashed, same size, mtime put back — an identity check (dev, inode,
+	 * size, mtime) cannot see it. What the artifact hands out must still
+	 * be the bytes that were hashed. */
+	{
+		struct stat st;
+		struct timespec ts[2];
+		char got[4] = "";
+
+		assert_int_equal(stat(path, &st), 0);
+		fd = open(path, O_WRONLY);
+		assert_int_equal(pwrite(fd, "xyz", 3, 0), 3);
+		ts[0] = st.st_atim;
+		ts[1] = st.st_mtim;
+		assert_int_equal(futimens(fd, ts), 0);
+		close(fd);
+		fd = verify_artifact_fd(a);
+		assert_true(fd >= 0);
+		assert_int_equal(pread(fd, got, 3, 0), 3);
+		assert_memory_equal(got, "abc", 3);
+		/* and the copy cannot be written through the fd's file */
+		assert_true(write(fd, "q", 1) < 0);
+	}
+	/* appending to the file changes nothing either */
 	fd = open(path, O_WRONLY | O_APPEND);
 	assert_int_equal(write(fd, "d", 1), 1);
 	close(fd);
-	assert_int_equal(verify_artifact_fd(a), -BR_EHASH);
+	assert_true(verify_artifact_fd(a) >= 0);
+	assert_int_equal(verify_artifact_size(a), 3);
 	verify_artifact_close(a);
+	fd = open(path, O_WRONLY | O_TRUNC);
+	assert_int_equal(write(fd, "abc", 3), 3);
+	close(fd);
 	/* wrong pin */
 	d[0] ^= 1;
 	assert_int_equal(verify_artifact_open(path, d, &a), -BR_EHASH);
@@ -665,6 +694,96 @@ static void test_keyid_hex_unpadded(void **state)
 	assert_string_equal(hex, "0");
 }
 
+static int tc(const char *c, struct verify_tc *out)
+{
+	return verify_tc_parse(c, strlen(c), out);
+}
+
+/* issue 10: the trusted-comment grammar binds a signature to its purpose */
+static void test_trusted_comment(void **state)
+{
+	static const char *const bad[] = {
+	    "",
+	    "timestamp:1700000000",		     /* no file: */
+	    "timestamp:1700000000 file:bootrino.sh", /* space is not a separator */
+	    "file:a\t\thashed",			     /* empty field */
+	    "file:a\tfile:a",			     /* twice */
+	    "file:a\ttimestamp:1\ttimestamp:1",
+	    "file:a\tsite:x\tsite:x",
+	    "file:a\thashed\thashed",
+	    "file:a\trelease v42", /* unknown */
+	    "file:a\tsite:",
+	    "file:a\tsite:a b",
+	    "file:a\tsite:01234567890123456789012345678901234567890123456789012345678901234",
+	    "file:",
+	    "file:dir/a",
+	    "file:a\ttimestamp:",
+	    "file:a\ttimestamp:18446744073709551616", /* 2^64 */
+	    "file:a\ttimestamp:1x",
+	    "file:a\x01",
+	    "file:a\t",
+	    "\tfile:a",
+	};
+	struct verify_tc t;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(tc("timestamp:1700000000\tfile:bootrino.sh\thashed", &t), 0);
+	assert_true(t.has_timestamp && t.timestamp == 1700000000u && t.hashed && !t.has_site);
+	assert_string_equal(t.file, "bootrino.sh");
+	assert_int_equal(
+	    tc("file:loader.json\tsite:prod-eu.1_a\ttimestamp:18446744073709551615", &t), 0);
+	assert_true(t.has_site && t.timestamp == UINT64_MAX);
+	assert_string_equal(t.site, "prod-eu.1_a");
+	assert_string_equal(t.file, "loader.json");
+	assert_int_equal(tc("file:a b.sh", &t), 0); /* minisign keeps spaces in names */
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (tc(bad[i], &t) != -BR_ESIG)
+			fail_msg("accepted: \"%s\"", bad[i]);
+	}
+	/* binding */
+	assert_int_equal(verify_tc_check("timestamp:1\tfile:bootrino.sh", "bootrino.sh", NULL), 0);
+	assert_int_equal(verify_tc_check("timestamp:1\tfile:wipe-disk.sh", "bootrino.sh", NULL),
+			 -BR_ESIG);
+	assert_int_equal(verify_tc_check("file:bootrino.sh\tsite:prod", "bootrino.sh", "prod"), 0);
+	assert_int_equal(verify_tc_check("file:bootrino.sh\tsite:staging", "bootrino.sh", "prod"),
+			 -BR_ESIG);
+	assert_int_equal(verify_tc_check("file:bootrino.sh", "bootrino.sh", "prod"), -BR_ESIG);
+	assert_int_equal(verify_tc_check("file:bootrino.sh\tsite:prod", "bootrino.sh", NULL), 0);
+	assert_int_equal(verify_tc_site_valid("prod"), 1);
+	assert_int_equal(verify_tc_site_valid(""), 0);
+	assert_int_equal(verify_tc_site_valid("a/b"), 0);
+}
+
+static void test_url_name(void **state)
+{
+	char n[32];
+
+	(void)state;
+	verify_tc_url_name("https://h/d/bootrino.sh", n, sizeof(n));
+	assert_string_equal(n, "bootrino.sh");
+	verify_tc_url_name("https://h/d/bootrino.sh?x=/y#z", n, sizeof(n));
+	assert_string_equal(n, "bootrino.sh");
+	verify_tc_url_name("https://h/d/", n, sizeof(n));
+	assert_string_equal(n, "");
+	verify_tc_url_name("/tmp/x/loader.json", n, sizeof(n));
+	assert_string_equal(n, "loader.json");
+}
+
+static void test_pubkey_line(void **state)
+{
+	const char *line = "RWSt4aMicYWqK5aBz3luUKcyWLkCDrFgD8gdlbBxvmETu9Szn6qrmezW";
+	struct verify_pubkey k;
+	char *out;
+
+	(void)state;
+	assert_int_equal(verify_minisign_parse_pubkey(line, strlen(line), &k), 0);
+	out = verify_pubkey_line(&k);
+	assert_non_null(out);
+	assert_string_equal(out, line);
+	free(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -685,6 +804,9 @@ int main(void)
 	    cmocka_unit_test(test_verify_file),
 	    cmocka_unit_test(test_timestamp),
 	    cmocka_unit_test(test_rollback),
+	    cmocka_unit_test(test_trusted_comment),
+	    cmocka_unit_test(test_url_name),
+	    cmocka_unit_test(test_pubkey_line),
 	};
 	return cmocka_run_group_tests_name("verify", tests, NULL, NULL);
 }
