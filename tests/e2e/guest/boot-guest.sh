@@ -35,7 +35,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root_dir=$(cd "$here/../../.." && pwd)
 guest_dir=$root_dir/build/guest
-user_data='' serial='' pidfile='' workdir='' timeout_s=600 mem=1024 disk='' firmware=
+user_data='' serial='' pidfile='' workdir='' timeout_s=600 mem=1024 disk='' firmware='' nvme=0
 forwards=() hostfwds=()
 
 die() { printf 'boot-guest: error: %s\n' "$*" >&2; exit 1; }
