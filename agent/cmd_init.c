@@ -25,6 +25,7 @@
 #include "agent/doc/config.h"
 #include "agent/facts.h"
 #include "agent/init.h"
+#include "agent/install.h"
 #include "agent/timing.h"
 #include "common/err.h"
 #include "common/log.h"
@@ -134,9 +135,9 @@ static void load_config(struct cli_config *cfg)
 		br_log(BR_LOG_ERROR, "init: kernel command line: %s", br_errmsg(rc));
 }
 
-/* The boot flow, in a child: a crash or a leak there costs one attempt,
- * not PID 1. */
-static int run_boot(const struct cli_config *cfg)
+/* The boot flow (or the install), in a child: a crash or a leak there
+ * costs one attempt, not PID 1. */
+static int run_boot(const struct cli_config *cfg, int install)
 {
 	static struct cli_boot_args a;
 	struct cli_flow flow = {.stage = "loader", .dry_run = 0, .json = 0};
@@ -154,9 +155,9 @@ static int run_boot(const struct cli_config *cfg)
 		a.cfg = *cfg; /* shared with the parent's copy: never freed here */
 		ret = cli_boot_args_finish(&br_command_init, &a, 0);
 		if (!ret)
-			ret = cli_boot_flow(&a, &flow);
+			ret = install ? cli_install_run(&a) : cli_boot_flow(&a, &flow);
 		fflush(NULL);
-		_exit(ret ? ret : BR_EXIT_BOOT);
+		_exit(ret ? ret : install ? 0 : BR_EXIT_BOOT);
 	}
 	/* reap everyone until our child is among them */
 	for (;;) {
@@ -178,7 +179,7 @@ static int cmd_init(int argc, char **argv)
 	struct cli_config cfg;
 	cJSON *facts = NULL;
 	unsigned delay = BACKOFF_MIN_S, attempt = 0;
-	int need_net = 1, code, n, rc;
+	int need_net = 1, code, n, rc, install;
 
 	/* as PID 1, argv holds what the kernel passed on: never parsed */
 	if (getpid() != 1) {
@@ -209,6 +210,10 @@ static int cmd_init(int argc, char **argv)
 		br_log(BR_LOG_WARN, "init: facts: %s", br_errmsg(rc));
 		facts = NULL;
 	}
+	/* takeover recorded a disk to install on: once, before the first
+	 * boot (again only after a fetch failure); whatever its outcome, the
+	 * target then boots from RAM (docs/disk.md) */
+	install = cfg.install != NULL;
 	for (;;) {
 		attempt++;
 		if (need_net) {
@@ -226,8 +231,10 @@ static int cmd_init(int argc, char **argv)
 			       CLI_CONFIG_PATH);
 			code = BR_EXIT_USAGE;
 		} else {
+			if (install && run_boot(&cfg, 1) != BR_EXIT_FETCH)
+				install = 0;
 			br_log(BR_LOG_INFO, "init: attempt %u: %s", attempt, cfg.script);
-			code = run_boot(&cfg);
+			code = run_boot(&cfg, 0);
 		}
 		/* a fetch failure may be the network: set it up again */
 		if (code == BR_EXIT_FETCH)

@@ -18,7 +18,7 @@ static int cmd_takeover(int argc, char **argv);
 
 struct takeover_args {
 	struct cli_boot_args a;
-	int dry_run, direct;
+	int dry_run, direct, no_install;
 };
 
 #define A struct takeover_args
@@ -28,6 +28,10 @@ static const struct cli_option takeover_options[] = {
 	    "run bootrino.sh here and kexec its target (RAM only)"),
     CLI_OPT("dry-run", "n", NULL, CLI_FLAG, A, dry_run, 0,
 	    "fetch and verify everything, print the plan, touch nothing"),
+    CLI_OPT("no-install", "", NULL, CLI_FLAG, A, no_install, 0,
+	    "RAM only: the loader writes nothing to any disk (default: it\n"
+	    "installs loader.json's boot-disk image on the disk holding /,\n"
+	    "found again by identity; docs/disk.md)"),
     CLI_OPT_PARSER("loader", "", "URL", cli_boot_opt_str, A, a.cli.loader, 0,
 		   "loader.json to use (default <script base>/loader/loader.json)"),
     CLI_BOOT_INSECURE(A, a,
@@ -50,11 +54,14 @@ BR_COMMAND(takeover) = {
 		   "preflight here does what `boot --dry-run` does (bootrino.sh, its\n"
 		   "signature and every artifact of its plan verified), so a bad script or\n"
 		   "pin fails now, with the system untouched. A --cacert holding a private\n"
-		   "key is refused: it would be carried to the loader.\n",
+		   "key is refused: it would be carried to the loader. By default the\n"
+		   "loader then installs loader.json's boot-disk image on the disk that\n"
+		   "holds / (found again by identity; docs/disk.md); --no-install and\n"
+		   "--direct write nothing to any disk.\n",
     CLI_OPTIONS(takeover_options),
     .exit_status = "0  ok (dry run; a started kernel never returns)\n"
 		   "2  usage or configuration error\n3  verification failed\n4  fetch failed\n"
-		   "5  kexec failed\n6  disk error\n"
+		   "5  kexec failed\n6  disk error (the root disk cannot be told)\n"
 		   "On any failure the running system is left as it was.\n",
     .example = "bootrino takeover --script https://boot.example.com/bootrino.sh \\\n"
 	       "    --pubkey RWQf6LRCGA9i53mlYecO4IzT51TGPpvWucNSCh1CBM0QTaLn73Y7GFO3\n",
@@ -92,7 +99,7 @@ static int cmd_takeover(int argc, char **argv)
 		flow.json = 0;
 		ret = cli_boot_flow(&t.a, &flow);
 	} else {
-		ret = cli_takeover_loader(&t.a, t.dry_run);
+		ret = cli_takeover_loader(&t.a, t.dry_run, !t.no_install);
 	}
 out:
 	cli_boot_args_free(&t.a);

@@ -22,7 +22,7 @@ static int cmd_userdata(int argc, char **argv);
 struct userdata_args {
 	const char *cloud, *agent_url, *agent_sha256, *script, *format, *cacert, *site, *output;
 	struct cli_list pubkeys;
-	int direct;
+	int direct, no_install;
 };
 
 static int parse_pubkey(void *field, const char *arg)
@@ -73,6 +73,8 @@ static const struct cli_option userdata_options[] = {
 		   "minisign public key: RW... or a .pub file (repeatable)"),
     CLI_OPT("direct", "", NULL, CLI_FLAG, A, direct, 0,
 	    "takeover runs bootrino.sh on the instance itself"),
+    CLI_OPT("no-install", "", NULL, CLI_FLAG, A, no_install, 0,
+	    "takeover --no-install: RAM only, the disk is not written"),
     CLI_OPT_PARSER("format", "", "FORMAT", parse_format, A, format, 0,
 		   "script (default) or cloud-config"),
     CLI_OPT("cacert", "", "FILE", CLI_STR, A, cacert, 0,
@@ -87,9 +89,9 @@ static const struct cli_option userdata_options[] = {
 BR_COMMAND(userdata) = {
     .name = "userdata",
     .summary = "print paste-ready user-data that installs bootrino on a cloud instance",
-    .synopsis =
-	"--cloud NAME --agent-url URL --agent-sha256 HEX --script URL\n"
-	"         --pubkey KEY... [--direct] [--format F] [--cacert FILE] [--site NAME] [-o FILE]",
+    .synopsis = "--cloud NAME --agent-url URL --agent-sha256 HEX --script URL\n"
+		"         --pubkey KEY... [--direct] [--no-install] [--format F] [--cacert FILE] "
+		"[--site NAME] [-o FILE]",
     .description = "Print user-data for a stock cloud image: it downloads the agent from\n"
 		   "--agent-url (curl or wget, each with bounded retries), checks it against\n"
 		   "--agent-sha256 and runs `bootrino takeover --script URL --pubkey KEY...`.\n"
@@ -211,6 +213,7 @@ static int cmd_userdata(int argc, char **argv)
 	u.agent_sha256 = a.agent_sha256;
 	u.script_url = a.script;
 	u.direct = a.direct;
+	u.no_install = a.no_install;
 	u.site = a.site;
 	u.format = a.format && strcmp(a.format, "cloud-config") == 0 ? CLOUD_USERDATA_CLOUD_CONFIG
 								     : CLOUD_USERDATA_SCRIPT;

@@ -21,6 +21,7 @@
 #include "agent/doc/plan_print.h"
 #include "agent/facts.h"
 #include "agent/fetch_signed.h"
+#include "agent/install.h"
 #include "agent/kexec_shutdown.h"
 #include "agent/state.h"
 #include "agent/timing.h"
@@ -41,8 +42,9 @@ static int read_pem(const char *path, char **out)
 	return br_file_read(path, CLI_CONFIG_PEM_MAX, 0, -BR_ECONFIG, out, &len);
 }
 
-/* What the loader needs to run bootrino.sh by itself. */
-static int loader_config(const struct cli_config *in, char **json)
+/* What the loader needs to run bootrino.sh by itself (and, unless
+ * --no-install, what to install where). */
+static int loader_config(const struct cli_config *in, char *install, char **json)
 {
 	struct cli_config c;
 	size_t i;
@@ -60,6 +62,7 @@ static int loader_config(const struct cli_config *in, char **json)
 	c.cacert_pem = in->cacert_pem;
 	c.site = in->site;
 	c.min_timestamp = in->min_timestamp;
+	c.install = install;
 	if (in->cacert)
 		rc = read_pem(in->cacert, &c.cacert_pem);
 	if (!rc) {
@@ -139,7 +142,8 @@ static void print_target(const char *script, const char *plan)
 /* loader.json: where it is, fetched with its signature, never older than
  * the last one accepted, parsed into a plan. url gets its URL. */
 static int loader_plan(const struct cli_boot_args *a, const char *state_dir, char *url,
-		       size_t urllen, struct cli_plan *p, struct verify_sigresult *sig)
+		       size_t urllen, struct cli_plan *p, struct verify_sigresult *sig, char **docp,
+		       size_t *lenp)
 {
 	char *doc = NULL;
 	uint64_t last = 0;
@@ -163,28 +167,68 @@ static int loader_plan(const struct cli_boot_args *a, const char *state_dir, cha
 	}
 	if (!rc)
 		rc = cli_loader_json_parse(p, fetch_url_resolve, url, doc, len);
-	free(doc);
+	if (!rc) {
+		*docp = doc;
+		*lenp = len;
+	} else {
+		free(doc);
+	}
+	return rc;
+}
+
+/* The root disk's identity and the boot-disk image loader.json names:
+ * the "install" record the loader acts on (agent/install.h). */
+static int record_install(const char *url, const char *doc, size_t len, char **install, char *desc,
+			  size_t cap)
+{
+	char img[CLI_PLAN_URL_MAX], sha[CLI_PLAN_HEX_LEN + 1];
+	struct disk_identity id;
+	int rc;
+
+	rc = cli_loader_json_bootdisk(fetch_url_resolve, url, doc, len, img, sizeof(img), sha,
+				      sizeof(sha));
+	if (rc == -ENOENT) {
+		char why[512];
+
+		snprintf(why, sizeof(why), "%s", br_errdetail());
+		return br_fail(-BR_ECONFIG, "%s (publish one, or use --no-install)", why);
+	}
+	if (!rc)
+		rc = cli_install_record(img, sha, install, &id);
+	if (!rc) {
+		disk_identity_format(&id, desc, cap);
+		br_log(BR_LOG_INFO, "install: the loader will write %s to /dev/%s", img, id.name);
+	}
 	return rc;
 }
 
 /* --dry-run: what would be loaded, and the target the loader would boot. */
 static int print_dry_run(const struct cli_boot_args *a, const char *url, const struct cli_plan *p,
-			 const struct kexec_report *r, const char *config, const char *target)
+			 const struct kexec_report *r, const char *config, const char *target,
+			 const char *disk)
 {
 	printf("loader    %s\n", url);
 	cli_plan_print_text(stdout, p);
 	print_config(config);
 	printf("overlay   %s\n", CLI_FACTS_PATH);
+	if (disk)
+		printf("install   %s: the loader writes the boot-disk image here; "
+		       "nothing is written now\n",
+		       disk);
+	else
+		printf("install   none (--no-install: RAM only, no disk is written)\n");
 	printf("kexec     %s: %s, %llu bytes\n", r->method, r->kernel_format,
 	       (unsigned long long)r->total_bytes);
 	print_target(a->cfg.script, target);
 	return fflush(stdout) == 0 ? 0 : BR_EXIT_DISK;
 }
 
-int cli_takeover_loader(struct cli_boot_args *a, int dry_run)
+int cli_takeover_loader(struct cli_boot_args *a, int dry_run, int install)
 {
 	char url[CLI_PLAN_URL_MAX], workdir[256] = "", *config = NULL, *target = NULL;
 	char epoch[32], carry_root[300] = "";
+	char *doc = NULL, *inst = NULL, disk_desc[512] = "";
+	size_t doclen = 0;
 	struct verify_sigresult sig = {0};
 	struct cli_exec e;
 	struct cli_plan p;
@@ -193,7 +237,7 @@ int cli_takeover_loader(struct cli_boot_args *a, int dry_run)
 	int rc, ret;
 
 	cli_plan_init(&p);
-	rc = loader_plan(a, state_dir, url, sizeof(url), &p, &sig);
+	rc = loader_plan(a, state_dir, url, sizeof(url), &p, &sig, &doc, &doclen);
 	if (!rc)
 		rc = cli_workdir_new(workdir, sizeof(workdir));
 	if (rc) {
@@ -213,7 +257,11 @@ int cli_takeover_loader(struct cli_boot_args *a, int dry_run)
 	 * preflight just accepted (it has no state dir of its own) */
 	if (a->accepted_timestamp > a->cfg.min_timestamp)
 		a->cfg.min_timestamp = a->accepted_timestamp;
-	rc = loader_config(&a->cfg, &config);
+	br_errclear();
+	if (install)
+		rc = record_install(url, doc, doclen, &inst, disk_desc, sizeof(disk_desc));
+	if (!rc)
+		rc = loader_config(&a->cfg, inst, &config);
 	if (rc) {
 		ret = cli_fail(rc, "takeover");
 		goto out;
@@ -249,7 +297,8 @@ int cli_takeover_loader(struct cli_boot_args *a, int dry_run)
 		goto out;
 	}
 	if (dry_run) {
-		ret = print_dry_run(a, url, &p, &e.report, config, target);
+		ret = print_dry_run(a, url, &p, &e.report, config, target,
+				    install ? disk_desc : NULL);
 		goto out;
 	}
 	if (state_dir && sig.has_timestamp &&
@@ -264,6 +313,8 @@ out:
 	cli_workdir_remove(workdir);
 	free(target);
 	free(config);
+	free(inst);
+	free(doc);
 	cli_plan_free(&p);
 	return ret;
 }

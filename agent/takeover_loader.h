@@ -9,7 +9,8 @@
  * preflight, loader.json, the loader's kernel and initrd, the overlay,
  * kexec. Returns the process exit code; prints one line on failure; with
  * a successful kexec it does not return. dry_run: stop before loading and
- * print what would run. */
-int cli_takeover_loader(struct cli_boot_args *a, int dry_run);
+ * print what would run. install: record the root disk and loader.json's
+ * boot-disk image for the loader to write (docs/disk.md); 0: RAM only. */
+int cli_takeover_loader(struct cli_boot_args *a, int dry_run, int install);
 
 #endif

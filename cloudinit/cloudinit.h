@@ -133,6 +133,7 @@ struct cloud_userdata_opts {
 	const char *pubkeys[CLOUD_USERDATA_MAX_KEYS]; /* minisign base64 keys */
 	size_t n_pubkeys;
 	int direct;
+	int no_install; /* takeover --no-install: RAM only, no disk written */
 	enum cloud_userdata_format format;
 	const char *cacert_pem; /* CA bundle contents to embed, or NULL */
 	const char *site;	/* --site for takeover ([A-Za-z0-9._-]{1,64}), or NULL */

@@ -329,6 +329,8 @@ static void emit_script(struct sbuf *b, const struct cloud_userdata_opts *o)
 	}
 	if (o->direct)
 		sb_add(b, " \\\n\t--direct");
+	if (o->no_install)
+		sb_add(b, " \\\n\t--no-install");
 	if (o->site) {
 		sb_add(b, " \\\n\t--site ");
 		sb_shquote(b, o->site);

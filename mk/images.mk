@@ -8,6 +8,8 @@
 #   build/images/loader/     vmlinuz, initrd.img  (bootrino as /init)
 #   build/images/tinylinux/  vmlinuz, initrd.img  (demo: DHCP + httpd)
 #   build/images/unikernel/  unikernel.elf        (demo: multiboot v1)
+#   build/images/bootdisk/   bootdisk.img.zst     (the loader on a GPT disk:
+#                            BIOS + UEFI; what takeover installs, docs/disk.md)
 #
 # Always under build/ (not $(BUILD)), like build/static: one copy of the
 # ~30 MB of packages, shared by every build directory.
@@ -25,12 +27,14 @@ TINYLINUX_VERSION ?= v1
 
 .PHONY: images images-clean
 
-images: $(IMG)/loader/.built $(IMG)/tinylinux/.built $(IMG)/unikernel/unikernel.elf
+images: $(IMG)/loader/.built $(IMG)/tinylinux/.built $(IMG)/unikernel/unikernel.elf \
+		$(IMG)/bootdisk/.built
 	@printf 'images: %s\n' \
 		"loader/vmlinuz $$(stat -c %s $(IMG)/loader/vmlinuz) bytes" \
 		"loader/initrd.img $$(stat -c %s $(IMG)/loader/initrd.img) bytes" \
 		"tinylinux/initrd.img $$(stat -c %s $(IMG)/tinylinux/initrd.img) bytes ($$(cat $(IMG)/tinylinux/.version))" \
-		"unikernel/unikernel.elf $$(stat -c %s $(IMG)/unikernel/unikernel.elf) bytes"
+		"unikernel/unikernel.elf $$(stat -c %s $(IMG)/unikernel/unikernel.elf) bytes" \
+		"bootdisk/bootdisk.img.zst $$(stat -c %s $(IMG)/bootdisk/bootdisk.img.zst) bytes ($$(cat $(IMG)/bootdisk/bootdisk.img.size) unpacked)"
 
 $(IMG_ROOTS_STAMP): images/fetch-debs.sh | $(SETUP_IMAGES)
 	images/fetch-debs.sh $(IMG)
@@ -40,6 +44,12 @@ $(IMG)/loader/.built: $(IMG_ROOTS_STAMP) build/static/bootrino build/static/kexe
 		images/loader/build.sh $(IMG_LIB)
 	COMPRESS=$(IMAGES_COMPRESS) images/loader/build.sh $(IMG)/loader $(IMG_ROOTS) \
 		build/static/bootrino build/static/kexec
+	@touch $@
+
+# No root: sfdisk on a file, mkfs.vfat + mtools, mkfs.ext4 -d, syslinux
+# --offset, grub-mkstandalone (docs/disk.md).
+$(IMG)/bootdisk/.built: $(IMG)/loader/.built images/bootdisk/build.sh
+	images/bootdisk/build.sh $(IMG)/bootdisk $(IMG)/loader
 	@touch $@
 
 # The version stamp changes (at parse time) only when TINYLINUX_VERSION does.
@@ -71,4 +81,4 @@ $(IMG)/unikernel/unikernel.elf: $(UK_OBJ) images/unikernel/linker.ld
 
 # Keeps the download cache (build/images/debs).
 images-clean:
-	rm -rf $(IMG)/root $(IMG)/loader $(IMG)/tinylinux $(IMG)/unikernel
+	rm -rf $(IMG)/root $(IMG)/loader $(IMG)/tinylinux $(IMG)/unikernel $(IMG)/bootdisk

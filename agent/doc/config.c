@@ -36,6 +36,7 @@ void cli_config_free(struct cli_config *c)
 	free(c->cacert_pem);
 	free(c->loader);
 	free(c->site);
+	free(c->install);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -102,10 +103,10 @@ static int parse_pubkeys(struct cli_config *c, const cJSON *arr)
 
 int cli_config_parse(struct cli_config *c, const char *buf, size_t len)
 {
-	static const char *const keys[] = {"script",   "pubkeys", "cacert",	   "cacert_pem",
-					   "loader",   "mode",	  "insecure",	   "script_timeout",
-					   "deadline", "site",	  "min_timestamp", NULL};
-	const cJSON *pk;
+	static const char *const keys[] = {
+	    "script",	      "pubkeys",  "cacert", "cacert_pem",    "loader",	"mode", "insecure",
+	    "script_timeout", "deadline", "site",   "min_timestamp", "install", NULL};
+	const cJSON *pk, *inst;
 	const char *mode;
 	cJSON *root;
 	int rc;
@@ -156,6 +157,16 @@ int cli_config_parse(struct cli_config *c, const char *buf, size_t len)
 	pk = cJSON_GetObjectItemCaseSensitive(root, "pubkeys");
 	if (!rc && pk)
 		rc = parse_pubkeys(c, pk);
+	/* checked field by field where it is used (agent/install.c) */
+	inst = cJSON_GetObjectItemCaseSensitive(root, "install");
+	if (!rc && inst && !cJSON_IsObject(inst))
+		rc = br_fail(-BR_ECONFIG, "config: \"install\" must be an object");
+	if (!rc && inst) {
+		free(c->install);
+		c->install = cJSON_PrintUnformatted(inst);
+		if (!c->install)
+			rc = -ENOMEM;
+	}
 	cJSON_Delete(root);
 	return rc;
 }
@@ -280,6 +291,14 @@ char *cli_config_to_json(const struct cli_config *c)
 	    (c->min_timestamp &&
 	     !cJSON_AddNumberToObject(o, "min_timestamp", (double)c->min_timestamp)))
 		goto out;
+	if (c->install) {
+		cJSON *inst = cJSON_Parse(c->install);
+
+		if (!inst || !cJSON_AddItemToObject(o, "install", inst)) {
+			cJSON_Delete(inst);
+			goto out;
+		}
+	}
 	out = cJSON_PrintUnformatted(o);
 out:
 	cJSON_Delete(o);

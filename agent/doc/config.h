@@ -39,6 +39,8 @@ struct cli_config {
 	/* the newest signature timestamp already accepted (by the host's
 	 * preflight): the loader refuses an older bootrino.sh */
 	unsigned long long min_timestamp;
+	char *install; /* "install" object as JSON text: what the loader
+			  writes to which disk (agent/install.h), or NULL */
 };
 
 void cli_config_init(struct cli_config *c);
@@ -61,7 +63,8 @@ int cli_config_set_str(char **slot, const char *value);
 int cli_config_add_pubkey(struct cli_config *c, const char *key);
 
 /* Serialise what the loader needs (script, pubkeys, cacert_pem, mode,
- * insecure, script_timeout, site, min_timestamp) as compact JSON; malloc()ed, NULL on ENOMEM. */
+ * insecure, script_timeout, site, min_timestamp, install) as compact JSON;
+ * malloc()ed, NULL on ENOMEM. */
 char *cli_config_to_json(const struct cli_config *c);
 
 #endif

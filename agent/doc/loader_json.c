@@ -56,7 +56,7 @@ static int add(struct cli_plan *p, cli_plan_resolver resolve, const char *verb, 
 int cli_loader_json_parse(struct cli_plan *p, cli_plan_resolver resolve, const char *url,
 			  const char *buf, size_t len)
 {
-	static const char *const keys[] = {"kernel", "initrd", "cmdline", NULL};
+	static const char *const keys[] = {"kernel", "initrd", "cmdline", "bootdisk", NULL};
 	const cJSON *k, *ird, *it;
 	const char *cmdline;
 	char *argv[1];
@@ -119,6 +119,31 @@ int cli_loader_json_parse(struct cli_plan *p, cli_plan_resolver resolve, const c
 	/* a loader.json names one bootable image: seal it as `boot` would */
 	if (!rc)
 		rc = cli_plan_verb(p, resolve, "boot", 0, argv);
+	cJSON_Delete(root);
+	return rc;
+}
+
+int cli_loader_json_bootdisk(cli_plan_resolver resolve, const char *url, const char *buf,
+			     size_t len, char *img_url, size_t cap, char *sha256, size_t shacap)
+{
+	char pin[8 + CLI_PLAN_HEX_LEN + 1];
+	const char *rel = NULL;
+	const cJSON *o;
+	cJSON *root;
+	int rc;
+
+	rc = cli_json_parse_object("loader.json", buf, len, CLI_LOADER_JSON_MAX, &root);
+	if (rc)
+		return rc;
+	o = cJSON_GetObjectItemCaseSensitive(root, "bootdisk");
+	if (!o)
+		rc = br_fail(-ENOENT, "%s names no boot-disk image (\"bootdisk\")", url);
+	if (!rc)
+		rc = artifact_args(o, "bootdisk", &rel, pin, sizeof(pin));
+	if (!rc && resolve(url, rel, img_url, cap))
+		rc = br_fail(-BR_ECONFIG, "loader.json: bootdisk: bad URL %.128s", rel);
+	if (!rc)
+		snprintf(sha256, shacap, "%s", pin + 7);
 	cJSON_Delete(root);
 	return rc;
 }

@@ -24,8 +24,8 @@ mkdir -p "$stage/www" "$stage/etc/bootrino"
 install -m 0644 "$here/index.html" "$stage/www/index.html"
 echo "$version" > "$stage/etc/tinylinux-version"
 # Only the NICs: a demo that runs from RAM needs no disk drivers.
-stage_modules "$stage" "$roots/kernel" virtio_pci virtio_net \
-	--optional ena gve xen-netfront
+stage_modules "$stage" "$roots/kernel" virtio_pci virtio_net virtio_blk \
+	--optional ena gve xen-netfront virtio_scsi sd_mod xen-blkfront nvme
 
 install -m 0644 "$roots/kernel/boot/vmlinuz-$kver" "$out/vmlinuz.tmp.$$"
 mv "$out/vmlinuz.tmp.$$" "$out/vmlinuz"

@@ -92,7 +92,7 @@ printf '{"kernel": {"url": "vmlinuz", "sha256": "%s"},\n "initrd": [{"url": "ini
 	"$(sha256sum "$L2/vmlinuz" | cut -c1-64)" "$(sha256sum "$L2/initrd.img" | cut -c1-64)" \
 	> "$L2/loader.json"
 minisign -S -s k.key -m "$L2/loader.json" > /dev/null
-printf '#!/bin/sh\necho "BOOTRINO-TAKEOVER-START"\nexec bootrino takeover --script %s --pubkey %s\n' \
+printf '#!/bin/sh\necho "BOOTRINO-TAKEOVER-START"\nexec bootrino takeover --no-install --script %s --pubkey %s\n' \
 	"$NGINX_URL/second/bootrino.sh" "$K" > "$S/takeover.sh"
 minisign -S -s k.key -m "$S/takeover.sh" > /dev/null
 sed 's|t/|../t/|g; s/BOOTRINO-SH-RAN/BOOTRINO-SECOND-SH-RAN/' "$S/bootrino.sh" > "$S/second/bootrino.sh"

@@ -39,7 +39,7 @@ nsx dnsmasq --keep-in-foreground --no-resolv --no-hosts --port=0 --interface=tap
 	--log-dhcp --log-facility="$TAP_TMP/dnsmasq.log" &
 tap_on_exit "kill $! 2> /dev/null"
 
-takeover_userdata "$TAP_TMP/dhcp.ud"
+takeover_userdata "$TAP_TMP/dhcp.ud" --no-install
 net_boot dhcp "$TAP_TMP/dhcp.ud" --tap "tap0,$MAC"
 if wait_for "$SERIAL" "bootrino-userdata: fetching the agent" "$(net_left)"; then
 	ok "stock OS: DHCP lease, the user-data fetches the agent from $URL"

@@ -29,7 +29,7 @@ minisign -S -s "$KEY" -m "$TAP_TMP/old.sh" -x "$TAP_TMP/old.sh.minisig" \
 	-t "timestamp:1600000000	file:bootrino.sh" > /dev/null
 LOG=$TAP_TMP/nginx/logs/access.log
 
-takeover_userdata "$TAP_TMP/rb.ud"
+takeover_userdata "$TAP_TMP/rb.ud" --no-install
 guest_boot rollback "$TAP_TMP/rb.ud"
 if wait_for "$LOG" "GET /loader/initrd.img " "$GUEST_TIMEOUT"; then
 	# the host's preflight has accepted the current bootrino.sh; the loader

@@ -73,7 +73,7 @@ sign "$S/bootrino.sh" "timestamp:1700000000	file:bootrino.sh"
 nginx_start "$S" || { not_ok "nginx starts"; done_testing; exit 1; }
 U=$NGINX_URL
 
-run "baseline: takeover --dry-run of the good site: exit 0" 0 "$BOOTRINO" takeover \
+run "baseline: takeover --dry-run of the good site: exit 0" 0 "$BOOTRINO" takeover --no-install \
 	--script "$U/bootrino.sh" --pubkey "$K" --dry-run --state-dir "$T/state"
 
 # --- 1. a signature is bound to its purpose -------------------------------------
@@ -87,7 +87,7 @@ ln -s ../target "$S/evil/target"
 run "1: wipe-disk.sh served as bootrino.sh: boot exit 3" 3 "$BOOTRINO" boot \
 	--script "$U/evil/bootrino.sh" --pubkey "$K" --dry-run --state-dir "$T/state"
 has "1: says what the signature is for" "$ERR" "^bootrino: error: boot: $U/evil/bootrino.sh: signature is for file:wipe-disk.sh, not for bootrino.sh"
-run "1: ... and under takeover --dry-run: exit 3" 3 "$BOOTRINO" takeover \
+run "1: ... and under takeover --dry-run: exit 3" 3 "$BOOTRINO" takeover --no-install \
 	--script "$U/evil/bootrino.sh" --pubkey "$K" --loader "$U/loader/loader.json" --dry-run \
 	--state-dir "$T/state"
 if [ ! -e "$T/ran-wipe" ]; then ok "1: the swapped script never ran"
@@ -98,7 +98,7 @@ cp "$S/loader/loader.json" "$S/loader/other.json"
 sign "$S/loader/other.json"
 cp "$S/loader/other.json.minisig" "$S/loader/swapped.json.minisig"
 cp "$S/loader/other.json" "$S/loader/swapped.json"
-run "1: a loader.json signed under another name: exit 3" 3 "$BOOTRINO" takeover \
+run "1: a loader.json signed under another name: exit 3" 3 "$BOOTRINO" takeover --no-install \
 	--script "$U/bootrino.sh" --pubkey "$K" --loader "$U/loader/swapped.json" --dry-run \
 	--state-dir "$T/state"
 has "1: loader: names the signed name" "$ERR" "signature is for file:other.json, not for swapped.json"
@@ -180,7 +180,7 @@ run "3: cmdline takes one parameter per argument: exit 2" 2 "$BOOTRINO" boot \
 has "3: says why" "$ERR" "one argument is one parameter"
 
 # --- 2. anti-rollback reaches the loader ------------------------------------------
-run "2: takeover --dry-run: exit 0" 0 "$BOOTRINO" takeover --script "$U/bootrino.sh" --pubkey "$K" \
+run "2: takeover --dry-run: exit 0" 0 "$BOOTRINO" takeover --no-install --script "$U/bootrino.sh" --pubkey "$K" \
 	--dry-run --state-dir "$T/state"
 hasf "2: the loader's config carries the preflight's timestamp" "$OUT" '"min_timestamp":1700000000'
 # the loader side (init runs the boot flow with the carried config)
@@ -195,12 +195,12 @@ if [ ! -e "$T/ran-old" ]; then ok "2: the old script never ran"; else not_ok "2:
 printf '{"script": "%s", "pubkeys": ["%s"], "min_timestamp": 1700000000}\n' "$U/bootrino.sh" "$K" > loader-config.json
 run "2: the same timestamp is accepted" 0 "$BOOTRINO" boot --stage loader --config loader-config.json --dry-run
 echo 1800000000 > "$T/state/last-timestamp"
-run "2: host state newer than the script: takeover exit 3" 3 "$BOOTRINO" takeover \
+run "2: host state newer than the script: takeover exit 3" 3 "$BOOTRINO" takeover --no-install \
 	--script "$U/bootrino.sh" --pubkey "$K" --dry-run --state-dir "$T/state"
 rm -f "$T/state/last-timestamp"
 
 # --- 4. --pubkey FILE is resolved on the host -------------------------------------
-run "4: takeover --pubkey FILE.pub: exit 0" 0 "$BOOTRINO" takeover --script "$U/bootrino.sh" \
+run "4: takeover --pubkey FILE.pub: exit 0" 0 "$BOOTRINO" takeover --no-install --script "$U/bootrino.sh" \
 	--pubkey "$T/keys/k.pub" --dry-run --state-dir "$T/state"
 hasf "4: the loader's config holds the key line, not the path" "$OUT" "\"pubkeys\":[\"$K\"]"
 # Replay that config where the .pub file does not exist (as in the loader)
@@ -211,13 +211,13 @@ run "4: the carried config works without the host's files" 0 "$BOOTRINO" boot --
 mv keys.gone keys
 # nothing the host accepts may fail in the loader for a reason the host can
 # check: a file:// URL names the host's disk, which the loader does not have
-run "4: takeover --script file://…: exit 2" 2 "$BOOTRINO" takeover --script "file://$S/bootrino.sh" \
+run "4: takeover --script file://…: exit 2" 2 "$BOOTRINO" takeover --no-install --script "file://$S/bootrino.sh" \
 	--pubkey "$K" --loader "$U/loader/loader.json" --dry-run --state-dir "$T/state"
 has "4: file:// script: says why" "$ERR" "host's disk, which the loader does not have"
 mkdir -p "$S/p4"
 printf '#!/bin/sh\nset -e\nbootrino kernel file://%s/target/vmlinuz sha256=%s\nbootrino boot\n' "$S" "$TK" > "$S/p4/bootrino.sh"
 sign "$S/p4/bootrino.sh"
-run "4: a plan with a file:// artifact, default path: exit 2" 2 "$BOOTRINO" takeover \
+run "4: a plan with a file:// artifact, default path: exit 2" 2 "$BOOTRINO" takeover --no-install \
 	--script "$U/p4/bootrino.sh" --pubkey "$K" --loader "$U/loader/loader.json" --dry-run \
 	--state-dir "$T/state"
 run "4: ... fine with --direct (it runs on the host)" 0 "$BOOTRINO" takeover --direct \

@@ -8,6 +8,7 @@
 /* clang-format off */
 #include <cmocka.h>
 /* clang-format on */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -459,6 +460,20 @@ static void test_config_json(void **state)
 	cli_config_free(&c);
 	assert_int_equal(config(&c, ""), -BR_ECONFIG);
 	cli_config_free(&c);
+
+	/* the install record travels to the loader and comes back as is;
+	 * anything but an object is refused */
+	assert_int_equal(config(&c, "{\"install\":{\"disk\":{\"size\":3}}}"), 0);
+	assert_string_equal(c.install, "{\"disk\":{\"size\":3}}");
+	{
+		char *s = cli_config_to_json(&c);
+
+		assert_non_null(strstr(s, "\"install\":{\"disk\":{\"size\":3}}"));
+		free(s);
+	}
+	cli_config_free(&c);
+	assert_int_equal(config(&c, "{\"install\":true}"), -BR_ECONFIG);
+	cli_config_free(&c);
 }
 
 static void test_config_oversized(void **state)
@@ -594,6 +609,31 @@ static void test_loader_json(void **state)
 	    loader(&p, "{\"kernel\":{\"url\":\"ftp://x/vmlinuz\",\"sha256\":\"" H1 "\"}}"),
 	    -BR_ECONFIG);
 	cli_plan_free(&p);
+
+	/* the boot-disk image: optional, pinned, relative to loader.json */
+	{
+		static const char doc[] = "{\"kernel\":{\"url\":\"vmlinuz\",\"sha256\":\"" H1 "\"},"
+					  "\"bootdisk\":{\"url\":\"bootdisk-x.img.zst\","
+					  "\"sha256\":\"" H2 "\"}}";
+		char url[256], sha[65];
+
+		assert_int_equal(loader(&p, doc), 0);
+		cli_plan_free(&p);
+		assert_int_equal(
+		    cli_loader_json_bootdisk(fetch_url_resolve, "http://h/site/loader/loader.json",
+					     doc, strlen(doc), url, sizeof(url), sha, sizeof(sha)),
+		    0);
+		assert_string_equal(url, "http://h/site/loader/bootdisk-x.img.zst");
+		assert_string_equal(sha, H2);
+		assert_int_equal(cli_loader_json_bootdisk(fetch_url_resolve, "http://h/l.json",
+							  "{\"kernel\":{}}", 13, url, sizeof(url),
+							  sha, sizeof(sha)),
+				 -ENOENT);
+		assert_int_equal(cli_loader_json_bootdisk(fetch_url_resolve, "http://h/l.json",
+							  "{\"bootdisk\":{\"url\":\"b\"}}", 24, url,
+							  sizeof(url), sha, sizeof(sha)),
+				 -BR_EINSECURE);
+	}
 }
 
 static void test_init_module_line(void **state)

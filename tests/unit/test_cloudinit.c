@@ -183,6 +183,7 @@ static void test_userdata_script(void **state)
 	assert_non_null(strstr(out, "curl "));
 	assert_non_null(strstr(out, "wget "));
 	assert_null(strstr(out, "--direct"));
+	assert_null(strstr(out, "--no-install"));
 	assert_null(strstr(out, "\t--cacert"));
 	assert_null(strstr(out, "BOOTRINO_CA_EOF"));
 	sh_value(out, "AGENT_URL", val, sizeof(val));
@@ -193,6 +194,7 @@ static void test_userdata_script(void **state)
 	ud_init(&u, "generic");
 	u.script_url = "https://example.com/a'b/$(reboot)`id`;x=\"y\"/bootrino.sh";
 	u.direct = 1;
+	u.no_install = 1;
 	u.agent_sha256 = "0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef";
 	assert_int_equal(cloud_userdata_generate(&u, &out, &len), 0);
 	assert_int_equal(sh_syntax(out), 0);
@@ -201,6 +203,8 @@ static void test_userdata_script(void **state)
 	sh_value(out, "AGENT_SHA256", val, sizeof(val));
 	assert_string_equal(val, SHA); /* lower-cased for sha256sum -c */
 	assert_non_null(strstr(out, "--direct"));
+	/* userdata --no-install: takeover writes no disk */
+	assert_non_null(strstr(out, "\t--no-install"));
 	free(out);
 }
 

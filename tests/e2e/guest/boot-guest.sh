@@ -8,7 +8,14 @@
 #                 [--hostfwd HOSTPORT:GUESTPORT]... [--timeout SECONDS]
 #                 [--pidfile FILE] [--workdir DIR] [--guest-dir DIR] [--mem MiB]
 #                 [--netns PID --tap IFNAME[,MAC]...] [--network-config FILE]
-#                 [--ifnames]
+#                 [--ifnames] [--disk QCOW2] [--firmware bios|uefi] [--nvme]
+#
+# --disk boots that disk (an earlier run's WORKDIR/overlay.qcow2) instead of
+# a fresh overlay; --firmware boots it through SeaBIOS or OVMF from its own
+# boot loader (no -kernel): what a cloud does after bootrino installed itself
+# (tests/e2e/test_install.sh). --user-data is optional with --disk. --nvme
+# attaches that disk as an NVMe controller (serial bootrino-nvme0) and
+# boots the stock OS with root=/dev/nvme0n1p1.
 #
 # Networking is QEMU user mode, and the guest reaches nothing but the host
 # ports named with --forward, as 10.0.2.2:PORT (relayed to 127.0.0.1:PORT),
@@ -42,7 +49,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root_dir=$(cd "$here/../../.." && pwd)
 guest_dir=$root_dir/build/guest
-user_data='' serial='' pidfile='' workdir='' timeout_s=600 mem=1024
+user_data='' serial='' pidfile='' workdir='' timeout_s=600 mem=1024 disk='' firmware='' nvme=0
 forwards=() hostfwds=() taps=() netns='' network_config='' ifnames="net.ifnames=0"
 
 die() { printf 'boot-guest: error: %s\n' "$*" >&2; exit 1; }
@@ -61,10 +68,14 @@ while [ $# -gt 0 ]; do
 	--tap) taps+=("$2"); shift 2 ;;
 	--network-config) network_config=$2; shift 2 ;;
 	--ifnames) ifnames=''; shift ;;
+	--disk) disk=$2; shift 2 ;;
+	--firmware) firmware=$2; shift 2 ;;
+	--nvme) nvme=1; shift ;;
 	*) die "unknown option $1" ;;
 	esac
 done
-[ -n "$user_data" ] && [ -f "$user_data" ] || die "--user-data FILE is required"
+[ -n "$disk" ] || { [ -n "$user_data" ] && [ -f "$user_data" ]; } || die "--user-data FILE is required"
+case $firmware in "" | bios | uefi) ;; *) die "--firmware: bios or uefi" ;; esac
 [ -n "$serial" ] || die "--serial LOG is required"
 if [ -n "$netns" ]; then
 	case $netns in *[!0-9]* | "") die "--netns wants a process id, got '$netns'" ;; esac
@@ -89,7 +100,11 @@ done
 mkdir -p "$workdir"
 
 # A fresh instance every boot: new overlay, new instance-id.
-qemu-img create -q -f qcow2 -b "$guest_dir/disk.img" -F raw "$workdir/overlay.qcow2"
+if [ -z "$disk" ]; then
+	disk=$workdir/overlay.qcow2
+	qemu-img create -q -f qcow2 -b "$guest_dir/disk.img" -F raw "$disk"
+fi
+[ -n "$user_data" ] || { user_data=$workdir/no-user-data; echo '#!/bin/sh' > "$user_data"; }
 iid=iid-bootrino-$(date +%s)-$$
 printf 'instance-id: %s\nlocal-hostname: stock-guest\n' "$iid" > "$workdir/meta-data"
 cloud-localds ${network_config:+--network-config="$network_config"} \
@@ -134,12 +149,27 @@ accel=tcg cpu=max
 if [ "${BOOTRINO_KVM:-0}" = 1 ] && [ -w /dev/kvm ]; then accel=kvm cpu=host; fi
 
 : > "$serial"
+rootdev=/dev/vda1 disk_opts=(-drive "file=$disk,format=qcow2,if=virtio")
+if [ "$nvme" = 1 ]; then
+	rootdev=/dev/nvme0n1p1
+	# shellcheck disable=SC2054 # commas separate qemu suboptions
+	disk_opts=(-drive "file=$disk,format=qcow2,if=none,id=d0"
+		-device "nvme,serial=bootrino-nvme0,drive=d0")
+fi
+boot=(-kernel "$guest_dir/vmlinuz" -initrd "$guest_dir/initrd.img"
+	-append "root=$rootdev ro console=ttyS0 $ifnames panic=-1")
+case $firmware in
+bios) boot=() ;;
+uefi)
+	cp /usr/share/OVMF/OVMF_VARS_4M.fd "$workdir/OVMF_VARS.fd"
+	# shellcheck disable=SC2054 # commas separate qemu suboptions
+	boot=(-drive "if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd"
+		-drive "if=pflash,format=raw,file=$workdir/OVMF_VARS.fd")
+	;;
+esac
 # shellcheck disable=SC2054 # commas separate qemu suboptions, not array elements
 qemu=(qemu-system-x86_64 -accel "$accel" -cpu "$cpu" -m "$mem" -smp 1
-	-nodefaults -display none -no-reboot
-	-kernel "$guest_dir/vmlinuz" -initrd "$guest_dir/initrd.img"
-	-append "root=/dev/vda1 ro console=ttyS0 $ifnames panic=-1"
-	-drive "file=$workdir/overlay.qcow2,format=qcow2,if=virtio"
+	-nodefaults -display none -no-reboot ${boot[@]+"${boot[@]}"} "${disk_opts[@]}"
 	-drive "file=$workdir/seed.img,format=raw,if=virtio,readonly=on"
 	"${nics[@]}"
 	-serial "file:$serial")

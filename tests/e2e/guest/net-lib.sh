@@ -101,7 +101,7 @@ net_journey() {
 	while [ "$1" != -- ]; do taps+=(--tap "$1"); shift; done
 	shift
 	checks=("$@")
-	takeover_userdata "$TAP_TMP/$name.ud"
+	takeover_userdata "$TAP_TMP/$name.ud" --no-install
 	net_boot "$name" "$TAP_TMP/$name.ud" --ifnames --network-config "$netcfg" "${taps[@]}"
 	if wait_for "$SERIAL" "bootrino-userdata: fetching the agent" "$(net_left)"; then
 		ok "$name: stock OS configured from network-config, fetches the agent from $URL"

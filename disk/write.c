@@ -1,0 +1,571 @@
+/* Writing a verified boot-disk image to a disk: stream it through
+ * libarchive (zstd), write the partitions' regions with zero runs zeroed
+ * without data, the backup GPT, then the first MiB last; fsync, BLKRRPART,
+ * re-read and hash. See disk/disk.h and docs/disk.md. */
+#include <archive.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/falloc.h>
+#include <linux/fs.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/err.h"
+#include "common/log.h"
+#include "disk/disk.h"
+#include "verify/sha256.h"
+
+#define BLK DISK_MIB /* write unit; every region is 1 MiB aligned */
+
+struct wctx {
+	int fd;
+	int is_blk;
+	const char *what;
+	struct archive *ar;
+	uint8_t *buf;	   /* BLK, aligned for O_DIRECT */
+	const uint8_t *cp; /* the rest of libarchive's current chunk */
+	size_t clen;
+	uint64_t img_off;  /* bytes of the image consumed */
+	uint64_t zero_off; /* pending zero run [zero_off, zero_off + zero_len) */
+	uint64_t zero_len;
+	struct verify_sha256 *sha; /* of every data block written, in order */
+	uint8_t *sent;		   /* 1 per 1 MiB block written with data */
+	size_t n_blocks;
+	struct disk_write_report *rep;
+};
+
+static int set_step(struct wctx *w, const char *step)
+{
+	snprintf(w->rep->step, sizeof(w->rep->step), "%s", step);
+	br_log(BR_LOG_DEBUG, "disk: %s: %s", w->what, step);
+	return 0;
+}
+
+static int pwrite_all(struct wctx *w, const void *p, size_t len, uint64_t off)
+{
+	const uint8_t *b = p;
+
+	while (len) {
+		ssize_t n = pwrite(w->fd, b, len, (off_t)off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return br_fail(n < 0 ? -errno : -EIO, "%s: write at byte %llu: %s", w->what,
+				       (unsigned long long)off, n < 0 ? strerror(errno) : "short");
+		b += n;
+		len -= (size_t)n;
+		off += (uint64_t)n;
+	}
+	return 0;
+}
+
+/* Zero [off, off+len) without sending the zeros when the device can:
+ * BLKZEROOUT on a block device (WRITE ZEROES, or the kernel writes them),
+ * a hole in a regular file. */
+static int zero_range(struct wctx *w, uint64_t off, uint64_t len)
+{
+	if (!len)
+		return 0;
+	if (w->is_blk) {
+		uint64_t r[2] = {off, len};
+
+		if (ioctl(w->fd, BLKZEROOUT, r) == 0)
+			goto done;
+	} else if (fallocate(w->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off,
+			     (off_t)len) == 0) {
+		goto done;
+	}
+	/* no zeroing offload: write them */
+	memset(w->buf, 0, BLK);
+	for (uint64_t o = 0; o < len; o += BLK) {
+		int rc = pwrite_all(w, w->buf, len - o < BLK ? len - o : BLK, off + o);
+
+		if (rc)
+			return rc;
+	}
+done:
+	w->rep->zeroed += len;
+	return 0;
+}
+
+static int flush_zeros(struct wctx *w)
+{
+	int rc = zero_range(w, w->zero_off, w->zero_len);
+
+	w->zero_len = 0;
+	return rc;
+}
+
+/* Next len bytes of the image into dst (exactly len, or an error). */
+static int all_zero(const uint8_t *p, size_t len)
+{
+	static const uint8_t z[4096];
+
+	for (size_t o = 0; o < len; o += sizeof(z))
+		if (memcmp(p + o, z, len - o < sizeof(z) ? len - o : sizeof(z)) != 0)
+			return 0;
+	return 1;
+}
+
+/* The next decompressed chunk (libarchive's own buffer: no copy). */
+static int img_chunk(struct wctx *w)
+{
+	const void *p = NULL;
+	size_t size = 0;
+	la_int64_t offset = 0;
+	int r;
+
+	while (!w->clen) {
+		r = archive_read_data_block(w->ar, &p, &size, &offset);
+		if (r == ARCHIVE_EOF)
+			return br_fail(
+			    -BR_EMALFORMED,
+			    "%s: boot-disk image ends at byte %llu, before its partitions do",
+			    w->what, (unsigned long long)w->img_off);
+		if (r < ARCHIVE_WARN || (uint64_t)offset != w->img_off || (size && !p))
+			return br_fail(-BR_EMALFORMED, "%s: boot-disk image: %s", w->what,
+				       archive_error_string(w->ar) ? archive_error_string(w->ar)
+								   : "read error");
+		w->cp = p;
+		w->clen = size;
+	}
+	return 0;
+}
+
+/* The next len bytes of the image: copied into dst, or (dst NULL) only
+ * read; *zero (when not NULL) says whether they were all zeros, in which
+ * case nothing was copied unless dst_always. */
+static int img_take(struct wctx *w, uint8_t *dst, size_t len, int *zero)
+{
+	size_t got = 0;
+	int z = 1, rc;
+
+	while (got < len) {
+		size_t m;
+
+		rc = img_chunk(w);
+		if (rc)
+			return rc;
+		if (!w->cp)
+			return br_fail(-BR_EMALFORMED, "%s: boot-disk image: no data", w->what);
+		m = w->clen < len - got ? w->clen : len - got;
+		if (zero && z && !all_zero(w->cp, m)) {
+			/* first data in this block: what came before was zeros */
+			z = 0;
+			if (dst)
+				memset(dst, 0, got);
+		}
+		if (dst && (!zero || !z))
+			memcpy(dst + got, w->cp, m);
+		w->cp += m;
+		w->clen -= m;
+		w->img_off += m;
+		got += m;
+	}
+	if (zero)
+		*zero = z;
+	return 0;
+}
+
+static int img_read(struct wctx *w, uint8_t *dst, size_t len)
+{
+	return img_take(w, dst, len, NULL);
+}
+
+/* "PREFIX: detail" (copied first: br_fail() formats into the buffer
+ * br_errdetail() points at). */
+static int wrap(int rc, const char *prefix)
+{
+	char why[512];
+
+	snprintf(why, sizeof(why), "%s", br_errdetail());
+	return br_fail(rc, "%s: %s", prefix, why);
+}
+
+/* Copy the image's bytes [ext.start, ext.start + ext.size) to the same
+ * place on the disk (write=0: read past them). The image is at
+ * w->img_off <= ext.start. */
+static int copy_region(struct wctx *w, const struct disk_extent *x, int write)
+{
+	int rc, zero = 0;
+
+	while (w->img_off < x->start) {
+		size_t n = x->start - w->img_off < BLK ? (size_t)(x->start - w->img_off) : BLK;
+
+		rc = img_read(w, NULL, n);
+		if (rc)
+			return rc;
+	}
+	for (uint64_t off = x->start; off < x->start + x->size; off += BLK) {
+		size_t n =
+		    x->start + x->size - off < BLK ? (size_t)(x->start + x->size - off) : BLK;
+
+		rc = img_take(w, write ? w->buf : NULL, n, write ? &zero : NULL);
+		if (rc)
+			return rc;
+		if (!write)
+			continue;
+		if (zero) {
+			if (w->zero_len && w->zero_off + w->zero_len != off) {
+				rc = flush_zeros(w);
+				if (rc)
+					return rc;
+			}
+			if (!w->zero_len)
+				w->zero_off = off;
+			w->zero_len += n;
+			continue;
+		}
+		rc = flush_zeros(w);
+		if (!rc)
+			rc = pwrite_all(w, w->buf, n, off);
+		if (rc)
+			return rc;
+		verify_sha256_update(w->sha, w->buf, n);
+		if (off / BLK < w->n_blocks)
+			w->sent[off / BLK] = 1;
+		w->rep->written += n;
+	}
+	return flush_zeros(w);
+}
+
+static int read_back(struct wctx *w, uint64_t off, size_t len, uint8_t *dst)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = pread(w->fd, dst + got, len - got, (off_t)(off + got));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return br_fail(n < 0 ? -errno : -EIO, "%s: read back at byte %llu: %s",
+				       w->what, (unsigned long long)off + got,
+				       n < 0 ? strerror(errno) : "short");
+		got += (size_t)n;
+	}
+	w->rep->verified += len;
+	return 0;
+}
+
+static int sync_dev(struct wctx *w)
+{
+	if (fsync(w->fd) < 0)
+		return br_fail(-errno, "%s: fsync: %s", w->what, strerror(errno));
+	return 0;
+}
+
+/* Drop cached pages so that the check reads the medium, not our writes. */
+static void drop_cache(struct wctx *w)
+{
+	if (w->is_blk)
+		(void)ioctl(w->fd, BLKFLSBUF, 0);
+	(void)posix_fadvise(w->fd, 0, 0, POSIX_FADV_DONTNEED);
+}
+
+static int ext4_magic(struct wctx *w, uint64_t part_start)
+{
+	uint8_t sb[2];
+
+	return pread(w->fd, sb, 2, (off_t)(part_start + 1024 + 56)) == 2 && sb[0] == 0x53 &&
+	       sb[1] == 0xef;
+}
+
+/* (Re)start the decompressed stream at byte 0 of the image. */
+static int stream_open(struct wctx *w, const struct verify_artifact *img)
+{
+	struct archive_entry *ae;
+	int ifd = verify_artifact_fd(img);
+
+	if (ifd < 0)
+		return ifd;
+	if (w->ar)
+		archive_read_free(w->ar);
+	w->img_off = 0;
+	w->cp = NULL;
+	w->clen = 0;
+	if (lseek(ifd, 0, SEEK_SET) < 0)
+		return br_fail(-errno, "%s: %s", verify_artifact_path(img), strerror(errno));
+	w->ar = archive_read_new();
+	if (!w->ar)
+		return -ENOMEM;
+	archive_read_support_filter_zstd(w->ar);
+	archive_read_support_format_raw(w->ar);
+	if (archive_read_open_fd(w->ar, ifd, 64 << 10) != ARCHIVE_OK ||
+	    archive_read_next_header(w->ar, &ae) != ARCHIVE_OK)
+		return br_fail(-BR_EMALFORMED, "%s: %s", verify_artifact_path(img),
+			       archive_error_string(w->ar) ? archive_error_string(w->ar)
+							   : "not a boot-disk image");
+	return 0;
+}
+
+/* Read the stream to its end, which must be img_size. */
+static int stream_drain(struct wctx *w, const struct verify_artifact *img, uint64_t img_size)
+{
+	while (w->img_off < img_size) {
+		size_t n = img_size - w->img_off < BLK ? (size_t)(img_size - w->img_off) : BLK;
+		int rc = img_read(w, NULL, n);
+
+		if (rc)
+			return rc;
+	}
+	if (w->clen || archive_read_data(w->ar, w->buf, 1) != 0)
+		return br_fail(-BR_EMALFORMED, "%s: boot-disk image longer than its GPT says",
+			       verify_artifact_path(img));
+	return 0;
+}
+
+static int disk_geometry(struct wctx *w, uint64_t *size, uint32_t *sector)
+{
+	struct stat st;
+	int ssz = 512;
+
+	if (fstat(w->fd, &st) < 0)
+		return br_fail(-errno, "%s: %s", w->what, strerror(errno));
+	w->is_blk = S_ISBLK(st.st_mode);
+	if (w->is_blk) {
+		if (ioctl(w->fd, BLKGETSIZE64, size) < 0 || ioctl(w->fd, BLKSSZGET, &ssz) < 0)
+			return br_fail(-BR_EDISK, "%s: size: %s", w->what, strerror(errno));
+	} else if (S_ISREG(st.st_mode)) {
+		*size = (uint64_t)st.st_size;
+	} else {
+		return br_fail(-BR_EDISK, "%s: not a block device or a file", w->what);
+	}
+	*sector = (uint32_t)ssz;
+	return 0;
+}
+
+int disk_write_image(const struct verify_artifact *img, int fd, const char *what,
+		     const struct disk_write_opts *o, struct disk_write_report *rep)
+{
+	struct wctx w;
+	struct disk_gpt ig, dg;
+	struct disk_extent iext[DISK_NPARTS], dext[DISK_NPARTS];
+	uint8_t *head_img = NULL, *head = NULL, *tail = NULL, *check = NULL;
+	uint8_t disk_guid[16], guids[DISK_NPARTS][16];
+	uint8_t want[VERIFY_SHA256_LEN], got[VERIFY_SHA256_LEN];
+	uint64_t disk_size = 0, img_size;
+	uint32_t sector = 0;
+	size_t tail_len = 0;
+	int rc, write_state = 1;
+
+	memset(&w, 0, sizeof(w));
+	memset(rep, 0, sizeof(*rep));
+	w.fd = fd;
+	w.what = what;
+	w.rep = rep;
+	set_step(&w, "open");
+	rc = disk_geometry(&w, &disk_size, &sector);
+	if (rc)
+		return rc;
+	if (o && o->sector)
+		sector = o->sector;
+	if (posix_memalign((void **)&w.buf, 4096, BLK) ||
+	    posix_memalign((void **)&head_img, 4096, BLK) ||
+	    posix_memalign((void **)&head, 4096, BLK) ||
+	    posix_memalign((void **)&check, 4096, BLK)) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	rc = verify_sha256_new(&w.sha);
+	if (rc)
+		goto out;
+	rc = stream_open(&w, img);
+	if (rc)
+		goto out;
+
+	/* the image's own GPT says where its partitions are (512-byte LBAs) */
+	set_step(&w, "image-gpt");
+	rc = img_read(&w, head_img, BLK);
+	if (!rc)
+		rc = disk_gpt_parse(head_img, BLK, 512, &ig);
+	if (!rc)
+		rc = disk_gpt_extents(&ig, 512, 0, iext);
+	if (rc) {
+		rc = wrap(rc, verify_artifact_path(img));
+		goto out;
+	}
+	img_size = (ig.alt_lba + 1) * 512;
+	w.n_blocks = (size_t)((iext[DISK_PART_STATE].start + iext[DISK_PART_STATE].size) / BLK + 1);
+	w.sent = calloc(w.n_blocks, 1);
+	if (!w.sent) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	/* the whole stream first, writing nothing: a truncated or corrupt
+	 * image (zstd checks its frames) fails here with the disk untouched;
+	 * it costs one more decompression of the image, not its size in RAM */
+	set_step(&w, "validate");
+	rc = stream_drain(&w, img, img_size);
+	if (!rc)
+		rc = stream_open(&w, img);
+	if (!rc)
+		rc = img_read(&w, NULL, BLK);
+	if (rc)
+		goto out;
+	rc = disk_layout_compute(disk_size, sector, &iext[DISK_PART_ESP], &iext[DISK_PART_STATE],
+				 &rep->layout);
+	if (rc) {
+		rc = wrap(rc, what);
+		goto out;
+	}
+
+	/* a disk that already holds bootrino's layout at the same places is
+	 * updated in place: its GPT, its data partition and its state stay */
+	rc = read_back(&w, 0, BLK, check);
+	if (rc)
+		goto out;
+	rep->verified = 0;
+	br_errclear();
+	if (disk_gpt_parse(check, BLK, sector, &dg) == 0 &&
+	    disk_gpt_extents(&dg, sector, 1, dext) == 0 &&
+	    memcmp(&dext[DISK_PART_ESP], &iext[DISK_PART_ESP], sizeof(dext[0])) == 0 &&
+	    memcmp(&dext[DISK_PART_STATE], &iext[DISK_PART_STATE], sizeof(dext[0])) == 0 &&
+	    dext[DISK_PART_DATA].start + dext[DISK_PART_DATA].size <= disk_size) {
+		rep->updated = 1;
+		rep->layout.part[DISK_PART_DATA] = dext[DISK_PART_DATA];
+		/* issue-9 state (slots, anti-rollback) lives there: keep a
+		 * state file system that exists */
+		write_state = !ext4_magic(&w, dext[DISK_PART_STATE].start);
+	}
+	br_errclear();
+
+	/* O_DIRECT: the image does not pass through the page cache (a small
+	 * instance has no RAM for it); not every file system allows it */
+	(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_DIRECT);
+
+	set_step(&w, "esp");
+	rc = copy_region(&w, &iext[DISK_PART_ESP], 1);
+	if (rc)
+		goto out;
+	set_step(&w, "state");
+	rc = copy_region(&w, &iext[DISK_PART_STATE], write_state);
+	if (rc)
+		goto out;
+	/* the rest of the image (the image's own backup GPT) is read, not
+	 * written: the disk gets a GPT of its own size */
+	rc = stream_drain(&w, img, img_size);
+	if (rc)
+		goto out;
+	verify_sha256_final(w.sha, want);
+
+	if (!rep->updated) {
+		/* bootrino-data is created once: its first MiB zeroed, so that
+		 * the target sees an empty partition and formats it */
+		set_step(&w, "data");
+		rc = zero_range(&w, rep->layout.part[DISK_PART_DATA].start, DISK_MIB);
+		if (rc)
+			goto out;
+		set_step(&w, "backup-gpt");
+		if (getrandom(disk_guid, sizeof(disk_guid), 0) != sizeof(disk_guid) ||
+		    getrandom(guids, sizeof(guids), 0) != sizeof(guids)) {
+			rc = br_fail(-errno, "getrandom: %s", strerror(errno));
+			goto out;
+		}
+		/* RFC 4122 version 4 GUIDs (the on-disk byte order of field 3) */
+		for (int k = -1; k < DISK_NPARTS; k++) {
+			uint8_t *g = k < 0 ? disk_guid : guids[k];
+
+			g[7] = (uint8_t)((g[7] & 0x0f) | 0x40);
+			g[8] = (uint8_t)((g[8] & 0x3f) | 0x80);
+		}
+		tail_len = ((size_t)rep->layout.entry_sectors + 1) * sector;
+		if (posix_memalign((void **)&tail, 4096, tail_len)) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		rc = disk_gpt_build(&rep->layout, head_img, disk_guid, (const uint8_t(*)[16])guids,
+				    head, BLK, tail, tail_len);
+		if (!rc)
+			rc = sync_dev(&w);
+		if (!rc)
+			rc = pwrite_all(&w, tail, tail_len, rep->layout.backup_entries * sector);
+		if (!rc)
+			rc = sync_dev(&w);
+		if (rc)
+			goto out;
+		/* last: until now the old partition table still describes the
+		 * disk, afterwards bootrino's */
+		set_step(&w, "first-mib");
+		rc = pwrite_all(&w, head, BLK, 0);
+		if (rc)
+			goto out;
+		rep->written += BLK + tail_len;
+	}
+	set_step(&w, "fsync");
+	rc = sync_dev(&w);
+	if (rc)
+		goto out;
+	if (w.is_blk && !(o && o->no_rereadpt)) {
+		set_step(&w, "rereadpt");
+		/* the kernel must see the new table before anyone mounts it */
+		if (ioctl(fd, BLKRRPART) < 0) {
+			rc = br_fail(-BR_EDISK, "%s: re-reading the partition table: %s", what,
+				     strerror(errno));
+			goto out;
+		}
+	}
+
+	set_step(&w, "check");
+	drop_cache(&w);
+	verify_sha256_reset(w.sha);
+	/* every block sent with data, in the order it was sent; the zero runs
+	 * are the kernel's (BLKZEROOUT or a hole, acknowledged): reading 600
+	 * MiB of zeros back would double the install for nothing the image
+	 * carries */
+	for (size_t b = 0; b < w.n_blocks; b++) {
+		uint64_t off = (uint64_t)b * BLK, end = 0;
+		size_t n;
+
+		if (!w.sent[b])
+			continue;
+		for (int k = DISK_PART_ESP; k <= DISK_PART_STATE; k++)
+			if (off >= iext[k].start && off < iext[k].start + iext[k].size)
+				end = iext[k].start + iext[k].size;
+		n = end - off < BLK ? (size_t)(end - off) : BLK;
+		rc = read_back(&w, off, n, check);
+		if (rc)
+			goto out;
+		verify_sha256_update(w.sha, check, n);
+	}
+	verify_sha256_final(w.sha, got);
+	if (!verify_digest_equal(want, got, sizeof(want))) {
+		rc = br_fail(-BR_EHASH,
+			     "%s: what was written does not read back the same "
+			     "(sha256 of the partitions differs)",
+			     what);
+		goto out;
+	}
+	if (!rep->updated) {
+		rc = read_back(&w, 0, BLK, check);
+		if (!rc && memcmp(check, head, BLK) != 0)
+			rc = br_fail(-BR_EHASH,
+				     "%s: the partition table does not read back the same", what);
+		if (!rc)
+			rc = read_back(&w, rep->layout.backup_entries * sector, tail_len, check);
+		if (!rc && memcmp(check, tail, tail_len) != 0)
+			rc = br_fail(-BR_EHASH, "%s: the backup GPT does not read back the same",
+				     what);
+		if (rc)
+			goto out;
+	}
+	rep->image_bytes = w.img_off;
+	set_step(&w, "done");
+out:
+	(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_DIRECT);
+	if (w.ar)
+		archive_read_free(w.ar);
+	verify_sha256_free(w.sha);
+	free(tail);
+	free(check);
+	free(head);
+	free(head_img);
+	free(w.buf);
+	free(w.sent);
+	return rc;
+}
