@@ -231,8 +231,11 @@ static int cmd_init(int argc, char **argv)
 			       CLI_CONFIG_PATH);
 			code = BR_EXIT_USAGE;
 		} else {
-			if (install && run_boot(&cfg, 1) != BR_EXIT_FETCH)
-				install = 0;
+			if (install) {
+				if (run_boot(&cfg, 1) != BR_EXIT_FETCH)
+					install = 0;
+				cli_timing_mark("disk write");
+			}
 			br_log(BR_LOG_INFO, "init: attempt %u: %s", attempt, cfg.script);
 			code = run_boot(&cfg, 0);
 		}
