@@ -74,6 +74,9 @@ def parse_loader(lines):
     for line in lines:
         if "BOOTRINO-DEMO-TINYLINUX-UP" in line:
             break
+        # the agent's lines may start with "[+S.ds] ", the time since the
+        # takeover started (docs/stages.md)
+        line = re.sub(r"^\[\+[0-9]+\.[0-9]s\] ", "", line)
         if not line.startswith("bootrino: init: net: "):
             continue
         w = line[len("bootrino: init: net: "):].split()
