@@ -5,6 +5,7 @@
 # serial console in a log.
 #
 #   boot-guest.sh --user-data FILE --serial LOG [--forward PORT]...
+#                 [--forward GUESTPORT:HOSTPORT]...
 #                 [--hostfwd HOSTPORT:GUESTPORT]... [--timeout SECONDS]
 #                 [--pidfile FILE] [--workdir DIR] [--guest-dir DIR] [--mem MiB]
 #                 [--netns PID --tap IFNAME[,MAC]...] [--network-config FILE]
@@ -137,8 +138,11 @@ else
 	relay="python3 $here/relay.py 127.0.0.1"
 fi
 for p in ${forwards[@]+"${forwards[@]}"}; do
-	case $p in *[!0-9]* | "") die "--forward wants a port number, got '$p'" ;; esac
-	netdev+=",guestfwd=tcp:10.0.2.2:$p-cmd:$relay $p"
+	# PORT, or GUESTPORT:HOSTPORT (a cached disk keeps the URL it was
+	# installed with while the host's server gets a new port each run)
+	gp=${p%%:*} hp=${p##*:}
+	case $gp$hp in *[!0-9]* | "") die "--forward wants PORT or GUESTPORT:HOSTPORT, got '$p'" ;; esac
+	netdev+=",guestfwd=tcp:10.0.2.2:$gp-cmd:$relay $hp"
 done
 for h in ${hostfwds[@]+"${hostfwds[@]}"}; do
 	netdev+=",hostfwd=tcp:127.0.0.1:${h%%:*}-:${h##*:}"
