@@ -170,8 +170,11 @@ eb_target() { # [SECS]
 	local line
 	wait_for "$SERIAL" "BOOTRINO-DEMO-BOOT " "${1:-400}" || return 1
 	line=$(grep -aoE 'BOOTRINO-DEMO-BOOT .*' "$SERIAL" | tail -1 | tr -d '\r')
+	# shellcheck disable=SC2034 # T_*: read by the tests
 	T_VERSION=$(echo "$line" | sed -n 's/.*version=\([^ ]*\).*/\1/p')
+	# shellcheck disable=SC2034
 	T_SLOT=$(echo "$line" | sed -n 's/.*slot=\([^ ]*\).*/\1/p')
+	# shellcheck disable=SC2034
 	T_STAMP=$(echo "$line" | sed -n 's/.*timestamp=\([^ ]*\).*/\1/p')
 	T_BOOTS=$(echo "$line" | sed -n 's/.*boots=\([^ ]*\).*/\1/p')
 }
