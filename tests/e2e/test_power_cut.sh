@@ -5,13 +5,13 @@
 #
 #   during the artifact download    `slot: step fetch-artifact` (1st, 2nd,
 #                                   3rd artifact: kernel, initrd, demo cpio)
-#   during the state switch         `slot: step artifacts-synced`,
+#   during the state switch         `slot: step kexec-load` (loaded, not
+#                                   yet recorded), `artifacts-synced`,
 #                                   `slot-json-written`, `state-json-renamed`,
 #                                   `dir-synced`
-#   right after                     `slot: step kexec-load`, the
-#                                   `slot: outcome=` line, the target up (on
-#                                   trial, not confirmed), the target's
-#                                   confirmation written
+#   right after                     the `slot: outcome=` line (kexec next),
+#                                   the target up (on trial, not confirmed),
+#                                   the target's confirmation written
 #
 # Every cut runs on its own qcow2 overlay over one cached installed disk
 # (tests/e2e/lib/every-boot.sh; the stock OS is not booted again), and the
@@ -29,11 +29,11 @@ POINTS=(
 	"download-kernel|slot: step fetch-artifact|1"
 	"download-initrd|slot: step fetch-artifact|2"
 	"download-demo-cpio|slot: step fetch-artifact|3"
+	"kexec-load|slot: step kexec-load|1"
 	"artifacts-synced|slot: step artifacts-synced|1"
 	"slot-json-written|slot: step slot-json-written|1"
 	"state-json-renamed|slot: step state-json-renamed|1"
 	"dir-synced|slot: step dir-synced|1"
-	"kexec-load|slot: step kexec-load|1"
 	"outcome-line|slot: outcome=|1"
 	"target-up-unconfirmed|BOOTRINO-DEMO-TINYLINUX-UP|1"
 	"target-confirmed|BOOTRINO-DEMO-CONFIRMED|1"
@@ -77,11 +77,11 @@ for p in "${POINTS[@]}"; do
 	st=$(eb_status "$DISK" 2> "$TAP_TMP/status.err" | python3 -c '
 import json, sys
 s = json.load(sys.stdin)
-cur, trial = s["current"], s.get("trial")
-assert cur in ("a", "b"), s
-for x in filter(None, (cur, trial)):
-    assert s["slots"][x]["timestamp"] > 0, (x, s)
-print("current=%s trial=%s" % (cur, trial))
+C, T = s["current"], s["trial"]
+assert C and C["slot"] in ("a", "b"), s
+for x in filter(None, (C, T)):
+    assert x["timestamp"] > 0 and len(x["artifacts"]) == 3, x
+print("current=%s trial=%s" % (C["slot"], T and T["slot"]))
 ' 2>&1)
 	if [ $? = 0 ]; then
 		ok "$name: cut; bootrino-state reads back offline: $st"
