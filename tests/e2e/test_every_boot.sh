@@ -131,7 +131,7 @@ status_check "v2: slot $V2_SLOT holds v2 ($V2_STAMP) on trial, confirmed by the 
 
 # --- 3. web server down → v2 from disk --------------------------------------------------------
 nginx_stop
-step server-down v2 fallback "unreach|connect|refused|fetch|timed out"
+step server-down v2 fallback "unreach|connect|refused|reset|Recv failure|timed out"
 eb_off "$DISK"
 nginx_restart || not_ok "nginx comes back"
 status_check "server-down: the confirmed slot $V2_SLOT is current, the reason is in log/" \
