@@ -270,10 +270,11 @@ static int fallback(struct slot_run *s, const char *why, int code, const char *w
 
 /* Write the newest plan into the slot that is not current, then boot it. */
 static int boot_new(struct slot_run *s, struct cli_run *r, const struct cli_plan *p,
-		    const char *sha)
+		    const char *sha, int refetch)
 {
-	int target = s->have_cur ? cli_slot_other(s->st.current) : CLI_SLOT_A;
-	int first = !s->have_cur, rc;
+	/* never the slot state.json calls current, even a damaged one */
+	int target = s->st.current != CLI_SLOT_NONE ? cli_slot_other(s->st.current) : CLI_SLOT_A;
+	int first = s->st.current == CLI_SLOT_NONE, rc;
 	char dir[600], adir[600], reason[CLI_SLOTS_REASON_MAX], *json;
 	struct cli_slot_info info;
 	cJSON *pj;
@@ -287,8 +288,6 @@ static int boot_new(struct slot_run *s, struct cli_run *r, const struct cli_plan
 		if (rc)
 			return rc;
 	}
-	if (s->st.current == target) /* a current slot without slot.json */
-		s->st.current = CLI_SLOT_NONE;
 	rc = cli_slot_store_wipe(s->root, target);
 	if (!rc)
 		rc = cli_slot_store_path(s->root, target, NULL, dir, sizeof(dir));
@@ -316,10 +315,10 @@ static int boot_new(struct slot_run *s, struct cli_run *r, const struct cli_plan
 	snprintf(info.plan_sha256, sizeof(info.plan_sha256), "%s", sha);
 	info.confirm = p->confirm;
 	info.boots = 1;
-	if (p->confirm && !first)
+	if (p->confirm && !first && !refetch)
 		new_token(info.token);
 	if (!rc)
-		rc = load_plan(s, p, target, &info, p->confirm && !first, 0, r->workdir);
+		rc = load_plan(s, p, target, &info, info.token[0] != 0, 0, r->workdir);
 	if (!rc) {
 		rc = cli_slot_store_sync_dir(adir);
 		if (!rc)
@@ -343,8 +342,9 @@ static int boot_new(struct slot_run *s, struct cli_run *r, const struct cli_plan
 		return finish(s, "first", target, info.timestamp,
 			      "first boot from disk: slot seeded");
 	}
-	if (!p->confirm) {
-		/* no dead-man switch: good once loaded */
+	if (!p->confirm || refetch) {
+		/* no dead-man switch: good once loaded; or the plan of the
+		 * current slot, fetched again: it was good already */
 		s->st.current = target;
 		s->have_cur = 1;
 		s->cur = info;
@@ -501,7 +501,7 @@ int cli_slot_flow(struct cli_boot_args *a, const char *stage, const cJSON *facts
 			cli_slot_store_log(s.root, "current slot %s does not boot: %s",
 					   cli_slot_name(s.st.current), br_errmsg(ret));
 			s.have_cur = 0;
-			ret = boot_new(&s, &r, &p, sha);
+			ret = boot_new(&s, &r, &p, sha, 1);
 		}
 	} else if (s.have_tri && strcmp(sha, s.tri.plan_sha256) == 0) {
 		snprintf(why, sizeof(why), "on trial: boot %u of %u, the target must confirm",
@@ -518,7 +518,7 @@ int cli_slot_flow(struct cli_boot_args *a, const char *stage, const cJSON *facts
 			 r.url);
 		ret = fallback(&s, why, BR_EXIT_BOOT, r.workdir);
 	} else {
-		ret = boot_new(&s, &r, &p, sha);
+		ret = boot_new(&s, &r, &p, sha, 0);
 	}
 out:
 	cli_plan_free(&p);
