@@ -423,7 +423,8 @@ int cli_slot_flow(struct cli_boot_args *a, const char *stage, const cJSON *facts
 	}
 	/* anti-rollback from the first install on: what the host accepted */
 	if (s.st.max_timestamp < a->cfg.min_timestamp)
-		s.st.max_timestamp = a->cfg.min_timestamp;
+		s.st.max_timestamp = a->cfg.min_timestamp < CLI_SLOTS_TS_MAX ? a->cfg.min_timestamp
+									     : CLI_SLOTS_TS_MAX;
 	s.have_cur = s.st.current != CLI_SLOT_NONE &&
 		     cli_slot_store_read_info(s.root, s.st.current, &s.cur) == 0;
 	s.have_tri = s.st.trial != CLI_SLOT_NONE &&
@@ -456,6 +457,10 @@ int cli_slot_flow(struct cli_boot_args *a, const char *stage, const cJSON *facts
 			     r.url);
 	if (!rc && !r.signed_ok)
 		rc = br_fail(-BR_ESIG, "%s: not signed: a slot holds signed scripts only", r.url);
+	/* state.json keeps timestamps exactly only below 10^15 */
+	if (!rc && r.sig.has_timestamp && r.sig.timestamp > CLI_SLOTS_TS_MAX)
+		rc = br_fail(-BR_ESIG, "%s: signature timestamp %llu out of range", r.url,
+			     (unsigned long long)r.sig.timestamp);
 	if (rc) {
 		snprintf(why, sizeof(why), "%s", br_errmsg(rc));
 		ret = fallback(&s, why, r.exit_code ? r.exit_code : cli_exitcode(rc, BR_EXIT_BOOT),

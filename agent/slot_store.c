@@ -208,6 +208,8 @@ int cli_slot_store_write_info(const char *root, int slot, const struct cli_slot_
 		return -ENOMEM;
 	rc = cli_slot_store_path(root, slot, NULL, dir, sizeof(dir));
 	if (!rc)
+		(void)mkdir(dir, 0700);
+	if (!rc)
 		rc = cli_slot_store_put(dir, "slot.json", json, strlen(json), "");
 	free(json);
 	return rc;
