@@ -174,7 +174,7 @@ static cJSON *slot_to_json(const char *root, int slot)
 
 static void print_slot(const char *role, const cJSON *o)
 {
-	const cJSON *a;
+	const cJSON *a, *arts;
 
 	if (!cJSON_IsObject(o)) {
 		printf("%-9s -\n", role);
@@ -188,8 +188,11 @@ static void print_slot(const char *role, const cJSON *o)
 	       cJSON_IsTrue(cJSON_GetObjectItem(o, "confirmed")) ? " (confirmed)" : "",
 	       cJSON_GetObjectItem(o, "plan_sha256")->valuestring);
 	printf("          url %s\n", cJSON_GetObjectItem(o, "url")->valuestring);
-	cJSON_ArrayForEach(a, cJSON_GetObjectItem(o, "artifacts"))
-	    printf("          artifact %s\n", a->valuestring);
+	arts = cJSON_GetObjectItem(o, "artifacts");
+	cJSON_ArrayForEach(a, arts)
+	{
+		printf("          artifact %s\n", a->valuestring);
+	}
 }
 
 static int show(const char *root, int json)
@@ -245,7 +248,10 @@ static int show(const char *root, int json)
 		else
 			printf("last boot -\n");
 		printf("log\n");
-		cJSON_ArrayForEach(last, log) printf("  %s\n", last->valuestring);
+		cJSON_ArrayForEach(last, log)
+		{
+			printf("  %s\n", last->valuestring);
+		}
 	}
 	cJSON_Delete(o);
 	return fflush(stdout) == 0 ? 0 : BR_EXIT_DISK;

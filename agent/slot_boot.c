@@ -64,16 +64,16 @@ static int plan_sha(const struct cli_plan *p, char hex[65])
 	return rc;
 }
 
-static void new_token(char out[CLI_SLOTS_TOKEN_LEN + 1])
+static int new_token(char out[CLI_SLOTS_TOKEN_LEN + 1])
 {
 	uint8_t b[CLI_SLOTS_TOKEN_LEN / 2];
 	size_t i;
 
 	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b))
-		for (i = 0; i < sizeof(b); i++)
-			b[i] = (uint8_t)(rand() ^ (int)time(NULL));
+		return br_fail(-errno, "getrandom: %s", strerror(errno));
 	for (i = 0; i < sizeof(b); i++)
 		snprintf(out + 2 * i, 3, "%02x", b[i]);
+	return 0;
 }
 
 static void partuuid(const char *dev, char *out, size_t len)
@@ -315,8 +315,8 @@ static int boot_new(struct slot_run *s, struct cli_run *r, const struct cli_plan
 	snprintf(info.plan_sha256, sizeof(info.plan_sha256), "%s", sha);
 	info.confirm = p->confirm;
 	info.boots = 1;
-	if (p->confirm && !first && !refetch)
-		new_token(info.token);
+	if (!rc && p->confirm && !first && !refetch)
+		rc = new_token(info.token);
 	if (!rc)
 		rc = load_plan(s, p, target, &info, info.token[0] != 0, 0, r->workdir);
 	if (!rc) {

@@ -11,8 +11,8 @@
 /* clang-format off */
 #include <cmocka.h>
 /* clang-format on */
-#include <dirent.h>
 #include <errno.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -219,33 +219,17 @@ static int setup_dir(void **unused)
 	return mkdtemp(tmpdir) ? 0 : -1;
 }
 
-static int rm_tree(const char *dir)
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
-	char path[600];
-	struct dirent *d;
-	DIR *dp = opendir(dir);
-
-	if (!dp)
-		return 0;
-	while ((d = readdir(dp)) != NULL) {
-		struct stat st;
-
-		if (!strcmp(d->d_name, ".") || !strcmp(d->d_name, ".."))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, d->d_name);
-		if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
-			rm_tree(path);
-		else
-			unlink(path);
-	}
-	closedir(dp);
-	return rmdir(dir);
+	(void)st;
+	(void)ftw;
+	return flag == FTW_DP ? rmdir(path) : unlink(path);
 }
 
 static int teardown_dir(void **unused)
 {
 	(void)unused;
-	rm_tree(tmpdir);
+	nftw(tmpdir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
 	return 0;
 }
 
