@@ -63,6 +63,8 @@ int cli_slot_store_find(const char *below, char *dev, size_t devlen)
 
 int cli_slot_store_mount(const char *dev, const char *mnt, int ro)
 {
+	/* a target may have no /run/bootrino (or no /run) yet */
+	(void)mkdir("/run", 0755);
 	(void)mkdir("/run/bootrino", 0700);
 	(void)mkdir(mnt, 0700);
 	if (mount(dev, mnt, "ext4", MS_NOSUID | MS_NODEV | MS_NOEXEC | (ro ? MS_RDONLY : 0),

@@ -99,6 +99,7 @@ check "slot a's artifacts are the published bytes" cmp -s "$ST/a/artifacts/$I1" 
 boot "unchanged plan"
 outcome_is "unchanged plan: outcome=cached slot=a" 'slot: outcome=cached slot=a timestamp=1000 '
 fetched=$(awk '{print $7}' "$LOG" | sort | tr '\n' ' ')
+echo "# unchanged plan: $(awk '{n += $10} END {print n}' "$LOG") bytes fetched (bootrino.sh $(stat -c %s "$S/bootrino.sh") + signature $(stat -c %s "$S/bootrino.sh.minisig"), HTTP bodies)"
 has "unchanged plan: the server saw only bootrino.sh and its signature" "$fetched" '^/bootrino.sh /bootrino.sh.minisig $'
 has "unchanged plan: artifacts re-hashed from disk" "$ERR" 'using the copy on bootrino-state \(sha256 checked again\)'
 check "slot a: 2 boots" [ "$(python3 -c 'import json; print(json.load(open("'"$ST"'/a/slot.json"))["boots"])')" = 2 ]
