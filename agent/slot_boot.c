@@ -542,9 +542,17 @@ int cli_slot_flow(struct cli_boot_args *a, const char *stage, const cJSON *facts
 	load_state(&s);
 	rc = run_newest(&s, &fo, &r, &p);
 	if (rc) {
-		snprintf(why, sizeof(why), "%s", br_errmsg(rc));
-		ret = fallback(&s, why, r.exit_code ? r.exit_code : cli_exitcode(rc, BR_EXIT_BOOT),
-			       r.workdir);
+		int code = r.exit_code ? r.exit_code : cli_exitcode(rc, BR_EXIT_BOOT);
+
+		/* the class first, the detail after: "fetch failed (exit 4):
+		 * URL: Couldn't connect to server" */
+		snprintf(why, sizeof(why), "%s (exit %d): %s",
+			 code == BR_EXIT_FETCH	  ? "fetch failed"
+			 : code == BR_EXIT_VERIFY ? "not verified"
+			 : code == BR_EXIT_USAGE  ? "script failed"
+						  : "failed",
+			 code, br_errmsg(rc));
+		ret = fallback(&s, why, code, r.workdir);
 	} else {
 		accept_timestamp(&s, &r);
 		rc = plan_sha(&p, sha);

@@ -113,7 +113,7 @@ check "state: current b, max_timestamp 2000" [ "$(state 's["current"], s["trial"
 # --- failures: the current slot boots, the reason on the console and in log/ ---
 nginx_stop
 boot "server down"
-outcome_is "server down: outcome=fallback slot=b" 'slot: outcome=fallback slot=b timestamp=2000 reason=".*(connect|refused|fetch)'
+outcome_is "server down: outcome=fallback slot=b" 'slot: outcome=fallback slot=b timestamp=2000 reason="fetch failed \(exit 4\): .*(connect|refused)'
 has "server down: the log says so" "$(cat "$ST/log/loader.log")" 'outcome=fallback slot=b .*reason='
 nginx_restart || not_ok "nginx restarts"
 
@@ -137,14 +137,14 @@ kill "$HANG_PID" 2> /dev/null
 publish 3000 "$plan_v1"
 printf '# tampered\n' >> "$S/bootrino.sh"
 boot "tampered script"
-outcome_is "tampered script: outcome=fallback slot=b" 'outcome=fallback slot=b .*reason=".*[Ss]ignature'
+outcome_is "tampered script: outcome=fallback slot=b" 'outcome=fallback slot=b .*reason="not verified \(exit 3\): .*[Ss]ignature'
 
 # replayed: a validly signed older bootrino.sh
 publish 1000 "$plan_v1"
 cp "$S/bootrino.sh" "$T/v1-replay.sh"
 cp "$S/bootrino.sh.minisig" "$T/v1-replay.sh.minisig"
 boot "replayed older script"
-outcome_is "replayed older script: refused (anti-rollback)" 'outcome=fallback slot=b .*reason=".*(older|rollback)'
+outcome_is "replayed older script: refused (anti-rollback)" 'outcome=fallback slot=b .*reason="not verified \(exit 3\): .*older than 2000'
 check "replay: slot a untouched" [ -s "$ST/a/slot.json" ]
 
 # a wrong artifact hash: the other slot is not left half-written
@@ -158,7 +158,7 @@ check "wrong artifact hash: current still b" [ "$(state 's["current"]')" = b ]
 # a script that fails
 publish 3100 "echo broken >&2; exit 7"
 boot "failing script"
-outcome_is "failing script: outcome=fallback slot=b" 'outcome=fallback slot=b .*reason='
+outcome_is "failing script: outcome=fallback slot=b" 'outcome=fallback slot=b .*reason="script failed \(exit 2\): .*exited with status 7'
 
 # --- the dead-man switch: never confirmed → abandoned after N boots -----------
 publish 4000 "bootrino confirm 2
