@@ -396,7 +396,12 @@ static void settle(struct slot_run *s)
 /* state.json, the slots it names, the trial settled. */
 static void load_state(struct slot_run *s)
 {
-	int rc = cli_slot_store_read_state(s->root, &s->st);
+	int rc;
+
+	/* `boot --slots DIR` may name a new directory (the partition's root
+	 * always exists) */
+	(void)mkdir(s->root, 0700);
+	rc = cli_slot_store_read_state(s->root, &s->st);
 
 	if (rc < 0) {
 		/* not trusted, not fatal: the slots are rebuilt; the carried

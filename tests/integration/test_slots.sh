@@ -243,6 +243,35 @@ boot "log rotation"
 check "log rotated to loader.log.1" [ -s "$ST/log/loader.log.1" ]
 check "loader.log restarted small" [ "$(stat -c %s "$ST/log/loader.log")" -lt 4096 ]
 
+# --- the first boot after an install: seeded from what the host carried ----------
+# (the loader's /var/lib/bootrino/carried, in a private mount namespace; the
+# server is down: nothing but the carried copies can fill slot a)
+if command -v unshare > /dev/null && unshare -m true 2> /dev/null; then
+	publish 7000 "$plan_v1"
+	C=$T/carried
+	mkdir -p "$C/sha256"
+	printf '%s' "$U/bootrino.sh" > "$C/url"
+	cp "$S/bootrino.sh" "$S/bootrino.sh.minisig" "$C/"
+	cp "$S/v1/vmlinuz" "$C/sha256/$KSUM"
+	cp "$S/v1/initrd.img" "$C/sha256/$I1"
+	cp "$S/conf/app.conf" "$C/sha256/$CSUM"
+	nginx_stop
+	run "first boot from the carried copies: exit 0" 0 unshare -m sh -c '
+		mount -t tmpfs none /var/lib && mkdir -p /var/lib/bootrino &&
+		cp -a "$1" /var/lib/bootrino/carried && shift && exec "$@"' sh "$C" \
+		"$BOOTRINO" boot --script "$U/bootrino.sh" --pubkey "$K" --slots "$T/state2" \
+		--stage loader --dry-run
+	has "carried: outcome=first slot=a, server down" "$(printf '%s\n' "$ERR" | grep 'slot: outcome=')" \
+		'outcome=first slot=a timestamp=7000 '
+	has "carried: the host's copies, re-hashed" "$ERR" 'using the copy the host verified \(sha256 checked again\)'
+	check "carried: slot a holds the three artifacts" \
+		[ "$(find "$T/state2/a/artifacts" -type f -name '[0-9a-f]*' | wc -l)" = 3 ]
+	check "carried: the stored kernel is the published one" cmp -s "$T/state2/a/artifacts/$KSUM" "$S/v1/vmlinuz"
+	nginx_restart || not_ok "nginx restarts"
+else
+	skip "first boot from the carried copies" "no unshare -m here"
+fi
+
 # --- status --disk: an image file, offline, read-only ---------------------------
 IMG=$T/disk.img
 if truncate -s 64M "$IMG" && printf 'label: gpt\nstart=2048, size=4096, name=bootrino-esp\nstart=6144, size=100000, name=bootrino-state\n' |
