@@ -111,7 +111,7 @@ static int cmd_confirm(int argc, char **argv)
 	const struct br_command *cmd = &br_command_confirm;
 	const char *plan_env = getenv("BOOTRINO_PLAN");
 	struct confirm_args a;
-	char token[CLI_SLOTS_TOKEN_LEN + 2], dir[600], dev[128];
+	char token[CLI_SLOTS_TOKEN_LEN + 2] = "", dir[600], dev[128];
 	const char *root;
 	int n, rc, slot = CLI_SLOT_NONE, trial = 0;
 

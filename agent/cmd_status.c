@@ -21,6 +21,7 @@
 #include "agent/slot_store.h"
 #include "common/err.h"
 #include "common/log.h"
+#include "disk/disk.h"
 
 #define TAIL_LINES 10
 
@@ -58,13 +59,47 @@ BR_COMMAND(status) = {
     .fail_exit = BR_EXIT_DISK,
 };
 
-/* A regular file: a read-only loop device that scans partitions. */
-static int loop_attach(const char *file, char *name, size_t len)
+/* bootrino-state inside an image file or a whole-disk device: its extent
+ * from the GPT (disk/), then a read-only loop device over just those bytes
+ * (no partition scan: it also works where the kernel makes no partition
+ * devices for loops, as in containers). */
+static int state_extent(const char *file, uint64_t *off, uint64_t *size)
 {
-	struct loop_info64 info;
-	char dev[64];
-	int ctl, fd = -1, lfd = -1, n, rc = 0;
+	static struct disk_gpt g;
+	static uint8_t buf[1 << 20];
+	static const uint32_t sectors[] = {512, 4096};
+	ssize_t n;
+	int fd, rc = -BR_EDISK;
 
+	fd = open(file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return br_fail(-BR_EDISK, "%s: %s", file, strerror(errno));
+	n = pread(fd, buf, sizeof(buf), 0);
+	close(fd);
+	for (size_t s = 0; n > 0 && s < 2; s++) {
+		if (disk_gpt_parse(buf, (size_t)n, sectors[s], &g))
+			continue;
+		for (size_t i = 0; i < DISK_GPT_ENTRIES; i++)
+			if (strcmp(g.part[i].name, CLI_STATE_LABEL) == 0 && g.part[i].last_lba) {
+				*off = g.part[i].first_lba * sectors[s];
+				*size = (g.part[i].last_lba - g.part[i].first_lba + 1) * sectors[s];
+				return 0;
+			}
+	}
+	return br_fail(rc, "%s: no GPT partition named %s", file, CLI_STATE_LABEL);
+}
+
+/* *lfd stays open until the mount holds the device: with AUTOCLEAR the
+ * last close of an unmounted loop detaches it. */
+static int loop_attach(const char *file, char *dev, size_t len, int *lfdp)
+{
+	struct loop_config cfg;
+	uint64_t off = 0, size = 0;
+	int ctl, fd = -1, lfd = -1, n, rc;
+
+	rc = state_extent(file, &off, &size);
+	if (rc)
+		return rc;
 	ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
 	if (ctl < 0)
 		return br_fail(-BR_EDISK, "/dev/loop-control: %s", strerror(errno));
@@ -72,7 +107,7 @@ static int loop_attach(const char *file, char *name, size_t len)
 	close(ctl);
 	if (n < 0)
 		return br_fail(-BR_EDISK, "no free loop device: %s", strerror(errno));
-	snprintf(dev, sizeof(dev), "/dev/loop%d", n);
+	snprintf(dev, len, "/dev/loop%d", n);
 	fd = open(file, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return br_fail(-BR_EDISK, "%s: %s", file, strerror(errno));
@@ -81,49 +116,30 @@ static int loop_attach(const char *file, char *name, size_t len)
 		rc = br_fail(-BR_EDISK, "%s: %s", dev, strerror(errno));
 		goto out;
 	}
-	if (ioctl(lfd, LOOP_SET_FD, fd) < 0) {
-		rc = br_fail(-BR_EDISK, "%s: LOOP_SET_FD: %s", dev, strerror(errno));
-		goto out;
-	}
-	memset(&info, 0, sizeof(info));
-	info.lo_flags = LO_FLAGS_READ_ONLY | LO_FLAGS_PARTSCAN | LO_FLAGS_AUTOCLEAR;
-	if (ioctl(lfd, LOOP_SET_STATUS64, &info) < 0) {
-		rc = br_fail(-BR_EDISK, "%s: LOOP_SET_STATUS64: %s", dev, strerror(errno));
-		ioctl(lfd, LOOP_CLR_FD, 0);
-		goto out;
-	}
-	snprintf(name, len, "loop%d", n);
+	/* LOOP_CONFIGURE: fd, offset and size in one step (with LOOP_SET_FD
+	 * then LOOP_SET_STATUS64 a mount right after still saw size 0) */
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.fd = (unsigned)fd;
+	cfg.info.lo_offset = off;
+	cfg.info.lo_sizelimit = size;
+	cfg.info.lo_flags = LO_FLAGS_READ_ONLY | LO_FLAGS_AUTOCLEAR;
+	if (ioctl(lfd, LOOP_CONFIGURE, &cfg) < 0)
+		rc = br_fail(-BR_EDISK, "%s: LOOP_CONFIGURE: %s", dev, strerror(errno));
 out:
-	if (lfd >= 0)
+	if (rc && lfd >= 0)
 		close(lfd);
+	else
+		*lfdp = lfd;
 	close(fd);
 	return rc;
 }
 
-static void loop_detach(const char *name)
+static void loop_detach(int lfd)
 {
-	char dev[64];
-	int fd;
-
-	snprintf(dev, sizeof(dev), "/dev/%s", name);
-	fd = open(dev, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		ioctl(fd, LOOP_CLR_FD, 0);
-		close(fd);
-	}
-}
-
-static int find_below(const char *disk, char *dev, size_t devlen)
-{
-	int rc = -ENOENT;
-
-	/* the kernel adds the partitions of a new loop device asynchronously */
-	for (int i = 0; i < 50 && rc == -ENOENT; i++) {
-		rc = cli_slot_store_find(disk, dev, devlen);
-		if (rc == -ENOENT)
-			usleep(100000);
-	}
-	return rc;
+	if (lfd < 0)
+		return;
+	ioctl(lfd, LOOP_CLR_FD, 0);
+	close(lfd);
 }
 
 static cJSON *slot_to_json(const char *root, int slot)
@@ -158,7 +174,7 @@ static cJSON *slot_to_json(const char *root, int slot)
 
 static void print_slot(const char *role, const cJSON *o)
 {
-	const cJSON *a;
+	const cJSON *a, *arts;
 
 	if (!cJSON_IsObject(o)) {
 		printf("%-9s -\n", role);
@@ -172,8 +188,11 @@ static void print_slot(const char *role, const cJSON *o)
 	       cJSON_IsTrue(cJSON_GetObjectItem(o, "confirmed")) ? " (confirmed)" : "",
 	       cJSON_GetObjectItem(o, "plan_sha256")->valuestring);
 	printf("          url %s\n", cJSON_GetObjectItem(o, "url")->valuestring);
-	cJSON_ArrayForEach(a, cJSON_GetObjectItem(o, "artifacts"))
-	    printf("          artifact %s\n", a->valuestring);
+	arts = cJSON_GetObjectItem(o, "artifacts");
+	cJSON_ArrayForEach(a, arts)
+	{
+		printf("          artifact %s\n", a->valuestring);
+	}
 }
 
 static int show(const char *root, int json)
@@ -229,7 +248,10 @@ static int show(const char *root, int json)
 		else
 			printf("last boot -\n");
 		printf("log\n");
-		cJSON_ArrayForEach(last, log) printf("  %s\n", last->valuestring);
+		cJSON_ArrayForEach(last, log)
+		{
+			printf("  %s\n", last->valuestring);
+		}
 	}
 	cJSON_Delete(o);
 	return fflush(stdout) == 0 ? 0 : BR_EXIT_DISK;
@@ -239,9 +261,8 @@ static int cmd_status(int argc, char **argv)
 {
 	const struct br_command *cmd = &br_command_status;
 	struct status_args a;
-	char loopname[32] = "", dev[128], mnt[] = "/tmp/bootrino-status.XXXXXX";
-	struct stat st;
-	int n, rc, ret;
+	char loopname[64] = "", dev[128], mnt[] = "/tmp/bootrino-status.XXXXXX";
+	int n, rc, ret, lfd = -1;
 
 	memset(&a, 0, sizeof(a));
 	n = cli_parse(cmd, argc, argv, &a);
@@ -252,39 +273,32 @@ static int cmd_status(int argc, char **argv)
 	if (a.state)
 		return show(a.state, a.json);
 	if (a.disk) {
-		if (stat(a.disk, &st) < 0)
-			return cli_fail(br_fail(-BR_EDISK, "%s: %s", a.disk, strerror(errno)),
-					"status");
-		if (S_ISREG(st.st_mode)) {
-			rc = loop_attach(a.disk, loopname, sizeof(loopname));
-			if (!rc)
-				rc = find_below(loopname, dev, sizeof(dev));
-		} else {
-			const char *base = strrchr(a.disk, '/');
-
-			rc = find_below(base ? base + 1 : a.disk, dev, sizeof(dev));
-		}
+		rc = loop_attach(a.disk, loopname, sizeof(loopname), &lfd);
+		if (!rc)
+			snprintf(dev, sizeof(dev), "%s", loopname);
 	} else {
 		rc = cli_slot_store_find(NULL, dev, sizeof(dev));
+		if (rc == -ENOENT)
+			rc = br_fail(-BR_EDISK, "no partition named %s on this machine",
+				     CLI_STATE_LABEL);
 	}
 	if (!rc && !mkdtemp(mnt))
 		rc = br_fail(-BR_EDISK, "%s: %s", mnt, strerror(errno));
 	if (rc) {
-		if (loopname[0])
-			loop_detach(loopname);
+		loop_detach(lfd);
 		return cli_fail_as(rc, "status", BR_EXIT_DISK);
 	}
 	rc = cli_slot_store_mount(dev, mnt, 1);
 	if (rc) {
 		rmdir(mnt);
-		if (loopname[0])
-			loop_detach(loopname);
+		loop_detach(lfd);
 		return cli_fail(rc, "status");
 	}
+	/* mounted: the mount holds the loop, AUTOCLEAR frees it at umount */
+	if (lfd >= 0)
+		close(lfd);
 	ret = show(mnt, a.json);
 	umount(mnt);
 	rmdir(mnt);
-	if (loopname[0])
-		loop_detach(loopname);
 	return ret;
 }

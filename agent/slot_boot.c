@@ -64,16 +64,16 @@ static int plan_sha(const struct cli_plan *p, char hex[65])
 	return rc;
 }
 
-static void new_token(char out[CLI_SLOTS_TOKEN_LEN + 1])
+static int new_token(char out[CLI_SLOTS_TOKEN_LEN + 1])
 {
 	uint8_t b[CLI_SLOTS_TOKEN_LEN / 2];
 	size_t i;
 
 	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b))
-		for (i = 0; i < sizeof(b); i++)
-			b[i] = (uint8_t)(rand() ^ (int)time(NULL));
+		return br_fail(-errno, "getrandom: %s", strerror(errno));
 	for (i = 0; i < sizeof(b); i++)
 		snprintf(out + 2 * i, 3, "%02x", b[i]);
+	return 0;
 }
 
 static void partuuid(const char *dev, char *out, size_t len)
@@ -270,10 +270,11 @@ static int fallback(struct slot_run *s, const char *why, int code, const char *w
 
 /* Write the newest plan into the slot that is not current, then boot it. */
 static int boot_new(struct slot_run *s, struct cli_run *r, const struct cli_plan *p,
-		    const char *sha)
+		    const char *sha, int refetch)
 {
-	int target = s->have_cur ? cli_slot_other(s->st.current) : CLI_SLOT_A;
-	int first = !s->have_cur, rc;
+	/* never the slot state.json calls current, even a damaged one */
+	int target = s->st.current != CLI_SLOT_NONE ? cli_slot_other(s->st.current) : CLI_SLOT_A;
+	int first = s->st.current == CLI_SLOT_NONE, rc;
 	char dir[600], adir[600], reason[CLI_SLOTS_REASON_MAX], *json;
 	struct cli_slot_info info;
 	cJSON *pj;
@@ -287,8 +288,6 @@ static int boot_new(struct slot_run *s, struct cli_run *r, const struct cli_plan
 		if (rc)
 			return rc;
 	}
-	if (s->st.current == target) /* a current slot without slot.json */
-		s->st.current = CLI_SLOT_NONE;
 	rc = cli_slot_store_wipe(s->root, target);
 	if (!rc)
 		rc = cli_slot_store_path(s->root, target, NULL, dir, sizeof(dir));
@@ -316,10 +315,10 @@ static int boot_new(struct slot_run *s, struct cli_run *r, const struct cli_plan
 	snprintf(info.plan_sha256, sizeof(info.plan_sha256), "%s", sha);
 	info.confirm = p->confirm;
 	info.boots = 1;
-	if (p->confirm && !first)
-		new_token(info.token);
+	if (!rc && p->confirm && !first && !refetch)
+		rc = new_token(info.token);
 	if (!rc)
-		rc = load_plan(s, p, target, &info, p->confirm && !first, 0, r->workdir);
+		rc = load_plan(s, p, target, &info, info.token[0] != 0, 0, r->workdir);
 	if (!rc) {
 		rc = cli_slot_store_sync_dir(adir);
 		if (!rc)
@@ -343,8 +342,9 @@ static int boot_new(struct slot_run *s, struct cli_run *r, const struct cli_plan
 		return finish(s, "first", target, info.timestamp,
 			      "first boot from disk: slot seeded");
 	}
-	if (!p->confirm) {
-		/* no dead-man switch: good once loaded */
+	if (!p->confirm || refetch) {
+		/* no dead-man switch: good once loaded; or the plan of the
+		 * current slot, fetched again: it was good already */
 		s->st.current = target;
 		s->have_cur = 1;
 		s->cur = info;
@@ -393,6 +393,140 @@ static void settle(struct slot_run *s)
 	cli_slot_store_log(s->root, "%s", s->settled_msg);
 }
 
+/* state.json, the slots it names, the trial settled. */
+static void load_state(struct slot_run *s)
+{
+	int rc;
+
+	/* `boot --slots DIR` may name a new directory (the partition's root
+	 * always exists) */
+	(void)mkdir(s->root, 0700);
+	rc = cli_slot_store_read_state(s->root, &s->st);
+
+	if (rc < 0) {
+		/* not trusted, not fatal: the slots are rebuilt; the carried
+		 * timestamp still guards against rollback */
+		br_log(BR_LOG_ERROR, "slot: %s: starting the slots over", br_errmsg(rc));
+		cli_slot_store_log(s->root, "state.json unusable (%s): starting over",
+				   br_errmsg(rc));
+		cli_slots_state_init(&s->st);
+	}
+	/* anti-rollback from the first install on: what the host accepted */
+	if (s->st.max_timestamp < s->a->cfg.min_timestamp)
+		s->st.max_timestamp = s->a->cfg.min_timestamp < CLI_SLOTS_TS_MAX
+					  ? s->a->cfg.min_timestamp
+					  : CLI_SLOTS_TS_MAX;
+	s->have_cur = s->st.current != CLI_SLOT_NONE &&
+		      cli_slot_store_read_info(s->root, s->st.current, &s->cur) == 0;
+	s->have_tri = s->st.trial != CLI_SLOT_NONE &&
+		      cli_slot_store_read_info(s->root, s->st.trial, &s->tri) == 0;
+	settle(s);
+}
+
+/* The newest bootrino.sh: fetched within script_deadline, verified
+ * against max_timestamp (unless allow_rollback), run. rc as usual. */
+static int run_newest(struct slot_run *s, struct fetch_opts *fo, struct cli_run *r,
+		      struct cli_plan *p)
+{
+	const struct cli_boot_args *a = s->a;
+	double until;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	r->script_url = a->cfg.script;
+	r->keys = &a->keys;
+	/* the newest bootrino.sh gets a bounded time; then the disk boots */
+	until = fetch_clock() + (double)(a->cfg.script_deadline ? a->cfg.script_deadline
+								: CLI_SCRIPT_DEADLINE_DEFAULT_S);
+	if (!fo->deadline_at || fo->deadline_at > until)
+		fo->deadline_at = until;
+	r->fetch = fo;
+	r->stage = s->stage;
+	r->cloud = cli_facts_str(s->facts, "cloud");
+	r->instance_id = cli_facts_str(s->facts, "instance_id");
+	r->boot_count = (unsigned long)(s->have_cur ? s->cur.boots : 0);
+	r->min_timestamp = a->cfg.allow_rollback ? 0 : s->st.max_timestamp;
+	r->site = a->cfg.site;
+	r->insecure = a->cfg.insecure;
+	r->timeout_s = a->cfg.script_timeout;
+	r->use_carried = s->use_carried;
+	r->keep_signed = 1;
+	rc = cli_run_script(r, p);
+	cli_timing_mark("script");
+	if (!rc && !p->boot)
+		rc = br_fail(-BR_ECONFIG, "%s: the script ended without `boot`: nothing to boot",
+			     r->url);
+	if (!rc && !r->signed_ok)
+		rc = br_fail(-BR_ESIG, "%s: not signed: a slot holds signed scripts only", r->url);
+	/* state.json keeps timestamps exactly only below 10^15 */
+	if (!rc && r->sig.has_timestamp && r->sig.timestamp > CLI_SLOTS_TS_MAX)
+		rc = br_fail(-BR_ESIG, "%s: signature timestamp %llu out of range", r->url,
+			     (unsigned long long)r->sig.timestamp);
+	return rc;
+}
+
+/* The accepted timestamp becomes the floor; an older one only with
+ * allow_rollback, and said. */
+static void accept_timestamp(struct slot_run *s, const struct cli_run *r)
+{
+	unsigned long long ts = r->sig.has_timestamp ? r->sig.timestamp : 0;
+
+	if (ts < s->st.max_timestamp) {
+		br_log(BR_LOG_WARN,
+		       "slot: allow-rollback: accepting %s signed at %llu, older than the newest "
+		       "accepted %llu",
+		       r->url, ts, s->st.max_timestamp);
+		cli_slot_store_log(
+		    s->root,
+		    "allow-rollback: accepted %s signed at %llu (newest accepted was "
+		    "%llu)",
+		    r->url, ts, s->st.max_timestamp);
+	}
+	s->st.max_timestamp = ts;
+}
+
+/* The verified plan against the slots. */
+static int decide(struct slot_run *s, struct cli_run *r, const struct cli_plan *p, const char *sha)
+{
+	char why[CLI_SLOTS_REASON_MAX];
+	int ret;
+
+	if (s->have_cur && strcmp(sha, s->cur.plan_sha256) == 0) {
+		/* same plan: nothing but the script and its signature was fetched */
+		if (s->settled == CLI_TRIAL_ABANDONED)
+			return fallback(s, "the current plan is still published", 0, r->workdir);
+		ret = boot_from_disk(
+		    s, s->st.current, &s->cur, "cached",
+		    s->settled == CLI_TRIAL_PROMOTED ? s->settled_msg : "same plan", r->workdir);
+		if (ret >= 0)
+			return ret;
+		/* the slot on disk is damaged: the same plan anew, other slot */
+		br_log(BR_LOG_WARN, "slot: current slot %s does not boot (%s): fetching again",
+		       cli_slot_name(s->st.current), br_errmsg(ret));
+		cli_slot_store_log(s->root, "current slot %s does not boot: %s",
+				   cli_slot_name(s->st.current), br_errmsg(ret));
+		s->have_cur = 0;
+		return boot_new(s, r, p, sha, 1);
+	}
+	if (s->have_tri && strcmp(sha, s->tri.plan_sha256) == 0) {
+		snprintf(why, sizeof(why), "on trial: boot %u of %u, the target must confirm",
+			 s->st.trial_boots + 1, s->tri.confirm);
+		ret = boot_from_disk(s, s->st.trial, &s->tri, "new", why, r->workdir);
+		if (ret >= 0)
+			return ret;
+		snprintf(why, sizeof(why), "trial slot %s does not boot: %s",
+			 cli_slot_name(s->st.trial), br_errmsg(ret));
+		return fallback(s, why, cli_exitcode(ret, BR_EXIT_BOOT), r->workdir);
+	}
+	if (s->st.abandoned[0] && strcmp(sha, s->st.abandoned) == 0) {
+		snprintf(why, sizeof(why),
+			 "%.200s: this plan was abandoned (never confirmed); publish a new version",
+			 r->url);
+		return fallback(s, why, BR_EXIT_BOOT, r->workdir);
+	}
+	return boot_new(s, r, p, sha, 0);
+}
+
 int cli_slot_flow(struct cli_boot_args *a, const char *stage, const cJSON *facts, int use_carried,
 		  int dry_run)
 {
@@ -401,8 +535,6 @@ int cli_slot_flow(struct cli_boot_args *a, const char *stage, const cJSON *facts
 	struct cli_plan p;
 	struct cli_run r;
 	char sha[65], why[CLI_SLOTS_REASON_MAX];
-	unsigned long long ts;
-	double until;
 	int rc, ret;
 
 	memset(&s, 0, sizeof(s));
@@ -412,115 +544,25 @@ int cli_slot_flow(struct cli_boot_args *a, const char *stage, const cJSON *facts
 	s.facts = facts;
 	s.use_carried = use_carried;
 	s.dry_run = dry_run;
-	rc = cli_slot_store_read_state(s.root, &s.st);
-	if (rc < 0) {
-		/* not trusted, not fatal: the slots are rebuilt; the carried
-		 * timestamp still guards against rollback */
-		br_log(BR_LOG_ERROR, "slot: %s: starting the slots over", br_errmsg(rc));
-		cli_slot_store_log(s.root, "state.json unusable (%s): starting over",
-				   br_errmsg(rc));
-		cli_slots_state_init(&s.st);
-	}
-	/* anti-rollback from the first install on: what the host accepted */
-	if (s.st.max_timestamp < a->cfg.min_timestamp)
-		s.st.max_timestamp = a->cfg.min_timestamp;
-	s.have_cur = s.st.current != CLI_SLOT_NONE &&
-		     cli_slot_store_read_info(s.root, s.st.current, &s.cur) == 0;
-	s.have_tri = s.st.trial != CLI_SLOT_NONE &&
-		     cli_slot_store_read_info(s.root, s.st.trial, &s.tri) == 0;
-	settle(&s);
+	load_state(&s);
+	rc = run_newest(&s, &fo, &r, &p);
+	if (rc) {
+		int code = r.exit_code ? r.exit_code : cli_exitcode(rc, BR_EXIT_BOOT);
 
-	memset(&r, 0, sizeof(r));
-	r.script_url = a->cfg.script;
-	r.keys = &a->keys;
-	/* the newest bootrino.sh gets a bounded time; then the disk boots */
-	until = fetch_clock() + (double)(a->cfg.script_deadline ? a->cfg.script_deadline
-								: CLI_SCRIPT_DEADLINE_DEFAULT_S);
-	if (!fo.deadline_at || fo.deadline_at > until)
-		fo.deadline_at = until;
-	r.fetch = &fo;
-	r.stage = stage;
-	r.cloud = cli_facts_str(facts, "cloud");
-	r.instance_id = cli_facts_str(facts, "instance_id");
-	r.boot_count = (unsigned long)(s.have_cur ? s.cur.boots : 0);
-	r.min_timestamp = a->cfg.allow_rollback ? 0 : s.st.max_timestamp;
-	r.site = a->cfg.site;
-	r.insecure = a->cfg.insecure;
-	r.timeout_s = a->cfg.script_timeout;
-	r.use_carried = use_carried;
-	r.keep_signed = 1;
-	rc = cli_run_script(&r, &p);
-	cli_timing_mark("script");
-	if (!rc && !p.boot)
-		rc = br_fail(-BR_ECONFIG, "%s: the script ended without `boot`: nothing to boot",
-			     r.url);
-	if (!rc && !r.signed_ok)
-		rc = br_fail(-BR_ESIG, "%s: not signed: a slot holds signed scripts only", r.url);
-	if (rc) {
-		snprintf(why, sizeof(why), "%s", br_errmsg(rc));
-		ret = fallback(&s, why, r.exit_code ? r.exit_code : cli_exitcode(rc, BR_EXIT_BOOT),
-			       r.workdir);
-		goto out;
-	}
-	ts = r.sig.has_timestamp ? r.sig.timestamp : 0;
-	if (ts < s.st.max_timestamp) {
-		/* only reachable with allow_rollback */
-		br_log(BR_LOG_WARN,
-		       "slot: allow-rollback: accepting %s signed at %llu, older than the newest "
-		       "accepted %llu",
-		       r.url, ts, s.st.max_timestamp);
-		cli_slot_store_log(
-		    s.root,
-		    "allow-rollback: accepted %s signed at %llu (newest accepted was "
-		    "%llu)",
-		    r.url, ts, s.st.max_timestamp);
-	}
-	/* from now on nothing older is accepted (allow_rollback: the operator
-	 * chose this one) */
-	s.st.max_timestamp = ts;
-	rc = plan_sha(&p, sha);
-	if (rc) {
-		ret = cli_fail(rc, "slot");
-		goto out;
-	}
-	if (s.have_cur && strcmp(sha, s.cur.plan_sha256) == 0) {
-		/* same plan: nothing but the script and its signature was fetched */
-		if (s.settled == CLI_TRIAL_ABANDONED)
-			ret = fallback(&s, "the current plan is still published", 0, r.workdir);
-		else
-			ret = boot_from_disk(&s, s.st.current, &s.cur, "cached",
-					     s.settled == CLI_TRIAL_PROMOTED ? s.settled_msg
-									     : "same plan",
-					     r.workdir);
-		if (ret < 0) {
-			/* the slot on disk is damaged: fetch the same plan anew into
-			 * the other slot */
-			br_log(BR_LOG_WARN,
-			       "slot: current slot %s does not boot (%s): fetching again",
-			       cli_slot_name(s.st.current), br_errmsg(ret));
-			cli_slot_store_log(s.root, "current slot %s does not boot: %s",
-					   cli_slot_name(s.st.current), br_errmsg(ret));
-			s.have_cur = 0;
-			ret = boot_new(&s, &r, &p, sha);
-		}
-	} else if (s.have_tri && strcmp(sha, s.tri.plan_sha256) == 0) {
-		snprintf(why, sizeof(why), "on trial: boot %u of %u, the target must confirm",
-			 s.st.trial_boots + 1, s.tri.confirm);
-		ret = boot_from_disk(&s, s.st.trial, &s.tri, "new", why, r.workdir);
-		if (ret < 0) {
-			snprintf(why, sizeof(why), "trial slot %s does not boot: %s",
-				 cli_slot_name(s.st.trial), br_errmsg(ret));
-			ret = fallback(&s, why, cli_exitcode(ret, BR_EXIT_BOOT), r.workdir);
-		}
-	} else if (s.st.abandoned[0] && strcmp(sha, s.st.abandoned) == 0) {
-		snprintf(why, sizeof(why),
-			 "%.200s: this plan was abandoned (never confirmed); publish a new version",
-			 r.url);
-		ret = fallback(&s, why, BR_EXIT_BOOT, r.workdir);
+		/* the class first, the detail after: "fetch failed (exit 4):
+		 * URL: Couldn't connect to server" */
+		snprintf(why, sizeof(why), "%s (exit %d): %s",
+			 code == BR_EXIT_FETCH	  ? "fetch failed"
+			 : code == BR_EXIT_VERIFY ? "not verified"
+			 : code == BR_EXIT_USAGE  ? "script failed"
+						  : "failed",
+			 code, br_errmsg(rc));
+		ret = fallback(&s, why, code, r.workdir);
 	} else {
-		ret = boot_new(&s, &r, &p, sha);
+		accept_timestamp(&s, &r);
+		rc = plan_sha(&p, sha);
+		ret = rc ? cli_fail(rc, "slot") : decide(&s, &r, &p, sha);
 	}
-out:
 	cli_plan_free(&p);
 	cli_run_cleanup(&r);
 	return ret;

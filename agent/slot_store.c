@@ -47,8 +47,9 @@ int cli_slot_store_find(const char *below, char *dev, size_t devlen)
 			if (strcmp(line, "PARTNAME=" CLI_STATE_LABEL "\n") == 0)
 				match = 1;
 		fclose(f);
+		/* the length was checked above */
 		if (match && n++ == 0)
-			snprintf(found, sizeof(found), "%s", d->d_name);
+			memcpy(found, d->d_name, strlen(d->d_name) + 1);
 	}
 	closedir(dir);
 	if (n == 0)
@@ -62,6 +63,8 @@ int cli_slot_store_find(const char *below, char *dev, size_t devlen)
 
 int cli_slot_store_mount(const char *dev, const char *mnt, int ro)
 {
+	/* a target may have no /run/bootrino (or no /run) yet */
+	(void)mkdir("/run", 0755);
 	(void)mkdir("/run/bootrino", 0700);
 	(void)mkdir(mnt, 0700);
 	if (mount(dev, mnt, "ext4", MS_NOSUID | MS_NODEV | MS_NOEXEC | (ro ? MS_RDONLY : 0),
@@ -208,14 +211,18 @@ int cli_slot_store_write_info(const char *root, int slot, const struct cli_slot_
 		return -ENOMEM;
 	rc = cli_slot_store_path(root, slot, NULL, dir, sizeof(dir));
 	if (!rc)
+		(void)mkdir(dir, 0700);
+	if (!rc)
 		rc = cli_slot_store_put(dir, "slot.json", json, strlen(json), "");
 	free(json);
 	return rc;
 }
 
-static int wipe_dir(const char *dir)
+/* The files of one directory (a slot holds one level of subdirectory,
+ * artifacts/, emptied first by the caller). */
+static int wipe_files(const char *dir)
 {
-	char path[PATH_CAP];
+	char path[PATH_CAP + 300];
 	struct dirent *d;
 	DIR *dp = opendir(dir);
 	int rc = 0;
@@ -225,18 +232,11 @@ static int wipe_dir(const char *dir)
 	while ((d = readdir(dp)) != NULL && !rc) {
 		struct stat st;
 
-		if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0)
-			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, d->d_name);
-		if (lstat(path, &st) < 0)
+		if (lstat(path, &st) < 0 || S_ISDIR(st.st_mode))
 			continue;
-		if (S_ISDIR(st.st_mode)) {
-			rc = wipe_dir(path);
-			if (!rc && rmdir(path) < 0)
-				rc = br_fail(-BR_EDISK, "%s: %s", path, strerror(errno));
-		} else if (unlink(path) < 0) {
+		if (unlink(path) < 0)
 			rc = br_fail(-BR_EDISK, "%s: %s", path, strerror(errno));
-		}
 	}
 	closedir(dp);
 	return rc;
@@ -253,8 +253,11 @@ int cli_slot_store_wipe(const char *root, int slot)
 	snprintf(path, sizeof(path), "%s/slot.json", dir);
 	if (unlink(path) == 0)
 		rc = cli_slot_store_sync_dir(dir);
+	snprintf(path, sizeof(path), "%s/artifacts", dir);
 	if (!rc)
-		rc = wipe_dir(dir);
+		rc = wipe_files(path);
+	if (!rc)
+		rc = wipe_files(dir);
 	if (!rc)
 		rc = cli_slot_store_sync_dir(dir);
 	return rc;

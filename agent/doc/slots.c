@@ -175,10 +175,18 @@ char *cli_slots_state_to_json(const struct cli_slots_state *s)
 	if (s->abandoned[0] && !cJSON_AddStringToObject(o, "abandoned", s->abandoned))
 		goto out;
 	if (s->last.outcome[0]) {
+		char reason[CLI_SLOTS_REASON_MAX];
+
+		/* control characters would make the file unreadable (the parser
+		 * refuses them): a reason is one line */
+		snprintf(reason, sizeof(reason), "%s", s->last.reason);
+		for (char *c = reason; *c; c++)
+			if ((unsigned char)*c < 0x20)
+				*c = ' ';
 		last = cJSON_AddObjectToObject(o, "last");
 		if (!last || !cJSON_AddItemToObject(last, "slot", slot_json(s->last.slot)) ||
 		    !cJSON_AddStringToObject(last, "outcome", s->last.outcome) ||
-		    !cJSON_AddStringToObject(last, "reason", s->last.reason) ||
+		    !cJSON_AddStringToObject(last, "reason", reason) ||
 		    !cJSON_AddNumberToObject(last, "at", (double)s->last.at))
 			goto out;
 	}
