@@ -624,6 +624,15 @@ static void test_metadata_parse(void **state)
 	assert_int_equal(cloud_metadata_parse("digitalocean", "[]", 2, o), -BR_EMALFORMED);
 	assert_int_equal(cloud_metadata_parse("digitalocean", "{\"droplet_id\":1.5}", 18, o),
 			 -BR_EMALFORMED);
+	/* a string of digits, as a droplet served cloud-init (DO_META in its
+	 * tests/unittests/sources/test_digitalocean.py); anything else not */
+	assert_int_equal(
+	    cloud_metadata_parse("digitalocean", "{\"droplet_id\":\"22532410\"}", 25, o), 0);
+	assert_string_equal(cJSON_GetObjectItem(o, "instance_id")->valuestring, "22532410");
+	assert_int_equal(cloud_metadata_parse("digitalocean", "{\"droplet_id\":\"1 x\"}", 20, o),
+			 -BR_EMALFORMED);
+	assert_int_equal(cloud_metadata_parse("digitalocean", "{\"droplet_id\":\"\"}", 17, o),
+			 -BR_EMALFORMED);
 	assert_int_equal(cloud_metadata_parse("aws-identity", "{}", 2, o), -BR_EMALFORMED);
 	assert_int_equal(cloud_metadata_parse("gcp", "{\"instance\":1}", 14, o), -BR_EMALFORMED);
 	assert_int_equal(cloud_metadata_parse("gcp", "{}", CLOUD_METADATA_MAX + 1, o), -BR_ETOOBIG);
