@@ -115,9 +115,9 @@ printf '#!/bin/sh\nexit 101\n' > "$rootfs/usr/sbin/policy-rc.d"
 chmod +x "$rootfs/usr/sbin/policy-rc.d"
 echo "deb $mirror $suite main" > "$rootfs/etc/apt/sources.list"
 chr() { timeout 900 "${clean_env[@]}" chroot "$rootfs" "$@"; }
+# shellcheck disable=SC2086 # $packages is a word list
 {
 	chr apt-get update &&
-		# shellcheck disable=SC2086 # $packages is a word list
 		chr apt-get install -y --no-install-recommends cloud-init $packages \
 			curl ca-certificates netbase wget &&
 		chr apt-get clean
