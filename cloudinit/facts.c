@@ -140,8 +140,11 @@ int cloud_resolv_parse(const char *buf, size_t len, cJSON *facts)
 				    cJSON_GetArraySize(ns) < 16)
 					cJSON_AddItemToArray(ns, cJSON_CreateString(tok));
 			} else if (tok && (!strcmp(tok, "search") || !strcmp(tok, "domain"))) {
+				/* "." is the root domain: systemd-resolved writes
+				 * "search ." when there are no search domains */
 				while ((tok = strtok_r(NULL, " \t\r", &save)))
-					if (cloud_text_valid(tok, HOSTNAME_MAX) &&
+					if (strcmp(tok, ".") != 0 &&
+					    cloud_text_valid(tok, HOSTNAME_MAX) &&
 					    !array_has(search, tok) &&
 					    cJSON_GetArraySize(search) < 8)
 						cJSON_AddItemToArray(search,

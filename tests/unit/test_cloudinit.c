@@ -481,6 +481,7 @@ static void test_resolv(void **state)
 				   "search ec2.internal example.com\n"
 				   "options edns0 trust-ad\n"
 				   "nameserver";
+	static const char resolved[] = "nameserver 10.0.2.3\nsearch .\n";
 	cJSON *facts = cJSON_CreateObject(), *dns, *ns, *search;
 
 	(void)state;
@@ -493,6 +494,15 @@ static void test_resolv(void **state)
 	assert_string_equal(cJSON_GetArrayItem(ns, 1)->valuestring, "2001:db8::53");
 	assert_int_equal(cJSON_GetArraySize(search), 2);
 	assert_string_equal(cJSON_GetArrayItem(search, 1)->valuestring, "example.com");
+	cJSON_Delete(facts);
+
+	/* systemd-resolved's files as Debian 13 writes them without search
+	 * domains (tests/e2e/test_takeover_trixie.sh): "search ." is the root
+	 * domain, not a domain to search */
+	facts = cJSON_CreateObject();
+	assert_int_equal(cloud_resolv_parse(resolved, strlen(resolved), facts), 0);
+	search = cJSON_GetObjectItem(cJSON_GetObjectItem(facts, "dns"), "search");
+	assert_int_equal(cJSON_GetArraySize(search), 0);
 	cJSON_Delete(facts);
 }
 
