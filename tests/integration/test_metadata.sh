@@ -144,6 +144,11 @@ if unshare -n true 2> /dev/null; then
 		ok "link-local: the temporary address is not among the carried addresses" ||
 		not_ok "link-local: not carried" "$OUT"
 	ll_clean "link-local, success"
+	run "link-local: --check says so" 0 \
+		inc "$BOOTRINO" metadata --cloud digitalocean --metadata-url "$LL_URL" --link-local 192.0.2.77/24 --check
+	grep -q '^           asked through the temporary 192.0.2.77/24 on ll0 (no route before), removed again$' <<< "$OUT" &&
+		ok "link-local: --check names the temporary address and its link" || not_ok "link-local: --check" "$OUT"
+	ll_clean "link-local, --check"
 	ll_server garbage
 	run "link-local: a garbage answer still fails (exit 3)" 3 \
 		inc "$BOOTRINO" metadata --cloud digitalocean --metadata-url "$LL_URL" --link-local 192.0.2.77/24
