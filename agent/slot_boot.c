@@ -258,14 +258,13 @@ static int fallback(struct slot_run *s, const char *why, int code, const char *w
 	rc = boot_from_disk(s, s->st.current, &s->cur,
 			    s->settled == CLI_TRIAL_ABANDONED ? "abandoned" : "fallback", reason,
 			    workdir);
-	if (rc) {
-		br_log(BR_LOG_ERROR, "slot: the current slot %s does not boot either: %s",
-		       cli_slot_name(s->st.current), br_errmsg(rc));
-		cli_slot_store_log(s->root, "current slot %s failed: %s",
-				   cli_slot_name(s->st.current), br_errmsg(rc));
-		return cli_exitcode(rc, BR_EXIT_BOOT);
-	}
-	return 0;
+	if (rc >= 0)
+		return rc; /* started (no return), a dry run, or kexec's exit code */
+	br_log(BR_LOG_ERROR, "slot: the current slot %s does not boot either: %s",
+	       cli_slot_name(s->st.current), br_errmsg(rc));
+	cli_slot_store_log(s->root, "current slot %s failed: %s", cli_slot_name(s->st.current),
+			   br_errmsg(rc));
+	return cli_exitcode(rc, BR_EXIT_BOOT);
 }
 
 /* Write the newest plan into the slot that is not current, then boot it. */
@@ -274,7 +273,7 @@ static int boot_new(struct slot_run *s, struct cli_run *r, const struct cli_plan
 {
 	/* never the slot state.json calls current, even a damaged one */
 	int target = s->st.current != CLI_SLOT_NONE ? cli_slot_other(s->st.current) : CLI_SLOT_A;
-	int first = s->st.current == CLI_SLOT_NONE, rc;
+	int first = s->st.current == CLI_SLOT_NONE, rc = 0;
 	char dir[600], adir[600], reason[CLI_SLOTS_REASON_MAX], *json;
 	struct cli_slot_info info;
 	cJSON *pj;
@@ -285,10 +284,9 @@ static int boot_new(struct slot_run *s, struct cli_run *r, const struct cli_plan
 		s->st.trial_boots = 0;
 		s->have_tri = 0;
 		rc = cli_slot_store_write_state(s->root, &s->st);
-		if (rc)
-			return rc;
 	}
-	rc = cli_slot_store_wipe(s->root, target);
+	if (!rc)
+		rc = cli_slot_store_wipe(s->root, target);
 	if (!rc)
 		rc = cli_slot_store_path(s->root, target, NULL, dir, sizeof(dir));
 	if (!rc)
