@@ -19,7 +19,8 @@
 #                   T_VERSION T_SLOT T_STAMP T_BOOTS
 #   eb_outcome      the loader's `slot: outcome=` line of this boot
 #   eb_off DISK     power off: QEMU killed, gone before the disk is read
-#   eb_status DISK  `bootrino status --json --disk` on a raw copy of DISK
+#   eb_status DISK [--replay]  `bootrino status --json --disk` on a raw copy
+#                   of DISK (--replay: its ext4 journal replayed first)
 #
 # The cached disk was installed with the script URL http://10.0.2.2:8080/
 # (the guest's port is fixed, QEMU forwards it to nginx's port of this run:
@@ -199,12 +200,25 @@ eb_off() { # DISK
 	cp "$SERIAL" "$BOOTRINO_ROOT/${BUILD:-build}/test-results/serial/" 2> /dev/null
 }
 
-eb_status() { # DISK
-	local raw=$TAP_TMP/status.raw
+eb_status() { # DISK [--replay]
+	local raw=$TAP_TMP/status.raw rc mnt=$TAP_TMP/status.mnt start size
 	rm -f "$raw"
 	qemu-img convert -O raw "$1" "$raw" || return 1
+	if [ "${2:-}" = --replay ]; then
+		# After a power cut ext4's journal may still hold the last
+		# writes; `status --disk` mounts read-only without replaying it.
+		# A read-write mount of this private copy replays it, as the
+		# loader's own mount does at the next boot.
+		read -r start size < <(sfdisk -J "$raw" | python3 -c '
+import json, sys
+for p in json.load(sys.stdin)["partitiontable"]["partitions"]:
+    if p.get("name") == "bootrino-state":
+        print(p["start"] * 512, p["size"] * 512)')
+		mkdir -p "$mnt"
+		mount -o "loop,offset=$start,sizelimit=$size" "$raw" "$mnt" && umount "$mnt" || return 1
+	fi
 	"$BOOTRINO" status --json --disk "$raw"
-	local rc=$?
+	rc=$?
 	rm -f "$raw"
 	return $rc
 }
