@@ -30,15 +30,8 @@ results=$TAP_TMP/results
 : > "$results"
 
 fail() { echo "bench_takeover: $*" >&2; exit 1; }
-# wait_fast LOG REGEX SECS: like wait_for, polling every 0.1 s
-wait_fast() {
-	local end=$(($(date +%s) + $3))
-	while [ "$(date +%s)" -lt "$end" ]; do
-		grep -aEq -- "$2" "$1" 2> /dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
+# the figures are read to a tenth of a second
+wait_fast() { wait_for "$1" "$2" "$3" 0.1; }
 median() { sort -n | awk '{a[NR]=$1} END {if (NR) print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2); else print "nan"}'; }
 
 takeover_setup > "$TAP_TMP/setup.tap" || fail "setup: $(cat "$TAP_TMP/setup.tap")"
