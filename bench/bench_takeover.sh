@@ -64,7 +64,7 @@ floor_round() {
 	: > "$serial"
 	t0=$(now)
 	unshare -n sh -c 'ip link set lo up && exec "$@"' sh \
-		timeout -k 5 300 qemu-system-x86_64 -accel tcg -cpu max -m 1024 -smp 1 \
+		timeout -k 5 300 qemu-system-x86_64 -accel tcg,tb-size=${BOOTRINO_TCG_TB_SIZE:-64} -cpu max -m 1024 -smp 1 \
 		-nodefaults -display none -no-reboot \
 		-kernel build/images/tinylinux/vmlinuz -initrd build/images/tinylinux/initrd.img \
 		-append "console=ttyS0 panic=-1" -netdev user,id=n0 -device virtio-net-pci,netdev=n0 \
