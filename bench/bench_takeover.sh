@@ -82,6 +82,7 @@ for r in $(seq "$rounds"); do
 	floor_round "floor-r$r"
 	takeover_round "default-r$r"
 	takeover_round "direct-r$r" --direct
+	takeover_round "ram-r$r" --no-install
 	for how in $shutdowns; do
 		SHUTDOWN=$how takeover_round "default-$how-r$r"
 	done
@@ -90,14 +91,16 @@ done
 m() { awk -v k="$1" '$1 == k {print $2}' "$results" | median; }
 boot=$(m boot-floor) dl=$(m dl-default)
 floor=$(echo "$boot + ${dl:-0}" | bc)
-def=$(m default) dir=$(m direct)
+def=$(m default) dir=$(m direct) ram=$(m ram)
 printf '# medians of %d rounds (user-data start → target marker, TCG)\n' "$rounds"
 printf '%-34s %8ss\n' "floor: QEMU boots tinylinux" "$boot"
 printf '%-34s %8ss\n' "  + its download (loader's stage)" "${dl:-?}"
 printf '%-34s %8ss\n' "floor" "$floor"
 printf '%-34s %8ss  %5.2fx floor  %+.1fs\n' "takeover --direct" "$dir" \
 	"$(echo "$dir / $floor" | bc -l)" "$(echo "$dir - $floor" | bc -l)"
-printf '%-34s %8ss  %5.2fx floor  %+.1fs vs --direct\n' "takeover (default: via the loader)" "$def" \
+printf '%-34s %8ss  %5.2fx floor  %+.1fs vs --direct\n' "takeover --no-install (via loader)" "$ram" \
+	"$(echo "$ram / $floor" | bc -l)" "$(echo "$ram - $dir" | bc -l)"
+printf '%-34s %8ss  %5.2fx floor  %+.1fs vs --direct\n' "takeover (default: loader + install)" "$def" \
 	"$(echo "$def / $floor" | bc -l)" "$(echo "$def - $dir" | bc -l)"
 for how in $shutdowns; do
 	v=$(m "default-$how")
