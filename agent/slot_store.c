@@ -97,41 +97,17 @@ int cli_slot_store_sync_dir(const char *dir)
 int cli_slot_store_put(const char *dir, const char *name, const void *data, size_t len,
 		       const char *step)
 {
-	char tmp[PATH_CAP], dst[PATH_CAP];
-	const char *p = data;
-	ssize_t n;
-	int fd, rc = 0;
+	char dst[PATH_CAP];
+	int rc;
 
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, name) >= sizeof(tmp) ||
-	    (size_t)snprintf(dst, sizeof(dst), "%s/%s", dir, name) >= sizeof(dst))
+	if ((size_t)snprintf(dst, sizeof(dst), "%s/%s", dir, name) >= sizeof(dst))
 		return br_fail(-ENAMETOOLONG, "%s/%s: name too long", dir, name);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return br_fail(-BR_EDISK, "%s: %s", tmp, strerror(errno));
-	while (len && !rc) {
-		n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			rc = br_fail(-BR_EDISK, "%s: %s", tmp, strerror(n < 0 ? errno : ENOSPC));
-		else {
-			p += n;
-			len -= (size_t)n;
-		}
-	}
-	if (!rc && fsync(fd) < 0)
-		rc = br_fail(-BR_EDISK, "fsync %s: %s", tmp, strerror(errno));
-	if (close(fd) < 0 && !rc)
-		rc = br_fail(-BR_EDISK, "%s: %s", tmp, strerror(errno));
-	if (!rc && rename(tmp, dst) < 0)
-		rc = br_fail(-BR_EDISK, "rename %s: %s", dst, strerror(errno));
-	if (rc) {
-		unlink(tmp);
-		return rc;
-	}
+	rc = br_file_write(dst, data, len, 0600);
+	if (rc)
+		return br_fail(-BR_EDISK, "%s", br_errmsg(rc));
 	if (step && step[0])
 		br_log(BR_LOG_INFO, "slot: step %s", step);
-	return cli_slot_store_sync_dir(dir);
+	return 0;
 }
 
 int cli_slot_store_path(const char *root, int slot, const char *sub, char *out, size_t len)

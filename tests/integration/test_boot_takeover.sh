@@ -6,38 +6,14 @@
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/nginx.sh"
+. "$(dirname "$0")/../lib/site.sh"
 
 tap_require minisign nginx python3
+site_begin loader alt target
+site_key k
 
-T=$TAP_TMP
-S=$T/site
-mkdir -p "$S/loader" "$S/alt" "$S/target" "$T/state"
-chmod 711 "$T"
-cd "$T" || exit 1
-
-
-minisign -G -W -p k.pub -s k.key > /dev/null 2>&1 || { not_ok "minisign -G"; done_testing; exit 1; }
-K=$(sed -n 2p k.pub)
-
-# a file with a bzImage setup header (kexec --dry-run checks the format)
-mkkernel() {
-	python3 - "$1" <<'PY'
-import struct, sys
-img = bytearray(5 * 512 + 65536)
-img[0x1f1] = 4
-struct.pack_into("<H", img, 0x1fe, 0xAA55)
-img[0x202:0x206] = b"HdrS"
-struct.pack_into("<H", img, 0x206, 0x020f)
-img[0x211] = 0x01
-struct.pack_into("<I", img, 0x230, 0x200000)
-img[0x234] = 1
-struct.pack_into("<H", img, 0x236, 0x3)
-struct.pack_into("<I", img, 0x260, 0x1000000)
-open(sys.argv[1], "wb").write(img)
-PY
-}
 for d in loader alt target; do
-	mkkernel "$S/$d/vmlinuz"
+	site_kernel "$S/$d/vmlinuz"
 	head -c 30000 /dev/urandom > "$S/$d/initrd.img"
 done
 sum() { sha256sum "$1" | cut -d' ' -f1; }
@@ -146,7 +122,7 @@ has "--no-install: the dry run says no disk is written" "$OUT" "^install +none \
 run "default path, loader.json without a boot-disk image: exit 2" 2 "$BOOTRINO" takeover \
 	--script "$U/bootrino.sh" --pubkey "$K" --dry-run
 has "no boot-disk image: one line saying what to do" "$ERR" \
-	"^bootrino: error: takeover: .*loader.json names no boot-disk image .*--no-install"
+	"^(\[\+[0-9.]+s\] )?bootrino: error: takeover: .*loader.json names no boot-disk image .*--no-install"
 head -c 4096 /dev/urandom > "$S/loader/bootdisk.img.zst"
 printf '{"kernel": {"url": "vmlinuz", "sha256": "%s"},\n "initrd": [{"url": "initrd.img", "sha256": "%s"}],\n "bootdisk": {"url": "bootdisk.img.zst", "sha256": "%s"}}\n' \
 	"$LK" "$LI" "$(sum "$S/loader/bootdisk.img.zst")" > "$S/loader/disk.json"
@@ -158,7 +134,7 @@ case $rc in
 0) grep -qE "^install +[a-z0-9]+\(size=[0-9]+ sector=[0-9]+ ptuuid=[^ )]+.*nothing is written now" "$T/out" &&
 	ok "default dry run names the root disk by identity and size (exit 0)" ||
 	not_ok "default dry run names the root disk" "$(cat "$T/out")" ;;
-6) [ "$(grep -c 'error:' "$T/err")" = 1 ] && grep -q "^bootrino: error: takeover: the root disk" "$T/err" &&
+6) [ "$(grep -c 'error:' "$T/err")" = 1 ] && grep -Eq "^(\[\+[0-9.]+s\] )?bootrino: error: takeover: the root disk" "$T/err" &&
 	ok "default dry run: this machine's root disk cannot be told: exit 6, one line ($(grep error: "$T/err"))" ||
 	not_ok "default dry run: one line for a root disk that cannot be told" "$(cat "$T/err")" ;;
 *) not_ok "default dry run with a boot-disk image: exit 0 or 6" "exit $rc: $(cat "$T/err")" ;;
