@@ -14,6 +14,7 @@
 #include "agent/init.h"
 #include "agent/timing.h"
 #include "common/err.h"
+#include "common/file.h"
 #include "common/log.h"
 #include "verify/artifact.h"
 #include "verify/sha256.h"
@@ -122,29 +123,14 @@ static int read_carried(const char *url, const uint8_t pin[VERIFY_SHA256_LEN], c
 	char hex[VERIFY_SHA256_LEN * 2 + 1], path[400];
 	uint8_t got[VERIFY_SHA256_LEN];
 	struct verify_sha256 *h = NULL;
-	struct stat st;
-	ssize_t n;
-	size_t off = 0;
-	int fd, ok = 0;
+	int ok = 0;
 
 	verify_sha256_hex(pin, hex);
-	if (cli_carry_artifact(hex, path, sizeof(path)))
+	if (cli_carry_artifact(hex, path, sizeof(path)) ||
+	    br_file_read(path, CLI_FILE_URL_MAX, BR_FILE_NOFOLLOW, -ENOENT, buf, len))
 		return -ENOENT;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return -ENOENT;
-	*buf = NULL;
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size <= (off_t)CLI_FILE_URL_MAX)
-		*buf = malloc((size_t)st.st_size + 1);
-	while (*buf && off < (size_t)st.st_size) {
-		n = read(fd, *buf + off, (size_t)st.st_size - off);
-		if (n <= 0)
-			break;
-		off += (size_t)n;
-	}
-	close(fd);
-	if (*buf && off == (size_t)st.st_size && verify_sha256_new(&h) == 0) {
-		verify_sha256_update(h, *buf, off);
+	if (verify_sha256_new(&h) == 0) {
+		verify_sha256_update(h, *buf, *len);
 		verify_sha256_final(h, got);
 		verify_sha256_free(h);
 		ok = verify_digest_equal(got, pin, VERIFY_SHA256_LEN);
@@ -154,7 +140,6 @@ static int read_carried(const char *url, const uint8_t pin[VERIFY_SHA256_LEN], c
 		*buf = NULL;
 		return -ENOENT;
 	}
-	*len = off;
 	br_log(BR_LOG_INFO, "%s: using the copy the host verified (sha256 checked again)", url);
 	return 0;
 }

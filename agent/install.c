@@ -14,6 +14,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "agent/carry.h"
 #include "agent/cli.h"
 #include "agent/doc/config.h"
 #include "agent/doc/detail.h"
@@ -242,6 +243,33 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* The image the host fetched and verified before the kexec
+ * (agent/takeover_loader.c), re-hashed here at the trust choke point like
+ * a download; unlinked either way (the artifact keeps its sealed copy, a
+ * bad one is fetched instead). 0, or -ENOENT: fetch it. */
+static int open_carried(const uint8_t pin[VERIFY_SHA256_LEN], struct verify_artifact **img)
+{
+	char hex[VERIFY_SHA256_LEN * 2 + 1], path[400];
+	int rc;
+
+	verify_sha256_hex(pin, hex);
+	if (cli_carry_artifact(hex, path, sizeof(path)))
+		return -ENOENT;
+	rc = verify_artifact_open(path, pin, img);
+	unlink(path);
+	if (rc) {
+		br_log(BR_LOG_WARN,
+		       "install: the boot-disk image the host handed over is no good "
+		       "(%s); fetching it",
+		       br_errmsg(rc));
+		br_errclear();
+		return -ENOENT;
+	}
+	br_log(BR_LOG_INFO, "install: using the boot-disk image the host verified (sha256 "
+			    "checked again)");
+	return 0;
+}
+
 #define FROM_RAM "; nothing more is written, the target boots from RAM"
 
 int cli_install_run(struct cli_boot_args *a)
@@ -274,15 +302,17 @@ int cli_install_run(struct cli_boot_args *a)
 	rc = cli_workdir_new(workdir, sizeof(workdir));
 	if (rc)
 		goto fail;
-	snprintf(path, sizeof(path), "%s/bootdisk.img.zst", workdir);
-	fo.sha256 = pin;
-	fo.max_size = IMAGE_MAX;
-	br_log(BR_LOG_INFO, "install: fetching %s", url);
-	rc = fetch_to_file(url, path, &fo, NULL);
-	if (!rc)
-		rc = verify_artifact_open(path, pin, &img);
-	if (rc)
-		goto fail;
+	if (open_carried(pin, &img) != 0) {
+		snprintf(path, sizeof(path), "%s/bootdisk.img.zst", workdir);
+		fo.sha256 = pin;
+		fo.max_size = IMAGE_MAX;
+		br_log(BR_LOG_INFO, "install: fetching %s", url);
+		rc = fetch_to_file(url, path, &fo, NULL);
+		if (!rc)
+			rc = verify_artifact_open(path, pin, &img);
+		if (rc)
+			goto fail;
+	}
 	fd = open(dev, O_RDWR | O_EXCL | O_CLOEXEC);
 	if (fd < 0) {
 		rc = br_fail(-BR_EDISK, "%s: %s", dev, strerror(errno));
