@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <linux/falloc.h>
 #include <linux/fs.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -20,6 +21,39 @@
 #include "verify/sha256.h"
 
 #define BLK DISK_MIB /* write unit; every region is 1 MiB aligned */
+#define NSLOT 4	     /* 1 MiB buffers in flight between the stream and the I/O */
+#define NJOB 16	     /* queued jobs (zeroing needs no buffer) */
+
+/* The I/O runs in a thread of its own, so that decompressing, checking
+ * for zeros and hashing the next block overlap with writing (and, for the
+ * check, reading back) the previous ones: one thread did all of it one
+ * after the other. Jobs run in the order they were queued; the first
+ * failure is kept (errno and offset: the error detail is per thread) and
+ * later jobs are skipped, so the stream side never waits forever. */
+enum io_kind { IO_WRITE, IO_ZERO, IO_READ };
+
+struct io_job {
+	enum io_kind kind;
+	uint64_t off;
+	uint64_t len;
+	uint8_t *buf;
+};
+
+struct ioq {
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int fd, is_blk, running, stop;
+	uint8_t *buf[NSLOT];	 /* BLK each, aligned for O_DIRECT, used in turn */
+	uint64_t buf_job[NSLOT]; /* 1 + the job that last used buf[i]; 0: none */
+	uint64_t nbuf;		 /* buffers handed out so far */
+	uint8_t *zbuf;		 /* BLK of zeros: BLKZEROOUT / holes not available */
+	struct io_job job[NJOB];
+	uint64_t queued, done; /* job n is in job[n % NJOB] */
+	int err;	       /* first failure: errno (EIO for a short transfer) */
+	enum io_kind err_kind;
+	uint64_t err_off;
+};
 
 struct wctx {
 	int fd;
@@ -36,6 +70,7 @@ struct wctx {
 	uint8_t *sent;		   /* 1 per 1 MiB block written with data */
 	size_t n_blocks;
 	struct disk_write_report *rep;
+	struct ioq q;
 };
 
 static int set_step(struct wctx *w, const char *step)
@@ -64,33 +99,191 @@ static int pwrite_all(struct wctx *w, const void *p, size_t len, uint64_t off)
 	return 0;
 }
 
+static int io_rw(int fd, enum io_kind kind, uint8_t *b, uint64_t len, uint64_t off,
+		 uint64_t *err_off)
+{
+	while (len) {
+		ssize_t n = kind == IO_READ ? pread(fd, b, len, (off_t)off)
+					    : pwrite(fd, b, len, (off_t)off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			*err_off = off;
+			return n < 0 ? errno : EIO;
+		}
+		b += n;
+		len -= (uint64_t)n;
+		off += (uint64_t)n;
+	}
+	return 0;
+}
+
 /* Zero [off, off+len) without sending the zeros when the device can:
  * BLKZEROOUT on a block device (WRITE ZEROES, or the kernel writes them),
- * a hole in a regular file. */
-static int zero_range(struct wctx *w, uint64_t off, uint64_t len)
+ * a hole in a regular file; else write them. */
+static int io_zero(struct ioq *q, uint64_t off, uint64_t len, uint64_t *err_off)
 {
-	if (!len)
-		return 0;
-	if (w->is_blk) {
+	if (q->is_blk) {
 		uint64_t r[2] = {off, len};
 
-		if (ioctl(w->fd, BLKZEROOUT, r) == 0)
-			goto done;
-	} else if (fallocate(w->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off,
+		if (ioctl(q->fd, BLKZEROOUT, r) == 0)
+			return 0;
+	} else if (fallocate(q->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off,
 			     (off_t)len) == 0) {
-		goto done;
+		return 0;
 	}
-	/* no zeroing offload: write them */
-	memset(w->buf, 0, BLK);
 	for (uint64_t o = 0; o < len; o += BLK) {
-		int rc = pwrite_all(w, w->buf, len - o < BLK ? len - o : BLK, off + o);
+		int e = io_rw(q->fd, IO_WRITE, q->zbuf, len - o < BLK ? len - o : BLK, off + o,
+			      err_off);
 
-		if (rc)
-			return rc;
+		if (e)
+			return e;
 	}
-done:
-	w->rep->zeroed += len;
 	return 0;
+}
+
+static void *io_thread(void *arg)
+{
+	struct ioq *q = arg;
+
+	pthread_mutex_lock(&q->mu);
+	for (;;) {
+		while (q->done == q->queued && !q->stop)
+			pthread_cond_wait(&q->cv, &q->mu);
+		if (q->done == q->queued)
+			break;
+		{
+			struct io_job j = q->job[q->done % NJOB];
+			int skip = q->err != 0, e = 0;
+			uint64_t eoff = 0;
+
+			pthread_mutex_unlock(&q->mu);
+			if (!skip)
+				e = j.kind == IO_ZERO
+					? io_zero(q, j.off, j.len, &eoff)
+					: io_rw(q->fd, j.kind, j.buf, j.len, j.off, &eoff);
+			pthread_mutex_lock(&q->mu);
+			if (e && !q->err) {
+				q->err = e;
+				q->err_kind = j.kind;
+				q->err_off = eoff;
+			}
+			q->done++;
+			pthread_cond_broadcast(&q->cv);
+		}
+	}
+	pthread_mutex_unlock(&q->mu);
+	return NULL;
+}
+
+static int io_start(struct ioq *q, int fd, int is_blk)
+{
+	q->fd = fd;
+	q->is_blk = is_blk;
+	for (int i = 0; i < NSLOT; i++)
+		if (posix_memalign((void **)&q->buf[i], 4096, BLK))
+			return -ENOMEM;
+	if (posix_memalign((void **)&q->zbuf, 4096, BLK))
+		return -ENOMEM;
+	memset(q->zbuf, 0, BLK);
+	if (pthread_mutex_init(&q->mu, NULL))
+		return -ENOMEM;
+	if (pthread_cond_init(&q->cv, NULL)) {
+		pthread_mutex_destroy(&q->mu);
+		return -ENOMEM;
+	}
+	if (pthread_create(&q->th, NULL, io_thread, q)) {
+		pthread_cond_destroy(&q->cv);
+		pthread_mutex_destroy(&q->mu);
+		return -EAGAIN;
+	}
+	q->running = 1;
+	return 0;
+}
+
+/* The failure the I/O thread kept, as this thread's error. */
+static int io_error(struct wctx *w)
+{
+	static const char *const what[] = {"write", "zeroing", "read back"};
+	struct ioq *q = &w->q;
+
+	return br_fail(-q->err, "%s: %s at byte %llu: %s", w->what, what[q->err_kind],
+		       (unsigned long long)q->err_off, strerror(q->err));
+}
+
+/* Wait until job n is done (every job: n = queued). */
+static int io_wait(struct wctx *w, uint64_t n)
+{
+	struct ioq *q = &w->q;
+	int e;
+
+	pthread_mutex_lock(&q->mu);
+	while (q->done < n)
+		pthread_cond_wait(&q->cv, &q->mu);
+	e = q->err;
+	pthread_mutex_unlock(&q->mu);
+	return e ? io_error(w) : 0;
+}
+
+/* The next buffer, once the job that used it last is done. */
+static int io_buf(struct wctx *w, uint8_t **buf)
+{
+	struct ioq *q = &w->q;
+	unsigned i = (unsigned)(q->nbuf % NSLOT);
+	int rc = q->buf_job[i] ? io_wait(w, q->buf_job[i]) : 0;
+
+	*buf = q->buf[i];
+	return rc;
+}
+
+/* Queue a job; buf (from io_buf, or NULL for IO_ZERO) is in use until it
+ * is done. */
+static int io_queue(struct wctx *w, enum io_kind kind, uint64_t off, uint64_t len, uint8_t *buf)
+{
+	struct ioq *q = &w->q;
+	int rc = q->queued >= NJOB ? io_wait(w, q->queued - NJOB + 1) : 0;
+
+	if (rc)
+		return rc;
+	pthread_mutex_lock(&q->mu);
+	q->job[q->queued % NJOB] = (struct io_job){kind, off, len, buf};
+	q->queued++;
+	if (buf)
+		q->buf_job[q->nbuf++ % NSLOT] = q->queued;
+	pthread_cond_broadcast(&q->cv);
+	pthread_mutex_unlock(&q->mu);
+	return 0;
+}
+
+static void io_stop(struct ioq *q)
+{
+	if (q->running) {
+		pthread_mutex_lock(&q->mu);
+		q->stop = 1;
+		pthread_cond_broadcast(&q->cv);
+		pthread_mutex_unlock(&q->mu);
+		pthread_join(q->th, NULL);
+		pthread_cond_destroy(&q->cv);
+		pthread_mutex_destroy(&q->mu);
+		q->running = 0;
+	}
+	for (int i = 0; i < NSLOT; i++)
+		free(q->buf[i]);
+	free(q->zbuf);
+}
+
+/* Queue the zeroing of [off, off+len) (see io_zero). */
+static int zero_range(struct wctx *w, uint64_t off, uint64_t len)
+{
+	int rc;
+
+	if (!len)
+		return 0;
+	rc = io_queue(w, IO_ZERO, off, len, NULL);
+	if (!rc)
+		w->rep->zeroed += len;
+	return rc;
 }
 
 static int flush_zeros(struct wctx *w)
@@ -204,8 +397,11 @@ static int copy_region(struct wctx *w, const struct disk_extent *x, int write)
 	for (uint64_t off = x->start; off < x->start + x->size; off += BLK) {
 		size_t n =
 		    x->start + x->size - off < BLK ? (size_t)(x->start + x->size - off) : BLK;
+		uint8_t *buf = NULL;
 
-		rc = img_take(w, write ? w->buf : NULL, n, write ? &zero : NULL);
+		rc = write ? io_buf(w, &buf) : 0;
+		if (!rc)
+			rc = img_take(w, buf, n, write ? &zero : NULL);
 		if (rc)
 			return rc;
 		if (!write)
@@ -222,11 +418,12 @@ static int copy_region(struct wctx *w, const struct disk_extent *x, int write)
 			continue;
 		}
 		rc = flush_zeros(w);
-		if (!rc)
-			rc = pwrite_all(w, w->buf, n, off);
 		if (rc)
 			return rc;
-		verify_sha256_update(w->sha, w->buf, n);
+		verify_sha256_update(w->sha, buf, n);
+		rc = io_queue(w, IO_WRITE, off, n, buf);
+		if (rc)
+			return rc;
 		if (off / BLK < w->n_blocks)
 			w->sent[off / BLK] = 1;
 		w->rep->written += n;
@@ -253,8 +450,65 @@ static int read_back(struct wctx *w, uint64_t off, size_t len, uint8_t *dst)
 	return 0;
 }
 
+/* Read back every block sent with data and hash it, in order: NSLOT
+ * reads in flight while the oldest one is hashed. */
+static int check_blocks(struct wctx *w, const struct disk_extent *iext)
+{
+	struct {
+		uint64_t job;
+		uint8_t *buf;
+		size_t len;
+	} fifo[NSLOT];
+	unsigned head = 0, n_fifo = 0;
+	int rc;
+
+	for (size_t b = 0; b <= w->n_blocks; b++) {
+		uint64_t off = (uint64_t)b * BLK, end = 0;
+		uint8_t *buf;
+		size_t n;
+
+		if (b < w->n_blocks && !w->sent[b])
+			continue;
+		/* the oldest read is hashed when its buffer is needed, and all
+		 * of them at the end */
+		while (n_fifo && (n_fifo == NSLOT || b == w->n_blocks)) {
+			rc = io_wait(w, fifo[head].job);
+			if (rc)
+				return rc;
+			verify_sha256_update(w->sha, fifo[head].buf, fifo[head].len);
+			w->rep->verified += fifo[head].len;
+			head = (head + 1) % NSLOT;
+			n_fifo--;
+		}
+		if (b == w->n_blocks)
+			break;
+		for (int k = DISK_PART_ESP; k <= DISK_PART_STATE; k++)
+			if (off >= iext[k].start && off < iext[k].start + iext[k].size)
+				end = iext[k].start + iext[k].size;
+		n = end - off < BLK ? (size_t)(end - off) : BLK;
+		rc = io_buf(w, &buf);
+		if (!rc)
+			rc = io_queue(w, IO_READ, off, n, buf);
+		if (rc)
+			return rc;
+		{
+			unsigned t = (head + n_fifo) % NSLOT;
+
+			fifo[t].job = w->q.queued;
+			fifo[t].buf = buf;
+			fifo[t].len = n;
+			n_fifo++;
+		}
+	}
+	return 0;
+}
+
 static int sync_dev(struct wctx *w)
 {
+	int rc = w->q.running ? io_wait(w, w->q.queued) : 0;
+
+	if (rc)
+		return rc;
 	if (fsync(w->fd) < 0)
 		return br_fail(-errno, "%s: fsync: %s", w->what, strerror(errno));
 	return 0;
@@ -439,6 +693,9 @@ int disk_write_image(const struct verify_artifact *img, int fd, const char *what
 	 * instance has no RAM for it); not every file system allows it */
 	(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_DIRECT);
 
+	rc = io_start(&w.q, fd, w.is_blk);
+	if (rc)
+		goto out;
 	set_step(&w, "esp");
 	rc = copy_region(&w, &iext[DISK_PART_ESP], 1);
 	if (rc)
@@ -518,21 +775,9 @@ int disk_write_image(const struct verify_artifact *img, int fd, const char *what
 	 * are the kernel's (BLKZEROOUT or a hole, acknowledged): reading 600
 	 * MiB of zeros back would double the install for nothing the image
 	 * carries */
-	for (size_t b = 0; b < w.n_blocks; b++) {
-		uint64_t off = (uint64_t)b * BLK, end = 0;
-		size_t n;
-
-		if (!w.sent[b])
-			continue;
-		for (int k = DISK_PART_ESP; k <= DISK_PART_STATE; k++)
-			if (off >= iext[k].start && off < iext[k].start + iext[k].size)
-				end = iext[k].start + iext[k].size;
-		n = end - off < BLK ? (size_t)(end - off) : BLK;
-		rc = read_back(&w, off, n, check);
-		if (rc)
-			goto out;
-		verify_sha256_update(w.sha, check, n);
-	}
+	rc = check_blocks(&w, iext);
+	if (rc)
+		goto out;
 	verify_sha256_final(w.sha, got);
 	if (!verify_digest_equal(want, got, sizeof(want))) {
 		rc = br_fail(-BR_EHASH,
@@ -557,6 +802,7 @@ int disk_write_image(const struct verify_artifact *img, int fd, const char *what
 	rep->image_bytes = w.img_off;
 	set_step(&w, "done");
 out:
+	io_stop(&w.q);
 	(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_DIRECT);
 	if (w.ar)
 		archive_read_free(w.ar);
