@@ -21,15 +21,25 @@
 #include "verify/sha256.h"
 
 #define BLK DISK_MIB /* write unit; every region is 1 MiB aligned */
-#define NSLOT 4	     /* 1 MiB buffers in flight between the stream and the I/O */
-#define NJOB 16	     /* queued jobs (zeroing needs no buffer) */
+#define NSLOT_MIN 4  /* 1 MiB buffers between the stream and the I/O */
+#define NSLOT_MAX 32 /* held while the image is still being validated */
+#define NJOB 256     /* queued jobs (zeroing needs no buffer) */
 
 /* The I/O runs in a thread of its own, so that decompressing, checking
  * for zeros and hashing the next block overlap with writing (and, for the
  * check, reading back) the previous ones: one thread did all of it one
  * after the other. Jobs run in the order they were queued; the first
  * failure is kept (errno and offset: the error detail is per thread) and
- * later jobs are skipped, so the stream side never waits forever. */
+ * later jobs are skipped, so the stream side never waits forever.
+ *
+ * Nothing is written before the whole image has been decompressed once
+ * (a truncated or corrupt stream must leave the disk untouched). That
+ * check runs in a third thread on a stream of its own while the writing
+ * side already decompresses, checks and hashes: its jobs wait behind a
+ * gate, which opens when the check passed (and stays shut, every job
+ * dropped, when it failed). The jobs held meanwhile are bounded by the
+ * buffers (NSLOT_MIN..NSLOT_MAX MiB, a sixteenth of MemAvailable); the
+ * boot-disk image's 28 MiB of data fit, a full image waits. */
 enum io_kind { IO_WRITE, IO_ZERO, IO_READ };
 
 struct io_job {
@@ -44,19 +54,34 @@ struct ioq {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	int fd, is_blk, running, stop;
-	uint8_t *buf[NSLOT];	 /* BLK each, aligned for O_DIRECT, used in turn */
-	uint64_t buf_job[NSLOT]; /* 1 + the job that last used buf[i]; 0: none */
-	uint64_t nbuf;		 /* buffers handed out so far */
-	uint8_t *zbuf;		 /* BLK of zeros: BLKZEROOUT / holes not available */
+	int gate; /* 0: the image is being checked; 1: it passed; -1: it failed */
+	pthread_t vth;
+	int vrunning;
+	int vrc; /* the check's failure and its detail */
+	char vwhy[512];
+	unsigned nslot;
+	uint8_t *buf[NSLOT_MAX];     /* BLK each, aligned for O_DIRECT, used in turn */
+	uint64_t buf_job[NSLOT_MAX]; /* 1 + the job that last used buf[i]; 0: none */
+	uint64_t nbuf;		     /* buffers handed out so far */
+	uint8_t *zbuf;		     /* BLK of zeros: BLKZEROOUT / holes not available */
 	struct io_job job[NJOB];
-	uint64_t queued, done; /* job n is in job[n % NJOB] */
-	int err;	       /* first failure: errno (EIO for a short transfer) */
+	uint64_t queued, done;	  /* job n is in job[n % NJOB] */
+	uint64_t written, zeroed; /* by the jobs that ran */
+	int err;		  /* first failure: errno (EIO for a short transfer) */
 	enum io_kind err_kind;
 	uint64_t err_off;
 };
 
+/* The compressed image, read with pread: two streams share its fd. */
+struct src {
+	int fd;
+	off_t off;
+	uint8_t *buf;
+};
+
 struct wctx {
 	int fd;
+	struct src src;
 	int is_blk;
 	const char *what;
 	struct archive *ar;
@@ -71,6 +96,7 @@ struct wctx {
 	size_t n_blocks;
 	struct disk_write_report *rep;
 	struct ioq q;
+	int *cancel; /* the check's stream: stop when set */
 };
 
 static int set_step(struct wctx *w, const char *step)
@@ -149,9 +175,10 @@ static void *io_thread(void *arg)
 
 	pthread_mutex_lock(&q->mu);
 	for (;;) {
-		while (q->done == q->queued && !q->stop)
+		while (!q->stop && q->gate >= 0 && (q->gate == 0 || q->done == q->queued))
 			pthread_cond_wait(&q->cv, &q->mu);
-		if (q->done == q->queued)
+		/* a held job never runs unless the image passed its check */
+		if (q->gate != 1 || q->done == q->queued)
 			break;
 		{
 			struct io_job j = q->job[q->done % NJOB];
@@ -164,6 +191,8 @@ static void *io_thread(void *arg)
 					? io_zero(q, j.off, j.len, &eoff)
 					: io_rw(q->fd, j.kind, j.buf, j.len, j.off, &eoff);
 			pthread_mutex_lock(&q->mu);
+			if (!skip && !e && j.kind != IO_READ)
+				*(j.kind == IO_WRITE ? &q->written : &q->zeroed) += j.len;
 			if (e && !q->err) {
 				q->err = e;
 				q->err_kind = j.kind;
@@ -177,13 +206,29 @@ static void *io_thread(void *arg)
 	return NULL;
 }
 
+/* A sixteenth of MemAvailable in 1 MiB buffers, NSLOT_MIN..NSLOT_MAX. */
+static unsigned hold_slots(void)
+{
+	unsigned long long kb = 0;
+	char line[128];
+	FILE *f = fopen("/proc/meminfo", "re");
+	unsigned n;
+
+	if (f) {
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1)
+				break;
+		fclose(f);
+	}
+	n = (unsigned)(kb / 1024 / 16);
+	return n < NSLOT_MIN ? NSLOT_MIN : n > NSLOT_MAX ? NSLOT_MAX : n;
+}
+
 static int io_start(struct ioq *q, int fd, int is_blk)
 {
 	q->fd = fd;
 	q->is_blk = is_blk;
-	for (int i = 0; i < NSLOT; i++)
-		if (posix_memalign((void **)&q->buf[i], 4096, BLK))
-			return -ENOMEM;
+	q->nslot = hold_slots();
 	if (posix_memalign((void **)&q->zbuf, 4096, BLK))
 		return -ENOMEM;
 	memset(q->zbuf, 0, BLK);
@@ -219,10 +264,14 @@ static int io_wait(struct wctx *w, uint64_t n)
 	int e;
 
 	pthread_mutex_lock(&q->mu);
-	while (q->done < n)
+	while (q->done < n && q->gate >= 0)
 		pthread_cond_wait(&q->cv, &q->mu);
 	e = q->err;
 	pthread_mutex_unlock(&q->mu);
+	if (q->gate < 0) {
+		set_step(w, "validate");
+		return br_fail(q->vrc, "%s", q->vwhy);
+	}
 	return e ? io_error(w) : 0;
 }
 
@@ -230,9 +279,11 @@ static int io_wait(struct wctx *w, uint64_t n)
 static int io_buf(struct wctx *w, uint8_t **buf)
 {
 	struct ioq *q = &w->q;
-	unsigned i = (unsigned)(q->nbuf % NSLOT);
+	unsigned i = (unsigned)(q->nbuf % q->nslot);
 	int rc = q->buf_job[i] ? io_wait(w, q->buf_job[i]) : 0;
 
+	if (!rc && !q->buf[i] && posix_memalign((void **)&q->buf[i], 4096, BLK))
+		rc = -ENOMEM;
 	*buf = q->buf[i];
 	return rc;
 }
@@ -250,7 +301,7 @@ static int io_queue(struct wctx *w, enum io_kind kind, uint64_t off, uint64_t le
 	q->job[q->queued % NJOB] = (struct io_job){kind, off, len, buf};
 	q->queued++;
 	if (buf)
-		q->buf_job[q->nbuf++ % NSLOT] = q->queued;
+		q->buf_job[q->nbuf++ % q->nslot] = q->queued;
 	pthread_cond_broadcast(&q->cv);
 	pthread_mutex_unlock(&q->mu);
 	return 0;
@@ -258,6 +309,11 @@ static int io_queue(struct wctx *w, enum io_kind kind, uint64_t off, uint64_t le
 
 static void io_stop(struct ioq *q)
 {
+	if (q->vrunning) {
+		__atomic_store_n(&q->stop, 1, __ATOMIC_RELAXED);
+		pthread_join(q->vth, NULL);
+		q->vrunning = 0;
+	}
 	if (q->running) {
 		pthread_mutex_lock(&q->mu);
 		q->stop = 1;
@@ -268,7 +324,7 @@ static void io_stop(struct ioq *q)
 		pthread_mutex_destroy(&q->mu);
 		q->running = 0;
 	}
-	for (int i = 0; i < NSLOT; i++)
+	for (int i = 0; i < NSLOT_MAX; i++)
 		free(q->buf[i]);
 	free(q->zbuf);
 }
@@ -276,14 +332,7 @@ static void io_stop(struct ioq *q)
 /* Queue the zeroing of [off, off+len) (see io_zero). */
 static int zero_range(struct wctx *w, uint64_t off, uint64_t len)
 {
-	int rc;
-
-	if (!len)
-		return 0;
-	rc = io_queue(w, IO_ZERO, off, len, NULL);
-	if (!rc)
-		w->rep->zeroed += len;
-	return rc;
+	return len ? io_queue(w, IO_ZERO, off, len, NULL) : 0;
 }
 
 static int flush_zeros(struct wctx *w)
@@ -426,7 +475,6 @@ static int copy_region(struct wctx *w, const struct disk_extent *x, int write)
 			return rc;
 		if (off / BLK < w->n_blocks)
 			w->sent[off / BLK] = 1;
-		w->rep->written += n;
 	}
 	return flush_zeros(w);
 }
@@ -458,7 +506,7 @@ static int check_blocks(struct wctx *w, const struct disk_extent *iext)
 		uint64_t job;
 		uint8_t *buf;
 		size_t len;
-	} fifo[NSLOT];
+	} fifo[NSLOT_MAX];
 	unsigned head = 0, n_fifo = 0;
 	int rc;
 
@@ -471,13 +519,13 @@ static int check_blocks(struct wctx *w, const struct disk_extent *iext)
 			continue;
 		/* the oldest read is hashed when its buffer is needed, and all
 		 * of them at the end */
-		while (n_fifo && (n_fifo == NSLOT || b == w->n_blocks)) {
+		while (n_fifo && (n_fifo == w->q.nslot || b == w->n_blocks)) {
 			rc = io_wait(w, fifo[head].job);
 			if (rc)
 				return rc;
 			verify_sha256_update(w->sha, fifo[head].buf, fifo[head].len);
 			w->rep->verified += fifo[head].len;
-			head = (head + 1) % NSLOT;
+			head = (head + 1) % w->q.nslot;
 			n_fifo--;
 		}
 		if (b == w->n_blocks)
@@ -492,7 +540,7 @@ static int check_blocks(struct wctx *w, const struct disk_extent *iext)
 		if (rc)
 			return rc;
 		{
-			unsigned t = (head + n_fifo) % NSLOT;
+			unsigned t = (head + n_fifo) % w->q.nslot;
 
 			fifo[t].job = w->q.queued;
 			fifo[t].buf = buf;
@@ -530,7 +578,26 @@ static int ext4_magic(struct wctx *w, uint64_t part_start)
 	       sb[1] == 0xef;
 }
 
-/* (Re)start the decompressed stream at byte 0 of the image. */
+#define SRC_BLK (64 << 10)
+
+static la_ssize_t src_read(struct archive *a, void *arg, const void **out)
+{
+	struct src *s = arg;
+	ssize_t n;
+
+	do
+		n = pread(s->fd, s->buf, SRC_BLK, s->off);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		archive_set_error(a, errno, "read: %s", strerror(errno));
+		return -1;
+	}
+	s->off += n;
+	*out = s->buf;
+	return n;
+}
+
+/* Start the decompressed stream at byte 0 of the image. */
 static int stream_open(struct wctx *w, const struct verify_artifact *img)
 {
 	struct archive_entry *ae;
@@ -538,19 +605,16 @@ static int stream_open(struct wctx *w, const struct verify_artifact *img)
 
 	if (ifd < 0)
 		return ifd;
-	if (w->ar)
-		archive_read_free(w->ar);
-	w->img_off = 0;
-	w->cp = NULL;
-	w->clen = 0;
-	if (lseek(ifd, 0, SEEK_SET) < 0)
-		return br_fail(-errno, "%s: %s", verify_artifact_path(img), strerror(errno));
+	if (!w->src.buf && !(w->src.buf = malloc(SRC_BLK)))
+		return -ENOMEM;
+	w->src.fd = ifd;
+	w->src.off = 0;
 	w->ar = archive_read_new();
 	if (!w->ar)
 		return -ENOMEM;
 	archive_read_support_filter_zstd(w->ar);
 	archive_read_support_format_raw(w->ar);
-	if (archive_read_open_fd(w->ar, ifd, 64 << 10) != ARCHIVE_OK ||
+	if (archive_read_open(w->ar, &w->src, NULL, src_read, NULL) != ARCHIVE_OK ||
 	    archive_read_next_header(w->ar, &ae) != ARCHIVE_OK)
 		return br_fail(-BR_EMALFORMED, "%s: %s", verify_artifact_path(img),
 			       archive_error_string(w->ar) ? archive_error_string(w->ar)
@@ -567,10 +631,68 @@ static int stream_drain(struct wctx *w, const struct verify_artifact *img, uint6
 
 		if (rc)
 			return rc;
+		if (w->cancel && __atomic_load_n(w->cancel, __ATOMIC_RELAXED))
+			return -ECANCELED;
 	}
-	if (w->clen || archive_read_data(w->ar, w->buf, 1) != 0)
+	uint8_t one;
+
+	if (w->clen || archive_read_data(w->ar, &one, 1) != 0)
 		return br_fail(-BR_EMALFORMED, "%s: boot-disk image longer than its GPT says",
 			       verify_artifact_path(img));
+	return 0;
+}
+
+struct vjob {
+	struct wctx *w; /* the writing side: its queue's gate */
+	const struct verify_artifact *img;
+	uint64_t img_size;
+};
+
+/* The check: the whole image decompressed on a stream of its own; opens
+ * the gate or shuts it for good. */
+static void *validate_thread(void *arg)
+{
+	struct vjob *j = arg;
+	struct ioq *q = &j->w->q;
+	struct wctx v;
+	int rc;
+
+	memset(&v, 0, sizeof(v));
+	v.what = j->w->what;
+	v.cancel = &q->stop;
+	rc = stream_open(&v, j->img);
+	if (!rc)
+		rc = stream_drain(&v, j->img, j->img_size);
+	pthread_mutex_lock(&q->mu);
+	if (rc) {
+		q->vrc = rc;
+		snprintf(q->vwhy, sizeof(q->vwhy), "%s",
+			 br_errdetail()[0] ? br_errdetail() : strerror(rc < 0 ? -rc : rc));
+	}
+	q->gate = rc ? -1 : 1;
+	pthread_cond_broadcast(&q->cv);
+	pthread_mutex_unlock(&q->mu);
+	if (v.ar)
+		archive_read_free(v.ar);
+	free(v.src.buf);
+	free(j);
+	return NULL;
+}
+
+static int validate_start(struct wctx *w, const struct verify_artifact *img, uint64_t img_size)
+{
+	struct vjob *j = malloc(sizeof(*j));
+
+	if (!j)
+		return -ENOMEM;
+	j->w = w;
+	j->img = img;
+	j->img_size = img_size;
+	if (pthread_create(&w->q.vth, NULL, validate_thread, j)) {
+		free(j);
+		return -EAGAIN;
+	}
+	w->q.vrunning = 1;
 	return 0;
 }
 
@@ -651,15 +773,13 @@ int disk_write_image(const struct verify_artifact *img, int fd, const char *what
 		rc = -ENOMEM;
 		goto out;
 	}
-	/* the whole stream first, writing nothing: a truncated or corrupt
-	 * image (zstd checks its frames) fails here with the disk untouched;
-	 * it costs one more decompression of the image, not its size in RAM */
-	set_step(&w, "validate");
-	rc = stream_drain(&w, img, img_size);
+	/* the whole stream once, writing nothing, before anything is written:
+	 * a truncated or corrupt image (zstd checks its frames) fails with
+	 * the disk untouched; it costs one more decompression of the image
+	 * (in a thread of its own, see struct ioq), not its size in RAM */
+	rc = io_start(&w.q, fd, w.is_blk);
 	if (!rc)
-		rc = stream_open(&w, img);
-	if (!rc)
-		rc = img_read(&w, NULL, BLK);
+		rc = validate_start(&w, img, img_size);
 	if (rc)
 		goto out;
 	rc = disk_layout_compute(disk_size, sector, &iext[DISK_PART_ESP], &iext[DISK_PART_STATE],
@@ -693,22 +813,23 @@ int disk_write_image(const struct verify_artifact *img, int fd, const char *what
 	 * instance has no RAM for it); not every file system allows it */
 	(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_DIRECT);
 
-	rc = io_start(&w.q, fd, w.is_blk);
-	if (rc)
-		goto out;
 	set_step(&w, "esp");
 	rc = copy_region(&w, &iext[DISK_PART_ESP], 1);
-	if (rc)
-		goto out;
-	set_step(&w, "state");
-	rc = copy_region(&w, &iext[DISK_PART_STATE], write_state);
-	if (rc)
-		goto out;
+	if (!rc) {
+		set_step(&w, "state");
+		rc = copy_region(&w, &iext[DISK_PART_STATE], write_state);
+	}
 	/* the rest of the image (the image's own backup GPT) is read, not
 	 * written: the disk gets a GPT of its own size */
-	rc = stream_drain(&w, img, img_size);
-	if (rc)
+	if (!rc)
+		rc = stream_drain(&w, img, img_size);
+	if (rc) {
+		/* a stream that breaks before the check passed: nothing held
+		 * was written (io_stop drops it) */
+		if (__atomic_load_n(&w.q.gate, __ATOMIC_ACQUIRE) != 1)
+			set_step(&w, "validate");
 		goto out;
+	}
 	verify_sha256_final(w.sha, want);
 
 	if (!rep->updated) {
@@ -803,6 +924,8 @@ int disk_write_image(const struct verify_artifact *img, int fd, const char *what
 	set_step(&w, "done");
 out:
 	io_stop(&w.q);
+	rep->written += w.q.written;
+	rep->zeroed += w.q.zeroed;
 	(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_DIRECT);
 	if (w.ar)
 		archive_read_free(w.ar);
