@@ -57,7 +57,8 @@ struct ioq {
 	int gate; /* 0: the image is being checked; 1: it passed; -1: it failed */
 	pthread_t vth;
 	int vrunning;
-	int vrc; /* the check's failure and its detail */
+	int vcancel; /* atomic: the check stops early (the write failed) */
+	int vrc;     /* the check's failure and its detail */
 	char vwhy[512];
 	unsigned nslot;
 	uint8_t *buf[NSLOT_MAX];     /* BLK each, aligned for O_DIRECT, used in turn */
@@ -261,18 +262,29 @@ static int io_error(struct wctx *w)
 static int io_wait(struct wctx *w, uint64_t n)
 {
 	struct ioq *q = &w->q;
-	int e;
+	int e, gate;
 
 	pthread_mutex_lock(&q->mu);
 	while (q->done < n && q->gate >= 0)
 		pthread_cond_wait(&q->cv, &q->mu);
 	e = q->err;
+	gate = q->gate;
 	pthread_mutex_unlock(&q->mu);
-	if (q->gate < 0) {
+	if (gate < 0) {
 		set_step(w, "validate");
 		return br_fail(q->vrc, "%s", q->vwhy);
 	}
 	return e ? io_error(w) : 0;
+}
+
+static int gate_passed(struct ioq *q)
+{
+	int g;
+
+	pthread_mutex_lock(&q->mu);
+	g = q->gate;
+	pthread_mutex_unlock(&q->mu);
+	return g == 1;
 }
 
 /* The next buffer, once the job that used it last is done. */
@@ -310,7 +322,7 @@ static int io_queue(struct wctx *w, enum io_kind kind, uint64_t off, uint64_t le
 static void io_stop(struct ioq *q)
 {
 	if (q->vrunning) {
-		__atomic_store_n(&q->stop, 1, __ATOMIC_RELAXED);
+		__atomic_store_n(&q->vcancel, 1, __ATOMIC_RELAXED);
 		pthread_join(q->vth, NULL);
 		q->vrunning = 0;
 	}
@@ -659,7 +671,7 @@ static void *validate_thread(void *arg)
 
 	memset(&v, 0, sizeof(v));
 	v.what = j->w->what;
-	v.cancel = &q->stop;
+	v.cancel = &q->vcancel;
 	rc = stream_open(&v, j->img);
 	if (!rc)
 		rc = stream_drain(&v, j->img, j->img_size);
@@ -826,7 +838,7 @@ int disk_write_image(const struct verify_artifact *img, int fd, const char *what
 	if (rc) {
 		/* a stream that breaks before the check passed: nothing held
 		 * was written (io_stop drops it) */
-		if (__atomic_load_n(&w.q.gate, __ATOMIC_ACQUIRE) != 1)
+		if (!gate_passed(&w.q))
 			set_step(&w, "validate");
 		goto out;
 	}
@@ -929,6 +941,7 @@ out:
 	(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_DIRECT);
 	if (w.ar)
 		archive_read_free(w.ar);
+	free(w.src.buf);
 	verify_sha256_free(w.sha);
 	free(tail);
 	free(check);
