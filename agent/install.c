@@ -351,7 +351,8 @@ fail:
 	verify_artifact_close(img);
 	cli_workdir_remove(workdir);
 	{
-		int code = br_exitcode(rc);
+		/* an errno from the disk (EIO, ENOSPC…) is a disk failure */
+		int code = cli_exitcode(rc, BR_EXIT_DISK);
 
 		br_log(BR_LOG_ERROR, "install: %s" FROM_RAM " (exit %d)",
 		       br_errdetail()[0] ? br_errdetail() : br_strerror(rc), code);

@@ -117,7 +117,7 @@ static int pwrite_all(struct wctx *w, const void *p, size_t len, uint64_t off)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			return br_fail(n < 0 ? -errno : -EIO, "%s: write at byte %llu: %s", w->what,
+			return br_fail(-BR_EDISK, "%s: write at byte %llu: %s", w->what,
 				       (unsigned long long)off, n < 0 ? strerror(errno) : "short");
 		b += n;
 		len -= (size_t)n;
@@ -254,7 +254,7 @@ static int io_error(struct wctx *w)
 	static const char *const what[] = {"write", "zeroing", "read back"};
 	struct ioq *q = &w->q;
 
-	return br_fail(-q->err, "%s: %s at byte %llu: %s", w->what, what[q->err_kind],
+	return br_fail(-BR_EDISK, "%s: %s at byte %llu: %s", w->what, what[q->err_kind],
 		       (unsigned long long)q->err_off, strerror(q->err));
 }
 
@@ -501,8 +501,8 @@ static int read_back(struct wctx *w, uint64_t off, size_t len, uint8_t *dst)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			return br_fail(n < 0 ? -errno : -EIO, "%s: read back at byte %llu: %s",
-				       w->what, (unsigned long long)off + got,
+			return br_fail(-BR_EDISK, "%s: read back at byte %llu: %s", w->what,
+				       (unsigned long long)off + got,
 				       n < 0 ? strerror(errno) : "short");
 		got += (size_t)n;
 	}
@@ -570,7 +570,7 @@ static int sync_dev(struct wctx *w)
 	if (rc)
 		return rc;
 	if (fsync(w->fd) < 0)
-		return br_fail(-errno, "%s: fsync: %s", w->what, strerror(errno));
+		return br_fail(-BR_EDISK, "%s: fsync: %s", w->what, strerror(errno));
 	return 0;
 }
 
