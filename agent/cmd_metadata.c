@@ -13,7 +13,7 @@
 static int cmd_metadata(int argc, char **argv);
 
 struct metadata_args {
-	const char *cloud, *url, *root;
+	const char *cloud, *url, *root, *link_local;
 	int no_metadata, check;
 	unsigned long timeout;
 };
@@ -48,6 +48,10 @@ static const struct cli_option metadata_options[] = {
 	    "what looks wrong (no ssh key, no address, no route)"),
     CLI_OPT_RANGE("timeout", "", "SECONDS", CLI_UINT, A, timeout, 1, 300, 0,
 		  "metadata deadline (default 5)"),
+    /* the temporary address for DigitalOcean without a route to the
+     * metadata service (tests: a documentation range in a namespace) */
+    CLI_OPT("link-local", "", "ADDR/PREFIX", CLI_STR, A, link_local, CLI_HIDDEN,
+	    "temporary address when the metadata service has no route (tests)"),
     /* read files under another root (tests) */
     CLI_OPT("root", "", "DIR", CLI_STR, A, root, CLI_HIDDEN, "files under DIR (tests)"),
 };
@@ -84,6 +88,7 @@ static int cmd_metadata(int argc, char **argv)
 		o.cloud = a.cloud;
 	if (a.root)
 		o.root = a.root;
+	o.link_local = a.link_local;
 	if (a.timeout)
 		o.timeout_s = (unsigned)a.timeout;
 	if (a.no_metadata && a.url)

@@ -66,6 +66,11 @@ int cli_metadata_check(const cJSON *facts, FILE *out)
 			or_dash(str(md, "cloud")));
 	else
 		fprintf(out, "metadata:  not asked\n");
+	if (cJSON_IsObject(md) && str(md, "link_local"))
+		fprintf(out,
+			"           asked through the temporary %s on %s (no route "
+			"before), removed again\n",
+			str(md, "link_local"), or_dash(str(md, "link_local_link")));
 	fprintf(out, "ssh keys:  %d (instance-data.json, metadata, authorized_keys files)\n",
 		n_keys);
 	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(net, "links"))

@@ -13,6 +13,8 @@
 #ifndef BOOTRINO_CLOUDINIT_CLOUDINIT_H
 #define BOOTRINO_CLOUDINIT_CLOUDINIT_H
 
+#include <net/if.h>
+#include <netinet/in.h>
 #include <stddef.h>
 
 #include <cjson/cJSON.h>
@@ -48,6 +50,10 @@ struct cloud_facts_opts {
 	int metadata_required;	  /* a metadata failure fails the whole call */
 	int netlink;		  /* read links/addresses/routes via netlink */
 	unsigned timeout_s;	  /* metadata deadline; 0: 5 s */
+	/* DigitalOcean without a route to the metadata address: the
+	 * temporary address (IPv4 ADDR/PREFIX) to add for the request;
+	 * NULL: a random 169.254.[1-168].x/16, as cloud-init does */
+	const char *link_local;
 };
 
 void cloud_facts_opts_init(struct cloud_facts_opts *o);
@@ -118,6 +124,28 @@ int cloud_metadata_fetch(const char *cloud, const char *base_url, unsigned timeo
  *   "digitalocean"  /metadata/v1.json
  * Fuzzed by tests/fuzz/fuzz_metadata.c. */
 int cloud_metadata_parse(const char *doc, const char *buf, size_t len, cJSON *out);
+
+/* --- a temporary link-local address (DigitalOcean) ------------------------- */
+
+/* 1 when the kernel has no route to base_url's host (a literal IPv4
+ * address): a UDP connect() says so without sending anything. */
+int cloud_linklocal_needed(const char *base_url);
+
+struct cloud_linklocal {
+	int ifindex; /* -1: nothing added */
+	int was_up;
+	unsigned prefix;
+	struct in_addr addr;
+	char link[IF_NAMESIZE + 1];
+	char text[24]; /* "169.254.7.9/16" */
+};
+
+/* Add addr (IPv4 ADDR/PREFIX, scope link; NULL: random in
+ * 169.254.[1-168].0/16) to the non-loopback link with the lowest index,
+ * setting the link up if it was down. cloud_linklocal_del() undoes both;
+ * call it whatever happened in between. */
+int cloud_linklocal_add(const char *addr, struct cloud_linklocal *ll);
+int cloud_linklocal_del(struct cloud_linklocal *ll);
 
 /* --- user-data --------------------------------------------------------------- */
 

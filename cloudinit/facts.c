@@ -140,8 +140,11 @@ int cloud_resolv_parse(const char *buf, size_t len, cJSON *facts)
 				    cJSON_GetArraySize(ns) < 16)
 					cJSON_AddItemToArray(ns, cJSON_CreateString(tok));
 			} else if (tok && (!strcmp(tok, "search") || !strcmp(tok, "domain"))) {
+				/* "." is the root domain: systemd-resolved writes
+				 * "search ." when there are no search domains */
 				while ((tok = strtok_r(NULL, " \t\r", &save)))
-					if (cloud_text_valid(tok, HOSTNAME_MAX) &&
+					if (strcmp(tok, ".") != 0 &&
+					    cloud_text_valid(tok, HOSTNAME_MAX) &&
 					    !array_has(search, tok) &&
 					    cJSON_GetArraySize(search) < 8)
 						cJSON_AddItemToArray(search,
@@ -352,6 +355,44 @@ static void merge_metadata(cJSON *facts, cJSON *md)
 	}
 }
 
+/* DigitalOcean configures a droplet's network from the metadata: before
+ * that there may be no address at all, and the service answers on the
+ * public link to any 169.254.0.0/16 address (cloudinit/linklocal.c). */
+static int fetch_metadata(const struct cloud_facts_opts *o, const char *cloud, cJSON **md)
+{
+	const char *url = o->metadata_url ? o->metadata_url : CLOUD_METADATA_DEFAULT_URL;
+	unsigned timeout_s = o->timeout_s ? o->timeout_s : 5;
+	struct cloud_linklocal ll;
+	char detail[512];
+	int rc, rc2;
+
+	if (strcmp(cloud, CLOUD_DIGITALOCEAN) != 0 ||
+	    (!o->metadata_url && strcmp(cloud_detect(), cloud) != 0) ||
+	    !cloud_linklocal_needed(url))
+		return cloud_metadata_fetch(cloud, o->metadata_url, timeout_s, md);
+	rc = cloud_linklocal_add(o->link_local, &ll);
+	if (rc < 0)
+		return rc;
+	rc = cloud_metadata_fetch(cloud, o->metadata_url, timeout_s, md);
+	/* the fetch's failure detail outlives the removal's */
+	snprintf(detail, sizeof(detail), "%s", rc < 0 ? br_errdetail() : "");
+	rc2 = cloud_linklocal_del(&ll);
+	if (rc < 0) {
+		br_fail(rc, "%s (through the temporary %s on %s, removed again)", detail, ll.text,
+			ll.link);
+		cJSON_Delete(*md);
+		*md = NULL;
+		return rc;
+	}
+	if (rc2 < 0 || !cJSON_AddStringToObject(*md, "link_local", ll.text) ||
+	    !cJSON_AddStringToObject(*md, "link_local_link", ll.link)) {
+		cJSON_Delete(*md);
+		*md = NULL;
+		return rc2 < 0 ? rc2 : -ENOMEM;
+	}
+	return 0;
+}
+
 int cloud_facts_collect_opts(const struct cloud_facts_opts *o, cJSON **out)
 {
 	const char *root = o->root && *o->root ? o->root : "/";
@@ -372,8 +413,7 @@ int cloud_facts_collect_opts(const struct cloud_facts_opts *o, cJSON **out)
 	}
 	collect_instance_data(root, facts, sources);
 	if (o->metadata && strcmp(cloud, CLOUD_UNKNOWN) != 0) {
-		rc = cloud_metadata_fetch(cloud, o->metadata_url, o->timeout_s ? o->timeout_s : 5,
-					  &md);
+		rc = fetch_metadata(o, cloud, &md);
 		if (rc == 0) {
 			merge_metadata(facts, md);
 			cJSON_AddItemToArray(sources, cJSON_CreateString("metadata"));

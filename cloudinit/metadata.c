@@ -308,7 +308,14 @@ static int parse_digitalocean(const cJSON *doc, cJSON *out)
 	cJSON *keys;
 	int rc;
 
-	if (integer_text(id, idtext, sizeof(idtext)) < 0)
+	/* a number in the metadata API's documentation, a string of digits
+	 * in what a droplet served cloud-init (DO_META in its
+	 * tests/unittests/sources/test_digitalocean.py) */
+	if (cJSON_IsString(id) && id->valuestring[0] &&
+	    strspn(id->valuestring, "0123456789") == strlen(id->valuestring) &&
+	    strlen(id->valuestring) < sizeof(idtext))
+		snprintf(idtext, sizeof(idtext), "%s", id->valuestring);
+	else if (integer_text(id, idtext, sizeof(idtext)) < 0)
 		return br_fail(-BR_EMALFORMED, "digitalocean metadata: no numeric droplet_id");
 	if ((rc = put(out, "instance_id", idtext, ID_MAX)) < 0 ||
 	    (rc = put(out, "hostname", str_of(doc, "hostname"), NAME_MAX_)) < 0 ||
@@ -427,6 +434,17 @@ static int fetch_aws(struct md_client *c, cJSON *out)
 	if ((rc = md_get_doc(c, "/latest/dynamic/instance-identity/document", "aws-identity",
 			     out)) < 0)
 		return rc;
+	/* cloud-init takes the instance id from meta-data/instance-id, not
+	 * from the identity document; so do we when it answers */
+	if (md_get_text(c, "/latest/meta-data/instance-id", text, sizeof(text)) == 0 &&
+	    (rc = put(out, "instance_id", text, ID_MAX)) < 0)
+		return rc;
+	/* and the zone from placement/availability-zone (its region from
+	 * the identity document) */
+	if (md_get_text(c, "/latest/meta-data/placement/availability-zone", text, sizeof(text)) ==
+		0 &&
+	    (rc = put(out, "zone", text, 64)) < 0)
+		return rc;
 	if (md_get_text(c, "/latest/meta-data/local-hostname", text, sizeof(text)) == 0 &&
 	    (rc = put(out, "hostname", text, NAME_MAX_)) < 0)
 		return rc;
@@ -446,8 +464,10 @@ static int fetch_aws(struct md_client *c, cJSON *out)
 		if (end == line || *end != '=' || idx > 1000)
 			continue;
 		snprintf(path, sizeof(path), "/latest/meta-data/public-keys/%lu/openssh-key", idx);
+		/* one key per line: a key pair entry may hold several
+		 * (cloud-init's ec2 tests register lists joined by "\n") */
 		if (md_get(c, path, KEY_MAX, &key, &klen) == 0 && key) {
-			rc = add_key(keys, key, strcspn(key, "\n"));
+			rc = strlen(key) == klen ? add_key_lines(keys, key) : 0;
 			free(key);
 			if (rc < 0)
 				break;

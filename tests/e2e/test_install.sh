@@ -46,7 +46,7 @@ boots() {
 # (first MiB, the ESP and state, bootrino-data's first MiB, the backup GPT
 # at the end), so that even a write of zeros would change its hash.
 SECOND=$TAP_TMP/second.raw
-size=$(qemu-img info --output=json "$BOOTRINO_ROOT/build/guest/disk.img" |
+size=$(qemu-img info --output=json "${BOOTRINO_GUEST_DIR:-$BOOTRINO_ROOT/build/guest}/disk.img" |
 	python3 -c 'import json,sys; print(json.load(sys.stdin)["virtual-size"])')
 truncate -s "$size" "$SECOND"
 for mib in 0 1 130 641 $((size / 1048576 - 2)); do

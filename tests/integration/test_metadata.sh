@@ -84,6 +84,92 @@ run "nothing listening: exit 4" 4 "$BOOTRINO" metadata --cloud digitalocean --me
 took=$(($(date +%s) - start))
 [ "$took" -le 15 ] && ok "nothing listening: bounded (${took}s)" || not_ok "nothing listening: bounded" "${took}s"
 
+# --- DigitalOcean without an address: a temporary link-local one ----------------------------
+# As DigitalOcean documents and cloud-init's DigitalOcean helper does
+# (assign_ipv4_link_local / del_ipv4_link_local): add an address, ask, remove
+# it. Proved in two network namespaces of the test's own joined by a veth
+# pair, with documentation addresses standing in for 169.254.169.254 (the
+# service, 192.0.2.254) and 169.254.x.y/16 (the temporary address,
+# 192.0.2.77/24): nothing here can reach any other network.
+if unshare -n true 2> /dev/null; then
+	unshare -n sleep 300 &
+	NC=$!
+	unshare -n sleep 300 &
+	NSV=$!
+	tap_on_exit "kill $NC $NSV 2> /dev/null"
+	for _ in $(seq 50); do
+		[ "$(readlink /proc/$NC/ns/net)" != "$(readlink /proc/self/ns/net)" ] &&
+			[ "$(readlink /proc/$NSV/ns/net)" != "$(readlink /proc/self/ns/net)" ] && break
+		sleep 0.1
+	done
+	inc() { nsenter --net="/proc/$NC/ns/net" "$@"; }
+	ins() { nsenter --net="/proc/$NSV/ns/net" "$@"; }
+	inc ip link set lo up
+	inc ip link add ll0 address 52:54:00:00:11:01 type veth peer name md0
+	inc ip link set md0 netns "$NSV"
+	ins ip link set lo up
+	ins ip addr add 192.0.2.254/24 dev md0
+	ins ip link set md0 up
+	# ll0 stays down and without an address: a droplet before its network
+	# is configured
+	ll_server() { # [FAULT]: sets LL_URL
+		local pf=$T/llport.$RANDOM
+		ins timeout 120 python3 "$SRV" --bind 192.0.2.254 --port-file "$pf" \
+			--log "$T/ll-${1:-ok}.log" ${1:+--fault "$1"} --lifetime 100 &
+		tap_on_exit "kill $! 2> /dev/null"
+		for _ in $(seq 100); do [ -s "$pf" ] && break; sleep 0.05; done
+		LL_URL=http://192.0.2.254:$(cat "$pf")
+	}
+	ll_clean() { # NAME: the address is gone and the link down again
+		local a
+		a=$(inc ip -4 -o addr show dev ll0)
+		if [ -z "$a" ] && ! inc ip -o link show dev ll0 | grep -q '[<,]UP[,>]'; then
+			ok "$1: the temporary address removed, the link down again as it was"
+		else
+			not_ok "$1: the temporary address removed, the link down again" "$a $(inc ip -o link show dev ll0)"
+		fi
+	}
+	ll_server
+	if inc curl -s --max-time 3 -o /dev/null "$LL_URL/metadata/v1.json"; then
+		not_ok "link-local: the service is unreachable without an address" "curl reached $LL_URL"
+	else
+		ok "link-local: the service is unreachable without an address"
+	fi
+	run "link-local: metadata through a temporary address" 0 \
+		inc "$BOOTRINO" metadata --cloud digitalocean --metadata-url "$LL_URL" --link-local 192.0.2.77/24
+	[ "$(printf '%s' "$OUT" | jq_ 'd["instance_id"], d["metadata"]["link_local"], d["metadata"]["link_local_link"]')" = "('2756294', '192.0.2.77/24', 'll0')" ] &&
+		ok "link-local: droplet id read; the facts say which address on which link" ||
+		not_ok "link-local: fields" "$OUT"
+	printf '%s' "$OUT" | jq_ 'any(a["address"] == "192.0.2.77" for a in d["network"]["addresses"])' | grep -qx False &&
+		ok "link-local: the temporary address is not among the carried addresses" ||
+		not_ok "link-local: not carried" "$OUT"
+	ll_clean "link-local, success"
+	run "link-local: --check says so" 0 \
+		inc "$BOOTRINO" metadata --cloud digitalocean --metadata-url "$LL_URL" --link-local 192.0.2.77/24 --check
+	grep -q '^           asked through the temporary 192.0.2.77/24 on ll0 (no route before), removed again$' <<< "$OUT" &&
+		ok "link-local: --check names the temporary address and its link" || not_ok "link-local: --check" "$OUT"
+	ll_clean "link-local, --check"
+	ll_server garbage
+	run "link-local: a garbage answer still fails (exit 3)" 3 \
+		inc "$BOOTRINO" metadata --cloud digitalocean --metadata-url "$LL_URL" --link-local 192.0.2.77/24
+	one_line_err "link-local, garbage: one line naming the temporary address" "temporary 192.0.2.77/24 on ll0, removed again"
+	ll_clean "link-local, garbage answer"
+	run "link-local: nothing listening (exit 4)" 4 \
+		inc "$BOOTRINO" metadata --cloud digitalocean --metadata-url "http://192.0.2.254:$(free_port)" \
+		--link-local 192.0.2.77/24 --timeout 2
+	ll_clean "link-local, nothing listening"
+	# with a route to the service no address is added
+	inc ip addr add 192.0.2.10/24 dev ll0
+	inc ip link set ll0 up
+	ll_server
+	run "link-local: a configured droplet asks directly" 0 \
+		inc "$BOOTRINO" metadata --cloud digitalocean --metadata-url "$LL_URL" --link-local 192.0.2.77/24
+	printf '%s' "$OUT" | jq_ '"link_local" in d["metadata"] and d["instance_id"]' | grep -qx False &&
+		ok "link-local: no temporary address when a route exists" || not_ok "link-local: direct" "$OUT"
+else
+	skip "link-local: metadata through a temporary address" "no network namespaces here (unshare -n)"
+fi
+
 # --- never the link-local address off-cloud ------------------------------------------------
 run "--cloud aws without a URL on a non-AWS machine" 0 "$BOOTRINO" metadata --cloud aws --timeout 1
 printf '%s' "$OUT" | jq_ 'd["metadata"]["error"]' | grep -q "not on aws; give the metadata URL explicitly" &&

@@ -3,6 +3,7 @@
 on 127.0.0.1 only, for bootrino's tests.
 
     metadata_server.py --port-file FILE [--log FILE] [--fault MODE] [--lifetime S]
+                       [--bind ADDR]
 
 Writes the port it listens on to FILE. Like the real services it refuses
 requests without the right headers: AWS wants a token from
@@ -188,8 +189,10 @@ def main():
     ap.add_argument("--log")
     ap.add_argument("--fault", default="")
     ap.add_argument("--lifetime", type=float, default=300)
+    # another address only inside a network namespace of the test's own
+    ap.add_argument("--bind", default="127.0.0.1")
     a = ap.parse_args()
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    srv = ThreadingHTTPServer((a.bind, 0), Handler)
     srv.daemon_threads = True
     srv.tokens, srv.lock, srv.fault, srv.log = set(), threading.Lock(), a.fault, a.log
     srv.seen = set()

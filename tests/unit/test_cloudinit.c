@@ -481,6 +481,7 @@ static void test_resolv(void **state)
 				   "search ec2.internal example.com\n"
 				   "options edns0 trust-ad\n"
 				   "nameserver";
+	static const char resolved[] = "nameserver 10.0.2.3\nsearch .\n";
 	cJSON *facts = cJSON_CreateObject(), *dns, *ns, *search;
 
 	(void)state;
@@ -493,6 +494,15 @@ static void test_resolv(void **state)
 	assert_string_equal(cJSON_GetArrayItem(ns, 1)->valuestring, "2001:db8::53");
 	assert_int_equal(cJSON_GetArraySize(search), 2);
 	assert_string_equal(cJSON_GetArrayItem(search, 1)->valuestring, "example.com");
+	cJSON_Delete(facts);
+
+	/* systemd-resolved's files as Debian 13 writes them without search
+	 * domains (tests/e2e/test_takeover_trixie.sh): "search ." is the root
+	 * domain, not a domain to search */
+	facts = cJSON_CreateObject();
+	assert_int_equal(cloud_resolv_parse(resolved, strlen(resolved), facts), 0);
+	search = cJSON_GetObjectItem(cJSON_GetObjectItem(facts, "dns"), "search");
+	assert_int_equal(cJSON_GetArraySize(search), 0);
 	cJSON_Delete(facts);
 }
 
@@ -623,6 +633,15 @@ static void test_metadata_parse(void **state)
 	assert_int_equal(cloud_metadata_parse("digitalocean", "{}\0", 3, o), -BR_EMALFORMED);
 	assert_int_equal(cloud_metadata_parse("digitalocean", "[]", 2, o), -BR_EMALFORMED);
 	assert_int_equal(cloud_metadata_parse("digitalocean", "{\"droplet_id\":1.5}", 18, o),
+			 -BR_EMALFORMED);
+	/* a string of digits, as a droplet served cloud-init (DO_META in its
+	 * tests/unittests/sources/test_digitalocean.py); anything else not */
+	assert_int_equal(
+	    cloud_metadata_parse("digitalocean", "{\"droplet_id\":\"22532410\"}", 25, o), 0);
+	assert_string_equal(cJSON_GetObjectItem(o, "instance_id")->valuestring, "22532410");
+	assert_int_equal(cloud_metadata_parse("digitalocean", "{\"droplet_id\":\"1 x\"}", 20, o),
+			 -BR_EMALFORMED);
+	assert_int_equal(cloud_metadata_parse("digitalocean", "{\"droplet_id\":\"\"}", 17, o),
 			 -BR_EMALFORMED);
 	assert_int_equal(cloud_metadata_parse("aws-identity", "{}", 2, o), -BR_EMALFORMED);
 	assert_int_equal(cloud_metadata_parse("gcp", "{\"instance\":1}", 14, o), -BR_EMALFORMED);

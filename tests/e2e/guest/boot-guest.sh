@@ -52,7 +52,8 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root_dir=$(cd "$here/../../.." && pwd)
-guest_dir=$root_dir/build/guest
+# BOOTRINO_GUEST_DIR: another stock OS (build-guest.sh --suite trixie)
+guest_dir=${BOOTRINO_GUEST_DIR:-$root_dir/build/guest}
 user_data='' serial='' pidfile='' workdir='' timeout_s=600 mem=1024 disk='' firmware='' nvme=0 extra_disk=''
 forwards=() hostfwds=() taps=() netns='' network_config='' ifnames="net.ifnames=0"
 

@@ -1,24 +1,52 @@
 #!/bin/bash
-# Build a Debian 12 "stock cloud instance" for the e2e tests: debootstrap +
+# Build a Debian "stock cloud instance" for the e2e tests: debootstrap +
 # Debian's cloud kernel + cloud-init (NoCloud), as a raw disk image made
 # without loop mounts (mkfs.ext4 -d, an MBR written by sfdisk on a file).
 #
-#   tests/e2e/guest/build-guest.sh [OUTDIR]      (default: build/guest)
+#   tests/e2e/guest/build-guest.sh [--suite bookworm|trixie] [OUTDIR]
+#
+# bookworm (Debian 12, the default; OUTDIR build/guest): ifupdown and
+# isc-dhcp-client, /etc/resolv.conf written by dhclient — Debian's own
+# cloud images of that release. trixie (Debian 13; OUTDIR
+# build/guest-trixie): netplan.io rendering to systemd-networkd and
+# systemd-resolved with its stub at 127.0.0.53 — the stack of Ubuntu's
+# cloud images (docs/networking.md says what differs).
 #
 # Produces OUTDIR/disk.img (MBR, ext4 root at 1 MiB), OUTDIR/vmlinuz,
-# OUTDIR/initrd.img and OUTDIR/.stamp. Cached: when the stamp matches this
-# script's checksum nothing is done. Needs root (debootstrap, chroot) and
-# deb.debian.org (BOOTRINO_GUEST_MIRROR overrides). Every step is bounded
-# by a timeout and names itself when it fails.
+# OUTDIR/initrd.img and OUTDIR/.stamp. Cached per recipe: when the stamp
+# matches this script's checksum and the suite nothing is done. Needs root
+# (debootstrap, chroot) and deb.debian.org (BOOTRINO_GUEST_MIRROR
+# overrides). Every step is bounded by a timeout and names itself when it
+# fails.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root_dir=$(cd "$here/../../.." && pwd)
-out=${1:-$root_dir/build/guest}
-mirror=${BOOTRINO_GUEST_MIRROR:-http://deb.debian.org/debian}
 suite=bookworm
+if [ "${1:-}" = --suite ]; then
+	suite=${2:-}
+	shift 2 || true
+fi
+case $suite in
+bookworm)
+	default_out=$root_dir/build/guest
+	packages="ifupdown isc-dhcp-client python3-cffi-backend"
+	;;
+trixie)
+	default_out=$root_dir/build/guest-trixie
+	# systemd-networkd is part of systemd; netplan.io renders cloud-init's
+	# network config for it, as on Ubuntu.
+	packages="netplan.io systemd-resolved"
+	;;
+*)
+	printf 'build-guest: error: --suite: bookworm or trixie, not "%s"\n' "$suite" >&2
+	exit 2
+	;;
+esac
+out=${1:-$default_out}
+mirror=${BOOTRINO_GUEST_MIRROR:-http://deb.debian.org/debian}
 disk_size=3G
-recipe=$(cksum < "$0" | cut -d' ' -f1)
+recipe=$(cat "$0" - <<< "$suite" | cksum | cut -d' ' -f1)
 stamp=$out/.stamp
 
 say() { printf 'build-guest: %s\n' "$*" >&2; }
@@ -87,10 +115,11 @@ printf '#!/bin/sh\nexit 101\n' > "$rootfs/usr/sbin/policy-rc.d"
 chmod +x "$rootfs/usr/sbin/policy-rc.d"
 echo "deb $mirror $suite main" > "$rootfs/etc/apt/sources.list"
 chr() { timeout 900 "${clean_env[@]}" chroot "$rootfs" "$@"; }
+# shellcheck disable=SC2086 # $packages is a word list
 {
 	chr apt-get update &&
-		chr apt-get install -y --no-install-recommends cloud-init ifupdown \
-			isc-dhcp-client curl ca-certificates netbase python3-cffi-backend wget &&
+		chr apt-get install -y --no-install-recommends cloud-init $packages \
+			curl ca-certificates netbase wget &&
 		chr apt-get clean
 } > "$work/apt.log" 2>&1 ||
 	{ tail -20 "$work/apt.log" >&2; die "apt-get in the chroot failed (log: $work/apt.log)"; }
@@ -107,6 +136,19 @@ datasource_list: [ NoCloud, None ]
 locale: false
 ssh_genkeytypes: []
 CFG
+if [ "$suite" = trixie ]; then
+	# As Ubuntu's images: cloud-init writes netplan YAML, netplan renders
+	# it for systemd-networkd, names resolve through resolved's stub.
+	cat >> "$rootfs/etc/cloud/cloud.cfg.d/90-bootrino-e2e.cfg" << 'CFG'
+system_info:
+  network:
+    renderers: [netplan]
+    activators: [netplan]
+CFG
+	chr systemctl enable systemd-networkd.service systemd-resolved.service \
+		> "$work/enable.log" 2>&1 || die "systemctl enable networkd/resolved failed"
+	ln -sf ../run/systemd/resolve/stub-resolv.conf "$rootfs/etc/resolv.conf"
+fi
 # Serial login for debugging (root, no password) on the console.
 sed -i 's/^root:[^:]*:/root::/' "$rootfs/etc/shadow"
 mkdir -p "$rootfs/etc/systemd/system/serial-getty@ttyS0.service.d"

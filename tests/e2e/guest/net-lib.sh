@@ -125,6 +125,12 @@ net_journey() {
 	else
 		not_ok "$name: loader gives up on DHCP within ${BOUND} s" "$(grep -a 'DHCP' <<< "$loader")"
 	fi
+	# the same bound from the console's own time stamps, not the loader's sum
+	if out=$(python3 "$G/dhcp-bound.py" "$SERIAL" "$BOUND" 2>&1); then
+		ok "$name: console time stamps: asking DHCP -> carried facts applied within ${BOUND} s ($(tr '\n' ';' <<< "$out"))"
+	else
+		not_ok "$name: console time stamps: carried facts applied within ${BOUND} s of asking DHCP" "$out"
+	fi
 	if [ "$(grep -c 'from the carried facts (the host.s [a-z]' <<< "$loader")" = "$((${#taps[@]} / 2))" ]; then
 		ok "$name: loader says each link's settings come from the carried facts, matched by MAC to the host's link"
 	else

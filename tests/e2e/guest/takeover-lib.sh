@@ -34,7 +34,9 @@ takeover_setup() {
 		done_testing
 		exit 1
 	fi
-	if ! "$G/build-guest.sh" > "$TAP_TMP/build.log" 2>&1; then
+	# GUEST_SUITE=trixie with BOOTRINO_GUEST_DIR: the Debian 13 stock OS
+	if ! "$G/build-guest.sh" ${GUEST_SUITE:+--suite "$GUEST_SUITE"} \
+		${BOOTRINO_GUEST_DIR:+"$BOOTRINO_GUEST_DIR"} > "$TAP_TMP/build.log" 2>&1; then
 		not_ok "stock-cloud guest builds" "$(tail -20 "$TAP_TMP/build.log")"
 		done_testing
 		exit 1
