@@ -15,10 +15,11 @@
 # a fresh overlay; --firmware boots it through SeaBIOS or OVMF from its own
 # boot loader (no -kernel): what a cloud does after bootrino installed itself
 # (tests/e2e/test_install.sh). --user-data is optional with --disk. --nvme
-# attaches that disk as an NVMe controller (serial bootrino-nvme0, first in
-# the boot order: SeaBIOS boots only the first hard disk it numbers, and
-# without bootindex that is the virtio seed) and boots the stock OS with
-# root=/dev/nvme0n1p1. --extra-disk attaches one
+# attaches that disk as an NVMe controller (serial bootrino-nvme0; with
+# --firmware first in the boot order: SeaBIOS boots only the first hard
+# disk it numbers, and without bootindex that is the virtio seed; with
+# -kernel, QEMU's linuxboot ROM holds bootindex 0) and boots the stock OS
+# with root=/dev/nvme0n1p1. --extra-disk attaches one
 # more (raw) virtio disk after the others: a disk takeover must not touch.
 #
 # Networking is QEMU user mode, and the guest reaches nothing but the host
@@ -160,7 +161,7 @@ if [ "$nvme" = 1 ]; then
 	rootdev=/dev/nvme0n1p1
 	# shellcheck disable=SC2054 # commas separate qemu suboptions
 	disk_opts=(-drive "file=$disk,format=qcow2,if=none,id=d0"
-		-device "nvme,serial=bootrino-nvme0,drive=d0,bootindex=0")
+		-device "nvme,serial=bootrino-nvme0,drive=d0${firmware:+,bootindex=0}")
 fi
 extra_opts=()
 [ -z "$extra_disk" ] || extra_opts=(-drive "file=$extra_disk,format=raw,if=virtio")
