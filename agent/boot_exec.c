@@ -28,28 +28,84 @@ struct loaded {
 	struct kexec_overlay *ov;
 };
 
-/* The loader's first run: the copy the host carried, re-hashed at the trust
- * choke point like any download. Anything but a match means "fetch it". */
-static int open_carried(const char *url, const uint8_t pin[VERIFY_SHA256_LEN],
+/* Where a verified copy may already be: dir (a slot's artifacts/ on
+ * bootrino-state), or, with dir NULL, what the host carried. */
+static int copy_path(const char *dir, const char *hex, char *path, size_t len)
+{
+	if (!dir)
+		return cli_carry_artifact(hex, path, len);
+	if ((size_t)snprintf(path, len, "%s/%s", dir, hex) >= len)
+		return -ENOENT;
+	return access(path, F_OK) == 0 ? 0 : -ENOENT;
+}
+
+/* The loader's first run: the copy the host carried; booted from disk: the
+ * slot's copy. Either is re-hashed at the trust choke point like any
+ * download. Anything but a match means "fetch it" (carried) or a failure
+ * (a slot: nothing is fetched for a slot on disk). */
+static int open_carried(const char *dir, const char *url, const uint8_t pin[VERIFY_SHA256_LEN],
 			struct verify_artifact **out)
 {
-	char hex[VERIFY_SHA256_LEN * 2 + 1], path[400];
+	char hex[VERIFY_SHA256_LEN * 2 + 1], path[600];
 	int rc;
 
 	verify_sha256_hex(pin, hex);
-	if (cli_carry_artifact(hex, path, sizeof(path)))
-		return -ENOENT;
+	if (copy_path(dir, hex, path, sizeof(path)))
+		return dir ? br_fail(-BR_EDISK, "%s: not in %s", url, dir) : -ENOENT;
 	rc = verify_artifact_open(path, pin, out);
 	if (rc == 0) {
-		/* the artifact holds its sealed copy: free the RAM of this one */
-		unlink(path);
-		br_log(BR_LOG_INFO, "%s: using the copy the host verified (sha256 checked again)",
-		       url);
+		/* the artifact holds its sealed copy: free the RAM of this one
+		 * (a slot's copy stays: it is the cache) */
+		if (!dir)
+			unlink(path);
+		br_log(BR_LOG_INFO, "%s: using the copy %s (sha256 checked again)", url,
+		       dir ? "on bootrino-state" : "the host verified");
 		return 0;
 	}
+	if (dir)
+		return rc;
 	br_log(BR_LOG_WARN, "%s: the carried copy is no good (%s); fetching it", url,
 	       br_errmsg(rc));
 	return -ENOENT;
+}
+
+/* A slot being filled: keep the verified bytes (the sealed copy, not the
+ * download) as STORE/<sha256>, durably. */
+static int store_bytes(const struct cli_exec *e, const char *hex, int fd, const void *buf,
+		       size_t len)
+{
+	char tmp[600], dst[600], chunk[1 << 16];
+	ssize_t n;
+	off_t off = 0;
+	int out, rc = 0;
+
+	if (!e->store_dir)
+		return 0;
+	snprintf(dst, sizeof(dst), "%s/%s", e->store_dir, hex);
+	if (access(dst, F_OK) == 0)
+		return 0;
+	snprintf(tmp, sizeof(tmp), "%s/.%s.part", e->store_dir, hex);
+	out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (out < 0)
+		return br_fail(-BR_EDISK, "%s: %s", tmp, strerror(errno));
+	if (buf) {
+		if (write(out, buf, len) != (ssize_t)len)
+			rc = br_fail(-BR_EDISK, "%s: %s", tmp, strerror(errno));
+	} else {
+		while (!rc && (n = pread(fd, chunk, sizeof(chunk), off)) > 0) {
+			if (write(out, chunk, (size_t)n) != n)
+				rc = br_fail(-BR_EDISK, "%s: %s", tmp, strerror(errno));
+			off += n;
+		}
+	}
+	if (!rc && fsync(out) < 0)
+		rc = br_fail(-BR_EDISK, "fsync %s: %s", tmp, strerror(errno));
+	close(out);
+	if (!rc && rename(tmp, dst) < 0)
+		rc = br_fail(-BR_EDISK, "%s: %s", dst, strerror(errno));
+	if (rc)
+		unlink(tmp);
+	return rc;
 }
 
 /* Host: keep what was verified for the loader, while it fits the budget. */
@@ -89,16 +145,22 @@ static int fetch_artifact(struct cli_exec *e, const struct cli_plan_artifact *a,
 		if (rc)
 			return br_fail(-BR_ECONFIG, "%s: bad pin", a->url);
 		o.sha256 = pin;
-		if (e->use_carried && open_carried(a->url, pin, out) == 0)
-			return 0;
+		if (e->artifact_dir)
+			return open_carried(e->artifact_dir, a->url, pin, out);
+		if (e->use_carried && open_carried(NULL, a->url, pin, out) == 0)
+			return store_bytes(e, a->sha256, verify_artifact_fd(*out), NULL, 0);
 		/* size=N: not one byte more (fewer fails the pin) */
 		if (a->size)
 			o.max_size = a->size;
+	} else if (e->artifact_dir || e->store_dir) {
+		return br_fail(-BR_ECONFIG, "%s: a slot keeps pinned artifacts only", a->url);
 	} else {
 		/* cli_plan_check_bootable() allowed this: --insecure */
 		br_log(BR_LOG_WARN, "%s: no sha256 pin, loading it anyway (--insecure)", a->url);
 		o.sha256 = NULL;
 	}
+	if (e->store_dir)
+		br_log(BR_LOG_INFO, "slot: step fetch-artifact");
 	br_log(BR_LOG_INFO, "fetching %s", a->url);
 	rc = fetch_to_file(a->url, path, &o, NULL);
 	if (rc)
@@ -109,6 +171,8 @@ static int fetch_artifact(struct cli_exec *e, const struct cli_plan_artifact *a,
 	 * link: it outlives the unlink below) */
 	if (!rc)
 		carry(e, a->url, a->sha256, path, NULL, 0);
+	if (!rc && a->sha256[0])
+		rc = store_bytes(e, a->sha256, verify_artifact_fd(*out), NULL, 0);
 	/* the artifact now holds its own sealed copy: the file is not needed,
 	 * and in the loader (/tmp is RAM) it would cost its size twice */
 	unlink(path);
@@ -117,16 +181,16 @@ static int fetch_artifact(struct cli_exec *e, const struct cli_plan_artifact *a,
 
 /* A carried `file PATH @URL` body: read into memory (capped), then hashed
  * there, so the overlay gets the very bytes that matched the pin. */
-static int read_carried(const char *url, const uint8_t pin[VERIFY_SHA256_LEN], char **buf,
-			size_t *len)
+static int read_carried(const char *dir, const char *url, const uint8_t pin[VERIFY_SHA256_LEN],
+			char **buf, size_t *len)
 {
-	char hex[VERIFY_SHA256_LEN * 2 + 1], path[400];
+	char hex[VERIFY_SHA256_LEN * 2 + 1], path[600];
 	uint8_t got[VERIFY_SHA256_LEN];
 	struct verify_sha256 *h = NULL;
 	int ok = 0;
 
 	verify_sha256_hex(pin, hex);
-	if (cli_carry_artifact(hex, path, sizeof(path)) ||
+	if (copy_path(dir, hex, path, sizeof(path)) ||
 	    br_file_read(path, CLI_FILE_URL_MAX, BR_FILE_NOFOLLOW, -ENOENT, buf, len))
 		return -ENOENT;
 	if (verify_sha256_new(&h) == 0) {
@@ -140,7 +204,8 @@ static int read_carried(const char *url, const uint8_t pin[VERIFY_SHA256_LEN], c
 		*buf = NULL;
 		return -ENOENT;
 	}
-	br_log(BR_LOG_INFO, "%s: using the copy the host verified (sha256 checked again)", url);
+	br_log(BR_LOG_INFO, "%s: using the copy %s (sha256 checked again)", url,
+	       dir ? "on bootrino-state" : "the host verified");
 	return 0;
 }
 
@@ -158,8 +223,14 @@ static int fetch_file_entry(struct cli_exec *e, const struct cli_plan_file *f, c
 			return br_fail(-BR_ECONFIG, "%s: bad pin", f->url);
 		o.sha256 = pin;
 	}
-	if (o.sha256 && e->use_carried && read_carried(f->url, pin, buf, len) == 0)
-		return 0;
+	if (e->artifact_dir) {
+		if (o.sha256 && read_carried(e->artifact_dir, f->url, pin, buf, len) == 0)
+			return 0;
+		return br_fail(-BR_EHASH, "%s: the copy in %s is missing or does not match", f->url,
+			       e->artifact_dir);
+	}
+	if (o.sha256 && e->use_carried && read_carried(NULL, f->url, pin, buf, len) == 0)
+		return store_bytes(e, f->sha256, -1, *buf, *len);
 	rc = fetch_to_memory(f->url, CLI_FILE_URL_MAX, &o, buf, len, &res);
 	if (rc)
 		return rc;
@@ -170,6 +241,8 @@ static int fetch_file_entry(struct cli_exec *e, const struct cli_plan_file *f, c
 		return br_fail(-BR_EHASH, "%s: sha256 mismatch", f->url);
 	}
 	carry(e, f->url, f->sha256, NULL, *buf, *len);
+	if (o.sha256)
+		return store_bytes(e, f->sha256, -1, *buf, *len);
 	return 0;
 }
 
@@ -298,6 +371,8 @@ int cli_exec_plan(struct cli_exec *e)
 			&e->report);
 	if (!rc)
 		cli_timing_mark("kexec load");
+	if (!rc && (e->store_dir || e->artifact_dir))
+		br_log(BR_LOG_INFO, "slot: step kexec-load");
 out:
 	for (i = 0; i < CLI_PLAN_MAX_FILES; i++)
 		free(l.filebuf[i]);

@@ -41,6 +41,12 @@ struct cli_exec {
 	unsigned carry_skipped; /* out: artifacts left for the loader to fetch */
 	int use_carried;
 	const char *overlay_dir;
+	/* Slots on bootrino-state (docs/every-boot.md): artifact_dir is a
+	 * slot's artifacts/ the plan boots from (re-hashed, never fetched);
+	 * store_dir is the slot being filled: every verified artifact is kept
+	 * there as <sha256>, fsynced. */
+	const char *artifact_dir;
+	const char *store_dir;
 	struct kexec_report report; /* out */
 };
 

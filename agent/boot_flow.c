@@ -11,6 +11,7 @@
 #include "agent/doc/plan_print.h"
 #include "agent/facts.h"
 #include "agent/kexec_shutdown.h"
+#include "agent/slot_boot.h"
 #include "agent/state.h"
 #include "agent/timing.h"
 #include "common/err.h"
@@ -91,6 +92,13 @@ static int flow_run(struct cli_boot_args *a, const struct flow_how *h)
 		/* facts are for the target's convenience; the boot goes on */
 		br_log(BR_LOG_WARN, "facts: %s", br_errmsg(rc));
 		facts = NULL;
+	}
+	/* bootrino-state mounted: the every-boot decision between the newest
+	 * bootrino.sh and the slots (docs/every-boot.md) */
+	if (a->slots_dir && !h->carry_workdir) {
+		ret = cli_slot_flow(a, h->script_stage, facts, h->use_carried, h->dry_run);
+		cJSON_Delete(facts);
+		return ret;
 	}
 	if (h->for_loader) {
 		rc = loader_can_fetch(a->cfg.script);
@@ -177,6 +185,10 @@ static int flow_run(struct cli_boot_args *a, const struct flow_how *h)
 		if ((rc = cli_state_write_u64(state_dir, "boot-count", count + 1)))
 			br_log(BR_LOG_WARN, "%s", br_errmsg(rc));
 	}
+	if (a->slots_why)
+		br_log(BR_LOG_INFO, "slot: outcome=none slot=- timestamp=%llu reason=\"%s\"",
+		       r.sig.has_timestamp ? (unsigned long long)r.sig.timestamp : 0ULL,
+		       a->slots_why);
 	cli_timing_summary(h->script_stage);
 	br_log(BR_LOG_INFO, "starting the target (%s)", e.report.method);
 	rc = kexec_execute_how(cli_kexec_shutdown());

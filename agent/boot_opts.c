@@ -134,6 +134,10 @@ int cli_boot_args_finish(const struct br_command *cmd, struct cli_boot_args *a, 
 		a->cfg.script_timeout = a->cli.script_timeout;
 	if (a->cli.deadline)
 		a->cfg.deadline = a->cli.deadline;
+	if (a->cli.script_deadline)
+		a->cfg.script_deadline = a->cli.script_deadline;
+	if (a->cli.allow_rollback)
+		a->cfg.allow_rollback = 1;
 	/* the stage starts now: all of its downloads share one deadline */
 	a->fetch.deadline_at =
 	    fetch_clock() + (double)(a->cfg.deadline ? a->cfg.deadline : CLI_DEADLINE_DEFAULT_S);

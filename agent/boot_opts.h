@@ -36,6 +36,18 @@ int cli_boot_opt_site(void *field, const char *arg);	 /* char * */
 	    CLI_OPT_PARSER("deadline", "", "SECONDS", cli_boot_opt_deadline, st, m.cli.deadline,   \
 			   0, "all downloads of this stage together (default 3600)")
 
+/* The every-boot options (docs/every-boot.md). */
+#define CLI_BOOT_SLOT_OPTIONS(st, m)                                                               \
+	CLI_OPT("slots", "", "DIR", CLI_STR, st, m.slots_dir, 0,                                   \
+		"bootrino-state at DIR: boot from its slots, keep the\n"                           \
+		"newest signed plan there (docs/every-boot.md)"),                                  \
+	    CLI_OPT("allow-rollback", "", NULL, CLI_FLAG, st, m.cli.allow_rollback, 0,             \
+		    "accept a bootrino.sh signed before the newest accepted\n(logged)"),           \
+	    CLI_OPT_PARSER("script-deadline", "", "SECONDS", cli_boot_opt_deadline, st,            \
+			   m.cli.script_deadline, 0,                                               \
+			   "with --slots: bootrino.sh + signature within this\n"                   \
+			   "(default 60), else the current slot boots")
+
 /* Flags every table spells the same way. */
 #define CLI_BOOT_INSECURE(st, m, hl)                                                               \
 	CLI_OPT("insecure", "", NULL, CLI_FLAG, st, m.cli.insecure, 0, hl)
@@ -48,6 +60,11 @@ struct cli_boot_args {
 	const char *config_path;
 	const char *state_dir; /* NULL: the stage's default */
 	int state_dir_set;
+	/* bootrino-state, mounted (docs/every-boot.md): the every-boot
+	 * decision between the newest bootrino.sh and the slots; NULL: none */
+	const char *slots_dir;
+	const char *slots_dev; /* the partition behind it, for boot.json */
+	const char *slots_why; /* the loader without slots: why (RAM only) */
 	struct cli_config cfg; /* merged: config file, then command line */
 	struct verify_keyring keys;
 	struct fetch_opts fetch;

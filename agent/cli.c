@@ -201,7 +201,7 @@ int cli_fail_as(int rc, const char *what, int fallback)
 	/* only rc's own detail: one recorded for another code belongs to an
 	 * earlier failure */
 	const char *d = br_errmsg(rc), *cmd = current ? current->name : NULL;
-	char line[1024], *p;
+	char line[1024], stamp[32], *p;
 	size_t n;
 
 	if (what) {
@@ -211,7 +211,8 @@ int cli_fail_as(int rc, const char *what, int fallback)
 		    (strncmp(d, what, n) == 0 && (d[n] == ':' || d[n] == '\0')))
 			what = NULL;
 	}
-	snprintf(line, sizeof(line), "bootrino: error: %s%s%s%s%s", cmd ? cmd : "", cmd ? ": " : "",
+	snprintf(line, sizeof(line), "%sbootrino: error: %s%s%s%s%s",
+		 br_log_stamp(stamp, sizeof(stamp)), cmd ? cmd : "", cmd ? ": " : "",
 		 what ? what : "", what ? ": " : "", d);
 	/* one line, whatever the detail holds */
 	for (p = line; *p; p++)

@@ -40,6 +40,7 @@ static const struct cli_option boot_options[] = {
 	    "fetch and verify everything, validate the images,\nprint the plan; load nothing"),
     CLI_OPT("json", "", NULL, CLI_FLAG, A, json, 0, "with --dry-run: print the plan as JSON"),
     CLI_BOOT_STATE_DIR(A, a),
+    CLI_BOOT_SLOT_OPTIONS(A, a),
     CLI_OPT_PARSER("stage", "", "host|loader", parse_stage, A, stage, 0,
 		   "BOOTRINO_STAGE for the script (default host)"),
 };

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -26,6 +27,7 @@
 #include "agent/facts.h"
 #include "agent/init.h"
 #include "agent/install.h"
+#include "agent/slot_store.h"
 #include "agent/timing.h"
 #include "common/err.h"
 #include "common/log.h"
@@ -135,9 +137,33 @@ static void load_config(struct cli_config *cfg)
 		br_log(BR_LOG_ERROR, "init: kernel command line: %s", br_errmsg(rc));
 }
 
+/* bootrino-state for the every-boot decision (docs/every-boot.md), or why
+ * the target boots from RAM only. */
+static void mount_slots(struct cli_boot_args *a, int slots)
+{
+	static char dev[128], why[CLI_SLOTS_REASON_MAX];
+	int rc;
+
+	if (!slots) {
+		a->slots_why = "not booted from disk: RAM only";
+		return;
+	}
+	rc = cli_slot_store_find(NULL, dev, sizeof(dev));
+	if (!rc)
+		rc = cli_slot_store_mount(dev, CLI_STATE_MNT, 0);
+	if (rc) {
+		snprintf(why, sizeof(why), "no bootrino-state (%.200s): RAM only", br_errmsg(rc));
+		br_log(BR_LOG_ERROR, "init: %s", why);
+		a->slots_why = why;
+		return;
+	}
+	a->slots_dir = CLI_STATE_MNT;
+	a->slots_dev = dev;
+}
+
 /* The boot flow (or the install), in a child: a crash or a leak there
- * costs one attempt, not PID 1. */
-static int run_boot(const struct cli_config *cfg, int install)
+ * costs one attempt, not PID 1. slots: boot through bootrino-state. */
+static int run_boot(const struct cli_config *cfg, int install, int slots)
 {
 	static struct cli_boot_args a;
 	struct cli_flow flow = {.stage = "loader", .dry_run = 0, .json = 0};
@@ -154,8 +180,14 @@ static int run_boot(const struct cli_config *cfg, int install)
 		cli_boot_args_init(&a);
 		a.cfg = *cfg; /* shared with the parent's copy: never freed here */
 		ret = cli_boot_args_finish(&br_command_init, &a, 0);
+		if (!ret && !install)
+			mount_slots(&a, slots);
 		if (!ret)
 			ret = install ? cli_install_run(&a) : cli_boot_flow(&a, &flow);
+		/* a failed attempt leaves the state mounted: the next one mounts
+		 * it again */
+		if (a.slots_dir)
+			(void)umount(CLI_STATE_MNT);
 		fflush(NULL);
 		_exit(ret ? ret : install ? 0 : BR_EXIT_BOOT);
 	}
@@ -179,7 +211,7 @@ static int cmd_init(int argc, char **argv)
 	struct cli_config cfg;
 	cJSON *facts = NULL;
 	unsigned delay = BACKOFF_MIN_S, attempt = 0;
-	int need_net = 1, code, n, rc, install;
+	int need_net = 1, code, n, rc, install, installed = 0;
 
 	/* as PID 1, argv holds what the kernel passed on: never parsed */
 	if (getpid() != 1) {
@@ -232,12 +264,16 @@ static int cmd_init(int argc, char **argv)
 			code = BR_EXIT_USAGE;
 		} else {
 			if (install) {
-				if (run_boot(&cfg, 1) != BR_EXIT_FETCH)
+				code = run_boot(&cfg, 1, 0);
+				if (code != BR_EXIT_FETCH)
 					install = 0;
+				/* installed: the first boot seeds slot a */
+				if (code == 0)
+					installed = 1;
 				cli_timing_mark("disk write");
 			}
 			br_log(BR_LOG_INFO, "init: attempt %u: %s", attempt, cfg.script);
-			code = run_boot(&cfg, 0);
+			code = run_boot(&cfg, 0, cfg.from_disk || installed);
 		}
 		/* a fetch failure may be the network: set it up again */
 		if (code == BR_EXIT_FETCH)

@@ -57,7 +57,11 @@ BR_COMMAND(takeover) = {
 		   "key is refused: it would be carried to the loader. By default the\n"
 		   "loader then installs loader.json's boot-disk image on the disk that\n"
 		   "holds / (found again by identity; docs/disk.md); --no-install and\n"
-		   "--direct write nothing to any disk.\n",
+		   "--direct write nothing to any disk.\n"
+		   "\n"
+		   "Environment: BOOTRINO_KEXEC_SHUTDOWN=force|orderly|immediate says how\n"
+		   "the stock OS is left before kexec (default force: `systemctl kexec\n"
+		   "--force`, no orderly stop of every unit; docs/performance.md).\n",
     CLI_OPTIONS(takeover_options),
     .exit_status = "0  ok (dry run; a started kernel never returns)\n"
 		   "2  usage or configuration error\n3  verification failed\n4  fetch failed\n"

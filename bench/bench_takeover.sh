@@ -30,15 +30,8 @@ results=$TAP_TMP/results
 : > "$results"
 
 fail() { echo "bench_takeover: $*" >&2; exit 1; }
-# wait_fast LOG REGEX SECS: like wait_for, polling every 0.1 s
-wait_fast() {
-	local end=$(($(date +%s) + $3))
-	while [ "$(date +%s)" -lt "$end" ]; do
-		grep -aEq -- "$2" "$1" 2> /dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
+# the figures are read to a tenth of a second
+wait_fast() { wait_for "$1" "$2" "$3" 0.1; }
 median() { sort -n | awk '{a[NR]=$1} END {if (NR) print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2); else print "nan"}'; }
 
 takeover_setup > "$TAP_TMP/setup.tap" || fail "setup: $(cat "$TAP_TMP/setup.tap")"
@@ -71,7 +64,7 @@ floor_round() {
 	: > "$serial"
 	t0=$(now)
 	unshare -n sh -c 'ip link set lo up && exec "$@"' sh \
-		timeout -k 5 300 qemu-system-x86_64 -accel tcg -cpu max -m 1024 -smp 1 \
+		timeout -k 5 300 qemu-system-x86_64 -accel tcg,tb-size=${BOOTRINO_TCG_TB_SIZE:-64} -cpu max -m 1024 -smp 1 \
 		-nodefaults -display none -no-reboot \
 		-kernel build/images/tinylinux/vmlinuz -initrd build/images/tinylinux/initrd.img \
 		-append "console=ttyS0 panic=-1" -netdev user,id=n0 -device virtio-net-pci,netdev=n0 \
@@ -89,6 +82,7 @@ for r in $(seq "$rounds"); do
 	floor_round "floor-r$r"
 	takeover_round "default-r$r"
 	takeover_round "direct-r$r" --direct
+	takeover_round "ram-r$r" --no-install
 	for how in $shutdowns; do
 		SHUTDOWN=$how takeover_round "default-$how-r$r"
 	done
@@ -97,14 +91,16 @@ done
 m() { awk -v k="$1" '$1 == k {print $2}' "$results" | median; }
 boot=$(m boot-floor) dl=$(m dl-default)
 floor=$(echo "$boot + ${dl:-0}" | bc)
-def=$(m default) dir=$(m direct)
+def=$(m default) dir=$(m direct) ram=$(m ram)
 printf '# medians of %d rounds (user-data start → target marker, TCG)\n' "$rounds"
 printf '%-34s %8ss\n' "floor: QEMU boots tinylinux" "$boot"
 printf '%-34s %8ss\n' "  + its download (loader's stage)" "${dl:-?}"
 printf '%-34s %8ss\n' "floor" "$floor"
 printf '%-34s %8ss  %5.2fx floor  %+.1fs\n' "takeover --direct" "$dir" \
 	"$(echo "$dir / $floor" | bc -l)" "$(echo "$dir - $floor" | bc -l)"
-printf '%-34s %8ss  %5.2fx floor  %+.1fs vs --direct\n' "takeover (default: via the loader)" "$def" \
+printf '%-34s %8ss  %5.2fx floor  %+.1fs vs --direct\n' "takeover --no-install (via loader)" "$ram" \
+	"$(echo "$ram / $floor" | bc -l)" "$(echo "$ram - $dir" | bc -l)"
+printf '%-34s %8ss  %5.2fx floor  %+.1fs vs --direct\n' "takeover (default: loader + install)" "$def" \
 	"$(echo "$def / $floor" | bc -l)" "$(echo "$def - $dir" | bc -l)"
 for how in $shutdowns; do
 	v=$(m "default-$how")

@@ -85,6 +85,30 @@ int br_file_read(const char *path, size_t cap, unsigned flags, int rc_bad, char 
 	return rc;
 }
 
+/* fsync the directory holding path: what makes a rename durable */
+static int sync_parent(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir;
+	int fd, rc = 0;
+
+	if (!slash)
+		dir = strdup(".");
+	else if (slash == path)
+		dir = strdup("/");
+	else
+		dir = strndup(path, (size_t)(slash - path));
+	if (!dir)
+		return -ENOMEM;
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || fsync(fd) < 0)
+		rc = br_fail(-errno, "%s: %s", dir, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	free(dir);
+	return rc;
+}
+
 int br_file_write(const char *path, const void *data, size_t len, unsigned mode)
 {
 	const char *p = data;
@@ -124,5 +148,5 @@ int br_file_write(const char *path, const void *data, size_t len, unsigned mode)
 		rc = br_fail(rc, "%s: %s", path, strerror(-rc));
 	}
 	free(tmp);
-	return rc;
+	return rc ? rc : sync_parent(path);
 }

@@ -24,11 +24,13 @@ int br_file_read(const char *path, size_t cap, unsigned flags, int rc_bad, char 
 int br_file_read_fd(int fd, const char *name, size_t cap, unsigned flags, int rc_bad, char **buf,
 		    size_t *len);
 
-/* Replace path with len bytes of data, atomically: a temporary file in
- * the same directory (PATH.tmp.XXXXXX), written whole, given mode,
- * fsync()ed, then renamed over path; a crash leaves the old file or the
- * new one, never half of it. Returns 0 or -errno with the detail
- * "PATH: strerror"; the temporary file is gone on failure. */
+/* Replace path with len bytes of data, atomically and durably: a
+ * temporary file in the same directory (PATH.tmp.XXXXXX), written whole,
+ * given mode, fsync()ed, renamed over path, then the directory fsync()ed
+ * (without that the rename itself may not survive a power cut); a crash
+ * leaves the old file or the new one, never half of it. Returns 0 or
+ * -errno with the detail "PATH: strerror"; the temporary file is gone on
+ * failure. */
 int br_file_write(const char *path, const void *data, size_t len, unsigned mode);
 
 #endif

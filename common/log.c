@@ -64,22 +64,31 @@ unsigned long long br_log_epoch(void)
 	return epoch_ms;
 }
 
-void br_log(enum br_loglevel level, const char *fmt, ...)
+const char *br_log_stamp(char *buf, size_t len)
 {
-	static const char *const prefix[] = {"error: ", "warning: ", "", "debug: "};
-	unsigned long long t0, now, dt = 0;
-	char stamp[32] = "";
-	va_list ap;
+	unsigned long long t0 = br_log_epoch(), now, dt = 0;
 
-	if (level > cur_level)
-		return;
-	t0 = br_log_epoch();
+	if (!len)
+		return "";
+	buf[0] = '\0';
 	if (t0) {
 		now = br_log_now_ms();
 		if (now > t0)
 			dt = now - t0;
-		snprintf(stamp, sizeof(stamp), "[+%llu.%01llus] ", dt / 1000, dt % 1000 / 100);
+		snprintf(buf, len, "[+%llu.%01llus] ", dt / 1000, dt % 1000 / 100);
 	}
+	return buf;
+}
+
+void br_log(enum br_loglevel level, const char *fmt, ...)
+{
+	static const char *const prefix[] = {"error: ", "warning: ", "", "debug: "};
+	char stamp[32];
+	va_list ap;
+
+	if (level > cur_level)
+		return;
+	br_log_stamp(stamp, sizeof(stamp));
 	/* One line per message, written in one call so that lines from the
 	 * loader's PID 1 and its children do not interleave mid-line. */
 	char line[1024];

@@ -4,6 +4,8 @@
 #ifndef BOOTRINO_COMMON_LOG_H
 #define BOOTRINO_COMMON_LOG_H
 
+#include <stddef.h>
+
 enum br_loglevel { BR_LOG_ERROR, BR_LOG_WARN, BR_LOG_INFO, BR_LOG_DEBUG };
 
 void br_log_set_level(enum br_loglevel level);
@@ -19,6 +21,9 @@ void br_log(enum br_loglevel level, const char *fmt, ...) __attribute__((format(
 void br_log_set_epoch(unsigned long long ms);
 unsigned long long br_log_epoch(void);
 unsigned long long br_log_now_ms(void);
+/* "[+S.ds] " (the time since the epoch) in buf, or "" without an epoch:
+ * every line on the console starts with it, error lines too. */
+const char *br_log_stamp(char *buf, size_t len);
 
 #define br_debug(...) br_log(BR_LOG_DEBUG, __VA_ARGS__)
 

@@ -104,8 +104,9 @@ static int parse_pubkeys(struct cli_config *c, const cJSON *arr)
 int cli_config_parse(struct cli_config *c, const char *buf, size_t len)
 {
 	static const char *const keys[] = {
-	    "script",	      "pubkeys",  "cacert", "cacert_pem",    "loader",	"mode", "insecure",
-	    "script_timeout", "deadline", "site",   "min_timestamp", "install", NULL};
+	    "script",	     "pubkeys",	 "cacert",	    "cacert_pem",     "loader",
+	    "mode",	     "insecure", "script_timeout",  "deadline",	      "site",
+	    "min_timestamp", "install",	 "script_deadline", "allow_rollback", NULL};
 	const cJSON *pk, *inst;
 	const char *mode;
 	cJSON *root;
@@ -131,6 +132,11 @@ int cli_config_parse(struct cli_config *c, const char *buf, size_t len)
 	if (!rc)
 		rc = cli_json_get_int("config", root, "deadline", 1, CLI_DEADLINE_MAX_S,
 				      &c->deadline);
+	if (!rc)
+		rc = cli_json_get_int("config", root, "script_deadline", 1, 3600,
+				      &c->script_deadline);
+	if (!rc)
+		rc = cli_json_get_bool("config", root, "allow_rollback", &c->allow_rollback);
 	if (!rc)
 		rc = set_opt_str(root, "site", VERIFY_TC_SITE_MAX, 0, &c->site);
 	if (!rc && c->site && !verify_tc_site_valid(c->site))
@@ -251,6 +257,12 @@ int cli_config_parse_cmdline(struct cli_config *c, const char *cmdline)
 			c->insecure = 1;
 		} else if (strcmp(word, "bootrino.shell") == 0) {
 			c->shell = 1;
+		} else if (strcmp(word, "bootrino.from=disk") == 0) {
+			c->from_disk = 1;
+		} else if (strcmp(word, "bootrino.allow_rollback") == 0) {
+			/* the operator at the console: the one way back besides
+			 * the config (logged where it is used) */
+			c->allow_rollback = 1;
 		}
 		if (rc)
 			return rc;
@@ -288,6 +300,9 @@ char *cli_config_to_json(const struct cli_config *c)
 	     !cJSON_AddNumberToObject(o, "script_timeout", (double)c->script_timeout)) ||
 	    (c->deadline && !cJSON_AddNumberToObject(o, "deadline", (double)c->deadline)) ||
 	    (c->site && !cJSON_AddStringToObject(o, "site", c->site)) ||
+	    (c->script_deadline &&
+	     !cJSON_AddNumberToObject(o, "script_deadline", (double)c->script_deadline)) ||
+	    (c->allow_rollback && !cJSON_AddBoolToObject(o, "allow_rollback", 1)) ||
 	    (c->min_timestamp &&
 	     !cJSON_AddNumberToObject(o, "min_timestamp", (double)c->min_timestamp)))
 		goto out;

@@ -20,6 +20,9 @@
  * stage alive for weeks. An hour fetches 4 GiB at ~1.2 MB/s. */
 #define CLI_DEADLINE_DEFAULT_S 3600
 #define CLI_DEADLINE_MAX_S 86400
+/* Booted from disk, the loader waits this long for bootrino.sh and its
+ * signature before it boots the current slot (docs/every-boot.md). */
+#define CLI_SCRIPT_DEADLINE_DEFAULT_S 60
 
 enum cli_mode { CLI_MODE_UNSET, CLI_MODE_LOADER, CLI_MODE_DIRECT };
 
@@ -39,8 +42,11 @@ struct cli_config {
 	/* the newest signature timestamp already accepted (by the host's
 	 * preflight): the loader refuses an older bootrino.sh */
 	unsigned long long min_timestamp;
-	char *install; /* "install" object as JSON text: what the loader
-			  writes to which disk (agent/install.h), or NULL */
+	long script_deadline; /* from disk: bootrino.sh + signature, seconds; 0 = default */
+	int allow_rollback;   /* accept an older signature timestamp (logged) */
+	int from_disk;	      /* cmdline only: bootrino.from=disk (every-boot slots) */
+	char *install;	      /* "install" object as JSON text: what the loader
+				 writes to which disk (agent/install.h), or NULL */
 };
 
 void cli_config_init(struct cli_config *c);

@@ -465,6 +465,24 @@ int cli_plan_set_header(struct cli_plan *p, const char *script_url, int insecure
 	return p->script_url ? 0 : -ENOMEM;
 }
 
+/* `confirm [BOOTS]`: the dead-man switch (docs/every-boot.md). */
+static int verb_confirm(struct cli_plan *p, int argc, char *const *argv)
+{
+	char *end;
+	long n = CLI_PLAN_CONFIRM_DEFAULT;
+
+	if (argc > 1)
+		return br_fail(-BR_EUSAGE, "confirm: takes at most one argument, BOOTS");
+	if (argc == 1) {
+		n = strtol(argv[0], &end, 10);
+		if (end == argv[0] || *end || n < 1 || n > CLI_PLAN_CONFIRM_MAX)
+			return br_fail(-BR_EUSAGE, "confirm: BOOTS must be 1..%d, not '%.32s'",
+				       CLI_PLAN_CONFIRM_MAX, argv[0]);
+	}
+	p->confirm = (unsigned)n;
+	return 0;
+}
+
 int cli_plan_verb(struct cli_plan *p, cli_plan_resolver resolve, const char *verb, int argc,
 		  char *const *argv)
 {
@@ -491,6 +509,8 @@ int cli_plan_verb(struct cli_plan *p, cli_plan_resolver resolve, const char *ver
 	}
 	if (strcmp(verb, "file") == 0)
 		return verb_file(p, resolve, argc, argv);
+	if (strcmp(verb, "confirm") == 0)
+		return verb_confirm(p, argc, argv);
 	if (strcmp(verb, "boot") == 0) {
 		if (argc)
 			return br_fail(-BR_EUSAGE, "boot: takes no arguments inside bootrino.sh");
@@ -589,6 +609,8 @@ cJSON *cli_plan_to_json(const struct cli_plan *p)
 				goto fail;
 	}
 	if (!cJSON_AddStringToObject(o, "cmdline", p->cmdline ? p->cmdline : ""))
+		goto fail;
+	if (p->confirm && !cJSON_AddNumberToObject(o, "confirm", p->confirm))
 		goto fail;
 	arr = cJSON_AddArrayToObject(o, "files");
 	if (!arr)
@@ -812,13 +834,13 @@ static int error_from_json(struct cli_plan *p, const cJSON *err)
 
 int cli_plan_from_json(struct cli_plan *p, const char *buf, size_t len)
 {
-	static const char *const keys[] = {"version",	"script_url", "insecure", "kernel",
-					   "multiboot", "initrd",     "module",	  "cmdline",
-					   "files",	"boot",	      "error",	  NULL};
+	static const char *const keys[] = {
+	    "version", "script_url", "insecure", "kernel", "multiboot", "initrd", "module",
+	    "cmdline", "files",	     "boot",	 "error",  "confirm",	NULL};
 	const char *script_url = NULL, *cmdline = NULL;
 	const cJSON *err;
 	cJSON *root;
-	long version = 0;
+	long version = 0, confirm = 0;
 	int rc, insecure = 0, boot = 0;
 
 	cli_plan_init(p);
@@ -849,6 +871,9 @@ int cli_plan_from_json(struct cli_plan *p, const char *buf, size_t len)
 		rc = -ENOMEM;
 	if (!rc)
 		rc = body_from_json(p, root);
+	if (!rc)
+		rc = cli_json_get_int("plan", root, "confirm", 1, CLI_PLAN_CONFIRM_MAX, &confirm);
+	p->confirm = (unsigned)confirm;
 	err = cJSON_GetObjectItemCaseSensitive(root, "error");
 	if (!rc && err)
 		rc = error_from_json(p, err);

@@ -24,6 +24,9 @@
 #define CLI_PLAN_CMDLINE_MAX 2048	 /* x86 COMMAND_LINE_SIZE */
 #define CLI_PLAN_CONTENT_MAX (64u << 10) /* inline `file` content */
 #define CLI_PLAN_HEX_LEN 64
+/* `confirm [BOOTS]`: unconfirmed boots before a trial slot is abandoned */
+#define CLI_PLAN_CONFIRM_DEFAULT 3
+#define CLI_PLAN_CONFIRM_MAX 100
 /* size=N: cJSON prints 15 significant digits, so exact below 10^15 */
 #define CLI_PLAN_SIZE_MAX 999999999999999ULL
 
@@ -59,9 +62,10 @@ struct cli_plan {
 	char *cmdline;
 	struct cli_plan_file files[CLI_PLAN_MAX_FILES];
 	size_t n_files;
-	int boot;	/* `boot` was called: the plan is sealed */
-	char *error;	/* a verb failed: the plan must not boot */
-	int error_exit; /* that verb's exit code */
+	unsigned confirm; /* `confirm BOOTS`: the target must confirm (0: no) */
+	int boot;	  /* `boot` was called: the plan is sealed */
+	char *error;	  /* a verb failed: the plan must not boot */
+	int error_exit;	  /* that verb's exit code */
 };
 
 /* Resolves ref against base into out (fetch_url_resolve's signature), so

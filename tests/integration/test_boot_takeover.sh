@@ -146,7 +146,7 @@ has "--no-install: the dry run says no disk is written" "$OUT" "^install +none \
 run "default path, loader.json without a boot-disk image: exit 2" 2 "$BOOTRINO" takeover \
 	--script "$U/bootrino.sh" --pubkey "$K" --dry-run
 has "no boot-disk image: one line saying what to do" "$ERR" \
-	"^bootrino: error: takeover: .*loader.json names no boot-disk image .*--no-install"
+	"^(\[\+[0-9.]+s\] )?bootrino: error: takeover: .*loader.json names no boot-disk image .*--no-install"
 head -c 4096 /dev/urandom > "$S/loader/bootdisk.img.zst"
 printf '{"kernel": {"url": "vmlinuz", "sha256": "%s"},\n "initrd": [{"url": "initrd.img", "sha256": "%s"}],\n "bootdisk": {"url": "bootdisk.img.zst", "sha256": "%s"}}\n' \
 	"$LK" "$LI" "$(sum "$S/loader/bootdisk.img.zst")" > "$S/loader/disk.json"
@@ -158,7 +158,7 @@ case $rc in
 0) grep -qE "^install +[a-z0-9]+\(size=[0-9]+ sector=[0-9]+ ptuuid=[^ )]+.*nothing is written now" "$T/out" &&
 	ok "default dry run names the root disk by identity and size (exit 0)" ||
 	not_ok "default dry run names the root disk" "$(cat "$T/out")" ;;
-6) [ "$(grep -c 'error:' "$T/err")" = 1 ] && grep -q "^bootrino: error: takeover: the root disk" "$T/err" &&
+6) [ "$(grep -c 'error:' "$T/err")" = 1 ] && grep -Eq "^(\[\+[0-9.]+s\] )?bootrino: error: takeover: the root disk" "$T/err" &&
 	ok "default dry run: this machine's root disk cannot be told: exit 6, one line ($(grep error: "$T/err"))" ||
 	not_ok "default dry run: one line for a root disk that cannot be told" "$(cat "$T/err")" ;;
 *) not_ok "default dry run with a boot-disk image: exit 0 or 6" "exit $rc: $(cat "$T/err")" ;;

@@ -28,6 +28,8 @@ for f in misspelled.sh syntax.sh badpin.sh; do minisign -S -s k.key -m "$f" > /d
 
 # one_error NAME RC USAGE REGEX: the last run exited RC; stderr is one line
 # "bootrino: error: …" matching REGEX, plus the Try line exactly when USAGE=1
+# (takeover stamps its lines with the time since it started: "[+0.0s] ")
+STAMP_RE='(\[\+[0-9]+\.[0-9]s\] )'
 one_error() {
 	local name=$1 rc=$2 usage=$3 re=$4 errs tries what="one line"
 	[ "$usage" = 1 ] && what="one line + Try"
@@ -37,7 +39,7 @@ one_error() {
 		not_ok "$name: exit $rc" "got $LAST_RC; stderr: $ERR"
 	elif [ "$errs" != 1 ] || [ "$tries" != "$usage" ]; then
 		not_ok "$name: $what" "stderr: $ERR"
-	elif ! printf '%s\n' "$ERR" | head -n 1 | grep -Eq -- "^bootrino: error: ($re)"; then
+	elif ! printf '%s\n' "$ERR" | head -n 1 | grep -Eq -- "^$STAMP_RE?bootrino: error: ($re)"; then
 		not_ok "$name: says /$re/" "stderr: $ERR"
 	else
 		ok "$name: exit $rc, $what, /$re/"
@@ -165,7 +167,7 @@ lines=""
 for c in "verify data.bin" "fetch file:///etc/hostname -o out -x x" "boot --script http://127.0.0.1:9/s" \
 	"plan --script ./good.sh" "takeover --script http://127.0.0.1:9/s" "userdata $UD"; do
 	runb $c --pubkey RWQbadkey
-	lines="$lines$(printf '%s\n' "$ERR" | head -n 1 | sed 's/^bootrino: error: [a-z]*: //')
+	lines="$lines$(printf '%s\n' "$ERR" | head -n 1 | sed -E "s/^$STAMP_RE?bootrino: error: [a-z]*: //")
 "
 done
 if [ "$(printf '%s' "$lines" | sort -u | wc -l)" = 1 ] && printf '%s' "$lines" | grep -q '^--pubkey: RWQbadkey: '; then
@@ -313,5 +315,13 @@ busy=$(names sig | grep '^\.out\.')
 	not_ok "a running download's temp file is left alone" "$busy: $(ls -A sig)"
 kill -TERM "$pid"
 wait "$pid" 2> /dev/null
+
+# with a takeover's epoch (carried across kexec as BOOTRINO_T0), an error
+# line carries the same time stamp as every other console line
+runb_t0() { BOOTRINO_T0=$(($(date +%s%3N) - 2500)) runb "$@"; }
+runb_t0 verify --pubkey "$K" "$TAP_TMP/nonexistent"
+if [ "$LAST_RC" = 3 ] && printf '%s\n' "$ERR" | grep -Eq '^\[\+2\.[5-9]s\] bootrino: error: verify: '; then
+	ok "an error line starts with the takeover's time stamp"
+else not_ok "an error line starts with the takeover's time stamp" "rc $LAST_RC; $ERR"; fi
 
 done_testing

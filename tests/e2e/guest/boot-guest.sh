@@ -152,7 +152,10 @@ for h in ${hostfwds[@]+"${hostfwds[@]}"}; do
 done
 # shellcheck disable=SC2054 # commas separate qemu suboptions
 [ -n "$netns" ] || nics=(-netdev "$netdev" -device virtio-net-pci,netdev=n0)
-accel=tcg cpu=max
+# tb-size: QEMU's default translation cache (1 GiB) keeps the stock OS's
+# translations after kexec; every write to those pages then takes the
+# self-modifying-code path: 12-30 s more per kexec (docs/performance.md)
+accel=tcg,tb-size=${BOOTRINO_TCG_TB_SIZE:-64} cpu=max
 if [ "${BOOTRINO_KVM:-0}" = 1 ] && [ -w /dev/kvm ]; then accel=kvm cpu=host; fi
 
 : > "$serial"

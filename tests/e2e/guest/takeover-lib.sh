@@ -13,7 +13,8 @@
 #   guest_boot NAME USERDATA   boots the stock guest in the background with
 #                              the site reachable at $URL and the guest's
 #                              port 80 at 127.0.0.1:$HTTP_PORT; sets SERIAL W
-#   wait_for LOG REGEX SECS    0 when REGEX (ERE) shows up in LOG in time
+#   wait_for LOG REGEX SECS [POLL]  0 when REGEX (ERE) shows up in LOG in
+#                              time, looking every POLL s (0.5)
 #   guest_stop                 kills the guest
 #   now                        seconds since the epoch, with decimals
 #   guest_curl ARGS…           curl where the guest's --hostfwd port listens
@@ -106,7 +107,7 @@ wait_for() {
 	local end=$(($(date +%s) + $3))
 	while [ "$(date +%s)" -lt "$end" ]; do
 		grep -aEq -- "$2" "$1" 2> /dev/null && return 0
-		sleep 0.5
+		sleep "${4:-0.5}"
 	done
 	return 1
 }

@@ -46,8 +46,12 @@ qemu_accel() {
 		echo "-accel kvm -cpu host"
 	else
 		# The default TCG CPU lacks features Debian's kernel likes (x2apic
-		# is fine without them); max gives the most complete CPU.
-		echo "-accel tcg -cpu max"
+		# is fine without them); max gives the most complete CPU. A small
+		# translation cache: QEMU's default (1 GiB) keeps the translations
+		# of a kernel that kexec replaced, and every later write to those
+		# pages takes QEMU's self-modifying-code path (docs/performance.md,
+		# "Why kexec was slow under TCG")
+		echo "-accel tcg,tb-size=${BOOTRINO_TCG_TB_SIZE:-64} -cpu max"
 	fi
 }
 
