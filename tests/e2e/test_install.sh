@@ -71,8 +71,8 @@ if wait_for "$SERIAL" "bootrino: starting the loader" 600; then
 else
 	not_ok "the host starts the loader" "$(grep -a bootrino "$SERIAL" | tail -20)"
 fi
-if wait_for "$SERIAL" "install: (installed|updated|.*RAM)" 900; then
-	line=$(grep -aE "install: (installed|updated|.*RAM)" "$SERIAL" | tail -1)
+if wait_for "$SERIAL" "install: (installed bootrino|updated|.*the target boots from RAM)" 900; then
+	line=$(grep -aE "install: (installed bootrino|updated|.*the target boots from RAM)" "$SERIAL" | tail -1)
 	case $line in
 	*"installed bootrino on /dev/vda"*) ok "loader installed bootrino: ${line#*install: }" ;;
 	*) not_ok "loader installed bootrino" "$(grep -aE 'install' "$SERIAL" | tail -10)" ;;

@@ -34,7 +34,7 @@ marker() { # NAME
 
 takeover_userdata "$TAP_TMP/nvme.ud"
 nboot nvme --user-data "$TAP_TMP/nvme.ud"
-if wait_for "$SERIAL" "install: (installed|updated|.*RAM)" 900 &&
+if wait_for "$SERIAL" "install: (installed bootrino|updated|.*the target boots from RAM)" 900 &&
 	grep -aq "install: installed bootrino on /dev/nvme0n1 " "$SERIAL"; then
 	ok "nvme: $(grep -a 'install: installed' "$SERIAL" | sed 's/.*install: //')"
 else
