@@ -5,47 +5,14 @@
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/nginx.sh"
+. "$(dirname "$0")/../lib/site.sh"
 
 tap_require minisign nginx python3
-
-T=$TAP_TMP
-S=$T/site
-mkdir -p "$S/v1" "$S/conf" "$T/state"
-# nginx workers run unprivileged: let them through the scratch dir
-chmod 711 "$T"
-cd "$T" || exit 1
-
-
-minisign -G -W -p k.pub -s k.key > /dev/null 2>&1 && minisign -G -W -p other.pub -s other.key > /dev/null 2>&1 ||
-	{ not_ok "minisign -G makes keys"; done_testing; exit 1; }
-K=$(sed -n 2p k.pub)
+site_begin v1 conf
+site_key k other
 KO=$(sed -n 2p other.pub)
-
-# The kernel: a real bzImage when the images are built (kexec --dry-run
-# validates its format), else a file with a bzImage setup header.
-KERNEL=""
-for k in "$BOOTRINO_ROOT/build/images/tinylinux/vmlinuz" "$BOOTRINO_ROOT/build/images/loader/vmlinuz"; do
-	[ -r "$k" ] && { KERNEL=$k; break; }
-done
-if [ -n "$KERNEL" ]; then
-	cp "$KERNEL" "$S/v1/vmlinuz"
-else
-	python3 - "$S/v1/vmlinuz" <<'PY'
-import struct, sys
-# Boot protocol 2.15 header: setup_sects=4, "HdrS", 64-bit entry flag.
-img = bytearray(5 * 512 + 65536)
-img[0x1f1] = 4
-struct.pack_into("<H", img, 0x1fe, 0xAA55)
-img[0x202:0x206] = b"HdrS"
-struct.pack_into("<H", img, 0x206, 0x020f)
-img[0x211] = 0x01                               # loadflags: LOADED_HIGH
-struct.pack_into("<I", img, 0x230, 0x200000)    # kernel_alignment
-img[0x234] = 1                                  # relocatable_kernel
-struct.pack_into("<H", img, 0x236, 0x3)         # xloadflags: XLF_KERNEL_64 | CAN_BE_LOADED_ABOVE_4G
-struct.pack_into("<I", img, 0x260, 0x1000000)   # init_size
-open(sys.argv[1], "wb").write(img)
-PY
-fi
+# a real bzImage when the images are built (kexec --dry-run validates it)
+site_kernel "$S/v1/vmlinuz" real
 head -c 20000 /dev/urandom > "$S/v1/initrd.img"
 printf 'key=value\nsecond line\n' > "$S/conf/app.conf"
 KSUM=$(sha256sum "$S/v1/vmlinuz" | cut -d' ' -f1)

@@ -6,38 +6,14 @@
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/nginx.sh"
+. "$(dirname "$0")/../lib/site.sh"
 
 tap_require minisign nginx python3
+site_begin loader alt target
+site_key k
 
-T=$TAP_TMP
-S=$T/site
-mkdir -p "$S/loader" "$S/alt" "$S/target" "$T/state"
-chmod 711 "$T"
-cd "$T" || exit 1
-
-
-minisign -G -W -p k.pub -s k.key > /dev/null 2>&1 || { not_ok "minisign -G"; done_testing; exit 1; }
-K=$(sed -n 2p k.pub)
-
-# a file with a bzImage setup header (kexec --dry-run checks the format)
-mkkernel() {
-	python3 - "$1" <<'PY'
-import struct, sys
-img = bytearray(5 * 512 + 65536)
-img[0x1f1] = 4
-struct.pack_into("<H", img, 0x1fe, 0xAA55)
-img[0x202:0x206] = b"HdrS"
-struct.pack_into("<H", img, 0x206, 0x020f)
-img[0x211] = 0x01
-struct.pack_into("<I", img, 0x230, 0x200000)
-img[0x234] = 1
-struct.pack_into("<H", img, 0x236, 0x3)
-struct.pack_into("<I", img, 0x260, 0x1000000)
-open(sys.argv[1], "wb").write(img)
-PY
-}
 for d in loader alt target; do
-	mkkernel "$S/$d/vmlinuz"
+	site_kernel "$S/$d/vmlinuz"
 	head -c 30000 /dev/urandom > "$S/$d/initrd.img"
 done
 sum() { sha256sum "$1" | cut -d' ' -f1; }

@@ -11,41 +11,13 @@
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/nginx.sh"
+. "$(dirname "$0")/../lib/site.sh"
 
 tap_require minisign nginx python3
-
-T=$TAP_TMP
-S=$T/site
+site_begin v1 v2 conf
 ST=$T/state
-mkdir -p "$S/v1" "$S/v2" "$S/conf" "$ST"
-chmod 711 "$T"
-cd "$T" || exit 1
-
-minisign -G -W -p k.pub -s k.key > /dev/null 2>&1 || { not_ok "minisign -G"; done_testing; exit 1; }
-K=$(sed -n 2p k.pub)
-
-KERNEL=""
-for k in "$BOOTRINO_ROOT/build/images/tinylinux/vmlinuz" "$BOOTRINO_ROOT/build/images/loader/vmlinuz"; do
-	[ -r "$k" ] && { KERNEL=$k; break; }
-done
-if [ -n "$KERNEL" ]; then
-	cp "$KERNEL" "$S/v1/vmlinuz"
-else
-	python3 - "$S/v1/vmlinuz" <<'PY'
-import struct, sys
-img = bytearray(5 * 512 + 65536)
-img[0x1f1] = 4
-struct.pack_into("<H", img, 0x1fe, 0xAA55)
-img[0x202:0x206] = b"HdrS"
-struct.pack_into("<H", img, 0x206, 0x020f)
-img[0x211] = 0x01
-struct.pack_into("<I", img, 0x230, 0x200000)
-img[0x234] = 1
-struct.pack_into("<H", img, 0x236, 0x3)
-struct.pack_into("<I", img, 0x260, 0x1000000)
-open(sys.argv[1], "wb").write(img)
-PY
-fi
+site_key k
+site_kernel "$S/v1/vmlinuz" real
 head -c 30000 /dev/urandom > "$S/v1/initrd.img"
 head -c 30000 /dev/urandom > "$S/v2/initrd.img"
 printf 'version=1\n' > "$S/conf/app.conf"

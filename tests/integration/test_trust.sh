@@ -7,49 +7,21 @@ set -u
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/nginx.sh"
 
-for tool in minisign nginx python3; do
-	if ! command -v $tool > /dev/null; then
-		not_ok "$tool is installed" "run scripts/setup.sh"
-		done_testing
-		exit 1
-	fi
-done
+. "$(dirname "$0")/../lib/site.sh"
 
-T=$TAP_TMP
-S=$T/site
-mkdir -p "$S/loader" "$S/target" "$S/staging" "$T/state" "$T/keys"
-chmod 711 "$T"
-cd "$T" || exit 1
+tap_require minisign nginx python3
+site_begin loader target staging
+mkdir -p keys
 
-has() {
-	if printf '%s\n' "$2" | grep -Eq -- "$3"; then ok "$1"; else not_ok "$1" "no /$3/ in: $2"; fi
-}
 # hasf NAME TEXT SUBSTRING (fixed string: keys hold + and /)
 hasf() {
 	case $2 in *"$3"*) ok "$1" ;; *) not_ok "$1" "no '$3' in: $2" ;; esac
 }
 
-minisign -G -W -p keys/k.pub -s keys/k.key > /dev/null 2>&1 || { not_ok "minisign -G"; done_testing; exit 1; }
-K=$(sed -n 2p keys/k.pub)
+site_key keys/k
 
-mkkernel() {
-	python3 - "$1" <<'PY'
-import struct, sys
-img = bytearray(5 * 512 + 65536)
-img[0x1f1] = 4
-struct.pack_into("<H", img, 0x1fe, 0xAA55)
-img[0x202:0x206] = b"HdrS"
-struct.pack_into("<H", img, 0x206, 0x020f)
-img[0x211] = 0x01
-struct.pack_into("<I", img, 0x230, 0x200000)
-img[0x234] = 1
-struct.pack_into("<H", img, 0x236, 0x3)
-struct.pack_into("<I", img, 0x260, 0x1000000)
-open(sys.argv[1], "wb").write(img)
-PY
-}
 for d in loader target; do
-	mkkernel "$S/$d/vmlinuz"
+	site_kernel "$S/$d/vmlinuz"
 	head -c 30000 /dev/urandom > "$S/$d/initrd.img"
 done
 sum() { sha256sum "$1" | cut -d' ' -f1; }
