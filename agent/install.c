@@ -21,6 +21,7 @@
 #include "agent/doc/json.h"
 #include "agent/workdir.h"
 #include "common/err.h"
+#include "common/file.h"
 #include "common/log.h"
 #include "fetch/fetch.h"
 #include "kexec/kexec.h"
@@ -140,32 +141,17 @@ static int parse_record(const char *text, char *url, size_t ucap, uint8_t pin[VE
 	return rc;
 }
 
-/* path ← data, durably: temp file, fsync, rename, fsync of the directory. */
+/* dir/name ← data, durably (br_file_write: temp, fsync, rename, fsync of
+ * the directory); a failure is the disk's */
 static int put_file(const char *dir, const char *name, const void *data, size_t len)
 {
-	char tmp[512], dst[512];
-	int fd, rc = 0;
+	char dst[512];
+	int rc;
 
-	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, name);
-	snprintf(dst, sizeof(dst), "%s/%s", dir, name);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return br_fail(-BR_EDISK, "%s: %s", tmp, strerror(errno));
-	if (write(fd, data, len) != (ssize_t)len || fsync(fd) < 0)
-		rc = br_fail(-BR_EDISK, "%s: %s", tmp, strerror(errno));
-	close(fd);
-	if (!rc && rename(tmp, dst) < 0)
-		rc = br_fail(-BR_EDISK, "%s: %s", dst, strerror(errno));
-	if (rc) {
-		unlink(tmp);
-		return rc;
-	}
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		(void)fsync(fd);
-		close(fd);
-	}
-	return 0;
+	if ((size_t)snprintf(dst, sizeof(dst), "%s/%s", dir, name) >= sizeof(dst))
+		return br_fail(-BR_EDISK, "%s/%s: name too long", dir, name);
+	rc = br_file_write(dst, data, len, 0600);
+	return rc ? br_fail(-BR_EDISK, "%s", br_errmsg(rc)) : 0;
 }
 
 /* Mount partition partno of disk, put one file in subdir, unmount. opts:
