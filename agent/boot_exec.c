@@ -14,6 +14,7 @@
 #include "agent/init.h"
 #include "agent/timing.h"
 #include "common/err.h"
+#include "common/file.h"
 #include "common/log.h"
 #include "verify/artifact.h"
 #include "verify/sha256.h"
@@ -186,29 +187,14 @@ static int read_carried(const char *dir, const char *url, const uint8_t pin[VERI
 	char hex[VERIFY_SHA256_LEN * 2 + 1], path[600];
 	uint8_t got[VERIFY_SHA256_LEN];
 	struct verify_sha256 *h = NULL;
-	struct stat st;
-	ssize_t n;
-	size_t off = 0;
-	int fd, ok = 0;
+	int ok = 0;
 
 	verify_sha256_hex(pin, hex);
-	if (copy_path(dir, hex, path, sizeof(path)))
+	if (copy_path(dir, hex, path, sizeof(path)) ||
+	    br_file_read(path, CLI_FILE_URL_MAX, BR_FILE_NOFOLLOW, -ENOENT, buf, len))
 		return -ENOENT;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return -ENOENT;
-	*buf = NULL;
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size <= (off_t)CLI_FILE_URL_MAX)
-		*buf = malloc((size_t)st.st_size + 1);
-	while (*buf && off < (size_t)st.st_size) {
-		n = read(fd, *buf + off, (size_t)st.st_size - off);
-		if (n <= 0)
-			break;
-		off += (size_t)n;
-	}
-	close(fd);
-	if (*buf && off == (size_t)st.st_size && verify_sha256_new(&h) == 0) {
-		verify_sha256_update(h, *buf, off);
+	if (verify_sha256_new(&h) == 0) {
+		verify_sha256_update(h, *buf, *len);
 		verify_sha256_final(h, got);
 		verify_sha256_free(h);
 		ok = verify_digest_equal(got, pin, VERIFY_SHA256_LEN);
@@ -218,7 +204,6 @@ static int read_carried(const char *dir, const char *url, const uint8_t pin[VERI
 		*buf = NULL;
 		return -ENOENT;
 	}
-	*len = off;
 	br_log(BR_LOG_INFO, "%s: using the copy %s (sha256 checked again)", url,
 	       dir ? "on bootrino-state" : "the host verified");
 	return 0;

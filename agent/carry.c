@@ -1,6 +1,7 @@
 /* The host → loader handover. See agent/carry.h. */
 #include "agent/carry.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -9,38 +10,10 @@
 #include <unistd.h>
 
 #include "common/err.h"
+#include "common/file.h"
 #include "common/log.h"
 
 #define URL_MAX 4096
-
-static int write_all(const char *path, const void *buf, size_t len)
-{
-	const char *p = buf;
-	ssize_t n;
-	int fd, rc = 0;
-
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return br_fail(-errno, "%s: %s", path, strerror(errno));
-	while (len && !rc) {
-		n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			rc = -errno;
-			break;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	if (close(fd) < 0 && !rc)
-		rc = -errno;
-	if (rc) {
-		unlink(path);
-		return br_fail(rc, "%s: %s", path, strerror(-rc));
-	}
-	return 0;
-}
 
 /* mkdir -p below an existing base */
 static int mkdirs(char *path)
@@ -75,14 +48,14 @@ int cli_carry_begin(const char *workdir, const char *url, const char *script, si
 	if (rc)
 		return rc;
 	snprintf(path, sizeof(path), "%s%s/url", root, CLI_CARRY_DIR);
-	rc = write_all(path, url, strlen(url));
+	rc = br_file_write(path, url, strlen(url), 0600);
 	if (!rc) {
 		snprintf(path, sizeof(path), "%s%s/bootrino.sh", root, CLI_CARRY_DIR);
-		rc = write_all(path, script, len);
+		rc = br_file_write(path, script, len, 0600);
 	}
 	if (!rc) {
 		snprintf(path, sizeof(path), "%s%s/bootrino.sh.minisig", root, CLI_CARRY_DIR);
-		rc = write_all(path, sig, siglen);
+		rc = br_file_write(path, sig, siglen, 0600);
 	}
 	return rc;
 }
@@ -140,10 +113,34 @@ int cli_carry_add_buf(const char *root, const char *hex, const void *buf, size_t
 		return 0;
 	if (len > *budget)
 		return 1;
-	rc = write_all(dst, buf, len);
+	rc = br_file_write(dst, buf, len, 0600);
 	if (!rc)
 		*budget -= len;
 	return rc;
+}
+
+unsigned long long cli_carry_used(const char *root)
+{
+	char dir[600], path[900];
+	unsigned long long sum = 0;
+	struct dirent *d;
+	struct stat st;
+	DIR *dp;
+
+	if ((size_t)snprintf(dir, sizeof(dir), "%s%s/sha256", root, CLI_CARRY_DIR) >= sizeof(dir))
+		return 0;
+	dp = opendir(dir);
+	if (!dp)
+		return 0;
+	while ((d = readdir(dp)) != NULL) {
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, d->d_name);
+		if (lstat(path, &st) == 0 && S_ISREG(st.st_mode))
+			sum += (unsigned long long)st.st_size;
+	}
+	closedir(dp);
+	return sum;
 }
 
 unsigned long long cli_carry_budget(void)

@@ -40,6 +40,9 @@ int cli_carry_add_buf(const char *root, const char *hex, const void *buf, size_t
 		      unsigned long long *budget);
 /* The byte budget for artifacts on this machine. */
 unsigned long long cli_carry_budget(void);
+/* The artifact bytes already below root (what is left of the budget for
+ * one more, e.g. the boot-disk image: cli_carry_budget() minus this). */
+unsigned long long cli_carry_used(const char *root);
 
 /* --- loader ---------------------------------------------------------------- */
 /* 0 when the host carried a script for url: spath and sigpath name the

@@ -14,12 +14,14 @@
 
 #include <cjson/cJSON.h>
 
+#include "agent/carry.h"
 #include "agent/cli.h"
 #include "agent/doc/config.h"
 #include "agent/doc/detail.h"
 #include "agent/doc/json.h"
 #include "agent/workdir.h"
 #include "common/err.h"
+#include "common/file.h"
 #include "common/log.h"
 #include "fetch/fetch.h"
 #include "kexec/kexec.h"
@@ -139,32 +141,17 @@ static int parse_record(const char *text, char *url, size_t ucap, uint8_t pin[VE
 	return rc;
 }
 
-/* path ← data, durably: temp file, fsync, rename, fsync of the directory. */
+/* dir/name ← data, durably (br_file_write: temp, fsync, rename, fsync of
+ * the directory); a failure is the disk's */
 static int put_file(const char *dir, const char *name, const void *data, size_t len)
 {
-	char tmp[512], dst[512];
-	int fd, rc = 0;
+	char dst[512];
+	int rc;
 
-	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, name);
-	snprintf(dst, sizeof(dst), "%s/%s", dir, name);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return br_fail(-BR_EDISK, "%s: %s", tmp, strerror(errno));
-	if (write(fd, data, len) != (ssize_t)len || fsync(fd) < 0)
-		rc = br_fail(-BR_EDISK, "%s: %s", tmp, strerror(errno));
-	close(fd);
-	if (!rc && rename(tmp, dst) < 0)
-		rc = br_fail(-BR_EDISK, "%s: %s", dst, strerror(errno));
-	if (rc) {
-		unlink(tmp);
-		return rc;
-	}
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		(void)fsync(fd);
-		close(fd);
-	}
-	return 0;
+	if ((size_t)snprintf(dst, sizeof(dst), "%s/%s", dir, name) >= sizeof(dst))
+		return br_fail(-BR_EDISK, "%s/%s: name too long", dir, name);
+	rc = br_file_write(dst, data, len, 0600);
+	return rc ? br_fail(-BR_EDISK, "%s", br_errmsg(rc)) : 0;
 }
 
 /* Mount partition partno of disk, put one file in subdir, unmount. opts:
@@ -242,6 +229,33 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* The image the host fetched and verified before the kexec
+ * (agent/takeover_loader.c), re-hashed here at the trust choke point like
+ * a download; unlinked either way (the artifact keeps its sealed copy, a
+ * bad one is fetched instead). 0, or -ENOENT: fetch it. */
+static int open_carried(const uint8_t pin[VERIFY_SHA256_LEN], struct verify_artifact **img)
+{
+	char hex[VERIFY_SHA256_LEN * 2 + 1], path[400];
+	int rc;
+
+	verify_sha256_hex(pin, hex);
+	if (cli_carry_artifact(hex, path, sizeof(path)))
+		return -ENOENT;
+	rc = verify_artifact_open(path, pin, img);
+	unlink(path);
+	if (rc) {
+		br_log(BR_LOG_WARN,
+		       "install: the boot-disk image the host handed over is no good "
+		       "(%s); fetching it",
+		       br_errmsg(rc));
+		br_errclear();
+		return -ENOENT;
+	}
+	br_log(BR_LOG_INFO, "install: using the boot-disk image the host verified (sha256 "
+			    "checked again)");
+	return 0;
+}
+
 #define FROM_RAM "; nothing more is written, the target boots from RAM"
 
 int cli_install_run(struct cli_boot_args *a)
@@ -274,15 +288,17 @@ int cli_install_run(struct cli_boot_args *a)
 	rc = cli_workdir_new(workdir, sizeof(workdir));
 	if (rc)
 		goto fail;
-	snprintf(path, sizeof(path), "%s/bootdisk.img.zst", workdir);
-	fo.sha256 = pin;
-	fo.max_size = IMAGE_MAX;
-	br_log(BR_LOG_INFO, "install: fetching %s", url);
-	rc = fetch_to_file(url, path, &fo, NULL);
-	if (!rc)
-		rc = verify_artifact_open(path, pin, &img);
-	if (rc)
-		goto fail;
+	if (open_carried(pin, &img) != 0) {
+		snprintf(path, sizeof(path), "%s/bootdisk.img.zst", workdir);
+		fo.sha256 = pin;
+		fo.max_size = IMAGE_MAX;
+		br_log(BR_LOG_INFO, "install: fetching %s", url);
+		rc = fetch_to_file(url, path, &fo, NULL);
+		if (!rc)
+			rc = verify_artifact_open(path, pin, &img);
+		if (rc)
+			goto fail;
+	}
 	fd = open(dev, O_RDWR | O_EXCL | O_CLOEXEC);
 	if (fd < 0) {
 		rc = br_fail(-BR_EDISK, "%s: %s", dev, strerror(errno));
@@ -321,7 +337,8 @@ fail:
 	verify_artifact_close(img);
 	cli_workdir_remove(workdir);
 	{
-		int code = br_exitcode(rc);
+		/* an errno from the disk (EIO, ENOSPC…) is a disk failure */
+		int code = cli_exitcode(rc, BR_EXIT_DISK);
 
 		br_log(BR_LOG_ERROR, "install: %s" FROM_RAM " (exit %d)",
 		       br_errdetail()[0] ? br_errdetail() : br_strerror(rc), code);

@@ -16,6 +16,7 @@
 
 #include "agent/boot_exec.h"
 #include "agent/boot_flow.h"
+#include "agent/carry.h"
 #include "agent/doc/detail.h"
 #include "agent/doc/loader_json.h"
 #include "agent/doc/plan_print.h"
@@ -29,9 +30,11 @@
 #include "common/err.h"
 #include "common/file.h"
 #include "common/log.h"
+#include "fetch/fetch.h"
 #include "fetch/url.h"
 #include "kexec/kexec.h"
 #include "verify/rollback.h"
+#include "verify/sha256.h"
 
 #define LOADER_TS "loader-timestamp"
 
@@ -179,14 +182,13 @@ static int loader_plan(const struct cli_boot_args *a, const char *state_dir, cha
 /* The root disk's identity and the boot-disk image loader.json names:
  * the "install" record the loader acts on (agent/install.h). */
 static int record_install(const char *url, const char *doc, size_t len, char **install, char *desc,
-			  size_t cap)
+			  size_t cap, char img[CLI_PLAN_URL_MAX], char sha[CLI_PLAN_HEX_LEN + 1])
 {
-	char img[CLI_PLAN_URL_MAX], sha[CLI_PLAN_HEX_LEN + 1];
 	struct disk_identity id;
 	int rc;
 
-	rc = cli_loader_json_bootdisk(fetch_url_resolve, url, doc, len, img, sizeof(img), sha,
-				      sizeof(sha));
+	rc = cli_loader_json_bootdisk(fetch_url_resolve, url, doc, len, img, CLI_PLAN_URL_MAX, sha,
+				      CLI_PLAN_HEX_LEN + 1);
 	if (rc == -ENOENT) {
 		char why[512];
 
@@ -200,6 +202,53 @@ static int record_install(const char *url, const char *doc, size_t len, char **i
 		br_log(BR_LOG_INFO, "install: the loader will write %s to /dev/%s", img, id.name);
 	}
 	return rc;
+}
+
+/* The boot-disk image, fetched and verified here while the web server is
+ * known to answer, goes to the loader with the rest of the preflight
+ * (agent/carry.h), so that a server gone after the kexec does not leave
+ * the disk unwritten. Never more than what is left of the carry budget
+ * (a small instance keeps its RAM): the fetch stops at that size, and
+ * then, or on any failure, the loader fetches the image as before. */
+static void carry_bootdisk(const struct cli_boot_args *a, const char *workdir,
+			   const char *carry_root, const char *img, const char *sha)
+{
+	unsigned long long budget = cli_carry_budget(), used = cli_carry_used(carry_root);
+	uint8_t pin[VERIFY_SHA256_LEN];
+	struct fetch_opts fo = a->fetch;
+	char path[300];
+	int rc;
+
+	budget = budget > used ? budget - used : 0;
+	if (verify_sha256_parse(sha, pin) || budget == 0) {
+		br_log(BR_LOG_INFO, "install: no RAM left to hand %s to the loader; it fetches it",
+		       img);
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/bootdisk.img.zst", workdir);
+	fo.sha256 = pin;
+	fo.max_size = budget;
+	/* fetch/ renames the file into place only when its sha256 matched */
+	rc = fetch_to_file(img, path, &fo, NULL);
+	if (rc == -BR_ETOOBIG) {
+		br_log(BR_LOG_INFO,
+		       "install: %s is larger than the %llu MiB this machine may hand to the "
+		       "loader in RAM; the loader fetches it",
+		       img, budget >> 20);
+		return;
+	}
+	if (!rc)
+		rc = cli_carry_add_file(carry_root, sha, path, &budget);
+	if (rc == 0)
+		br_log(BR_LOG_INFO, "install: %s verified here, handed to the loader", img);
+	else if (rc == 1)
+		br_log(BR_LOG_INFO, "install: %s does not fit in RAM here; the loader fetches it",
+		       img);
+	else
+		br_log(BR_LOG_WARN, "install: %s not handed to the loader (%s); it fetches it", img,
+		       br_errmsg(rc));
+	unlink(path); /* linked into the carry directory, or not wanted */
+	br_errclear();
 }
 
 /* --dry-run: what would be loaded, and the target the loader would boot. */
@@ -228,6 +277,7 @@ int cli_takeover_loader(struct cli_boot_args *a, int dry_run, int install)
 	char url[CLI_PLAN_URL_MAX], workdir[256] = "", *config = NULL, *target = NULL;
 	char epoch[32], carry_root[300] = "";
 	char *doc = NULL, *inst = NULL, disk_desc[512] = "";
+	char img[CLI_PLAN_URL_MAX] = "", img_sha[CLI_PLAN_HEX_LEN + 1] = "";
 	size_t doclen = 0;
 	struct verify_sigresult sig = {0};
 	struct cli_exec e;
@@ -259,13 +309,16 @@ int cli_takeover_loader(struct cli_boot_args *a, int dry_run, int install)
 		a->cfg.min_timestamp = a->accepted_timestamp;
 	br_errclear();
 	if (install)
-		rc = record_install(url, doc, doclen, &inst, disk_desc, sizeof(disk_desc));
+		rc = record_install(url, doc, doclen, &inst, disk_desc, sizeof(disk_desc), img,
+				    img_sha);
 	if (!rc)
 		rc = loader_config(&a->cfg, inst, &config);
 	if (rc) {
 		ret = cli_fail(rc, "takeover");
 		goto out;
 	}
+	if (install && !dry_run && carry_root[0])
+		carry_bootdisk(a, workdir, carry_root, img, img_sha);
 	cli_timing_mark("preflight");
 	rc = cli_facts_get("host", &facts);
 	if (rc) {

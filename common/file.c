@@ -135,7 +135,9 @@ int br_file_write(const char *path, const void *data, size_t len, unsigned mode)
 			len -= (size_t)n;
 		}
 	}
-	if (!rc && fchmod(fd, (mode_t)mode) < 0)
+	/* mkostemp made it 0600; FAT (the ESP) refuses a chmod it cannot
+	 * represent, so change the mode only when asked for another */
+	if (!rc && mode != 0600 && fchmod(fd, (mode_t)mode) < 0)
 		rc = -errno;
 	if (!rc && fsync(fd) < 0)
 		rc = -errno;

@@ -26,7 +26,8 @@ int br_file_read_fd(int fd, const char *name, size_t cap, unsigned flags, int rc
 
 /* Replace path with len bytes of data, atomically and durably: a
  * temporary file in the same directory (PATH.tmp.XXXXXX), written whole,
- * given mode, fsync()ed, renamed over path, then the directory fsync()ed
+ * given mode (0600 is left as mkostemp made it: FAT has no modes to
+ * set), fsync()ed, renamed over path, then the directory fsync()ed
  * (without that the rename itself may not survive a power cut); a crash
  * leaves the old file or the new one, never half of it. Returns 0 or
  * -errno with the detail "PATH: strerror"; the temporary file is gone on

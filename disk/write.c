@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <linux/falloc.h>
 #include <linux/fs.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -20,9 +21,68 @@
 #include "verify/sha256.h"
 
 #define BLK DISK_MIB /* write unit; every region is 1 MiB aligned */
+#define NSLOT_MIN 4  /* 1 MiB buffers between the stream and the I/O */
+#define NSLOT_MAX 32 /* held while the image is still being validated */
+#define NJOB 256     /* queued jobs (zeroing needs no buffer) */
+
+/* The I/O runs in a thread of its own, so that decompressing, checking
+ * for zeros and hashing the next block overlap with writing (and, for the
+ * check, reading back) the previous ones: one thread did all of it one
+ * after the other. Jobs run in the order they were queued; the first
+ * failure is kept (errno and offset: the error detail is per thread) and
+ * later jobs are skipped, so the stream side never waits forever.
+ *
+ * Nothing is written before the whole image has been decompressed once
+ * (a truncated or corrupt stream must leave the disk untouched). That
+ * check runs in a third thread on a stream of its own while the writing
+ * side already decompresses, checks and hashes: its jobs wait behind a
+ * gate, which opens when the check passed (and stays shut, every job
+ * dropped, when it failed). The jobs held meanwhile are bounded by the
+ * buffers (NSLOT_MIN..NSLOT_MAX MiB, a sixteenth of MemAvailable); the
+ * boot-disk image's 28 MiB of data fit, a full image waits. */
+enum io_kind { IO_WRITE, IO_ZERO, IO_READ };
+
+struct io_job {
+	enum io_kind kind;
+	uint64_t off;
+	uint64_t len;
+	uint8_t *buf;
+};
+
+struct ioq {
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int fd, is_blk, running, stop;
+	int gate; /* 0: the image is being checked; 1: it passed; -1: it failed */
+	pthread_t vth;
+	int vrunning;
+	int vcancel; /* atomic: the check stops early (the write failed) */
+	int vrc;     /* the check's failure and its detail */
+	char vwhy[512];
+	unsigned nslot;
+	uint8_t *buf[NSLOT_MAX];     /* BLK each, aligned for O_DIRECT, used in turn */
+	uint64_t buf_job[NSLOT_MAX]; /* 1 + the job that last used buf[i]; 0: none */
+	uint64_t nbuf;		     /* buffers handed out so far */
+	uint8_t *zbuf;		     /* BLK of zeros: BLKZEROOUT / holes not available */
+	struct io_job job[NJOB];
+	uint64_t queued, done;	  /* job n is in job[n % NJOB] */
+	uint64_t written, zeroed; /* by the jobs that ran */
+	int err;		  /* first failure: errno (EIO for a short transfer) */
+	enum io_kind err_kind;
+	uint64_t err_off;
+};
+
+/* The compressed image, read with pread: two streams share its fd. */
+struct src {
+	int fd;
+	off_t off;
+	uint8_t *buf;
+};
 
 struct wctx {
 	int fd;
+	struct src src;
 	int is_blk;
 	const char *what;
 	struct archive *ar;
@@ -36,6 +96,8 @@ struct wctx {
 	uint8_t *sent;		   /* 1 per 1 MiB block written with data */
 	size_t n_blocks;
 	struct disk_write_report *rep;
+	struct ioq q;
+	int *cancel; /* the check's stream: stop when set */
 };
 
 static int set_step(struct wctx *w, const char *step)
@@ -55,7 +117,7 @@ static int pwrite_all(struct wctx *w, const void *p, size_t len, uint64_t off)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			return br_fail(n < 0 ? -errno : -EIO, "%s: write at byte %llu: %s", w->what,
+			return br_fail(-BR_EDISK, "%s: write at byte %llu: %s", w->what,
 				       (unsigned long long)off, n < 0 ? strerror(errno) : "short");
 		b += n;
 		len -= (size_t)n;
@@ -64,33 +126,225 @@ static int pwrite_all(struct wctx *w, const void *p, size_t len, uint64_t off)
 	return 0;
 }
 
+static int io_rw(int fd, enum io_kind kind, uint8_t *b, uint64_t len, uint64_t off,
+		 uint64_t *err_off)
+{
+	while (len) {
+		ssize_t n = kind == IO_READ ? pread(fd, b, len, (off_t)off)
+					    : pwrite(fd, b, len, (off_t)off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			*err_off = off;
+			return n < 0 ? errno : EIO;
+		}
+		b += n;
+		len -= (uint64_t)n;
+		off += (uint64_t)n;
+	}
+	return 0;
+}
+
 /* Zero [off, off+len) without sending the zeros when the device can:
  * BLKZEROOUT on a block device (WRITE ZEROES, or the kernel writes them),
- * a hole in a regular file. */
-static int zero_range(struct wctx *w, uint64_t off, uint64_t len)
+ * a hole in a regular file; else write them. */
+static int io_zero(struct ioq *q, uint64_t off, uint64_t len, uint64_t *err_off)
 {
-	if (!len)
-		return 0;
-	if (w->is_blk) {
+	if (q->is_blk) {
 		uint64_t r[2] = {off, len};
 
-		if (ioctl(w->fd, BLKZEROOUT, r) == 0)
-			goto done;
-	} else if (fallocate(w->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off,
+		if (ioctl(q->fd, BLKZEROOUT, r) == 0)
+			return 0;
+	} else if (fallocate(q->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off,
 			     (off_t)len) == 0) {
-		goto done;
+		return 0;
 	}
-	/* no zeroing offload: write them */
-	memset(w->buf, 0, BLK);
 	for (uint64_t o = 0; o < len; o += BLK) {
-		int rc = pwrite_all(w, w->buf, len - o < BLK ? len - o : BLK, off + o);
+		int e = io_rw(q->fd, IO_WRITE, q->zbuf, len - o < BLK ? len - o : BLK, off + o,
+			      err_off);
 
-		if (rc)
-			return rc;
+		if (e)
+			return e;
 	}
-done:
-	w->rep->zeroed += len;
 	return 0;
+}
+
+static void *io_thread(void *arg)
+{
+	struct ioq *q = arg;
+
+	pthread_mutex_lock(&q->mu);
+	for (;;) {
+		while (!q->stop && q->gate >= 0 && (q->gate == 0 || q->done == q->queued))
+			pthread_cond_wait(&q->cv, &q->mu);
+		/* a held job never runs unless the image passed its check */
+		if (q->gate != 1 || q->done == q->queued)
+			break;
+		{
+			struct io_job j = q->job[q->done % NJOB];
+			int skip = q->err != 0, e = 0;
+			uint64_t eoff = 0;
+
+			pthread_mutex_unlock(&q->mu);
+			if (!skip)
+				e = j.kind == IO_ZERO
+					? io_zero(q, j.off, j.len, &eoff)
+					: io_rw(q->fd, j.kind, j.buf, j.len, j.off, &eoff);
+			pthread_mutex_lock(&q->mu);
+			if (!skip && !e && j.kind != IO_READ)
+				*(j.kind == IO_WRITE ? &q->written : &q->zeroed) += j.len;
+			if (e && !q->err) {
+				q->err = e;
+				q->err_kind = j.kind;
+				q->err_off = eoff;
+			}
+			q->done++;
+			pthread_cond_broadcast(&q->cv);
+		}
+	}
+	pthread_mutex_unlock(&q->mu);
+	return NULL;
+}
+
+/* A sixteenth of MemAvailable in 1 MiB buffers, NSLOT_MIN..NSLOT_MAX. */
+static unsigned hold_slots(void)
+{
+	unsigned long long kb = 0;
+	char line[128];
+	FILE *f = fopen("/proc/meminfo", "re");
+	unsigned n;
+
+	if (f) {
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1)
+				break;
+		fclose(f);
+	}
+	n = (unsigned)(kb / 1024 / 16);
+	return n < NSLOT_MIN ? NSLOT_MIN : n > NSLOT_MAX ? NSLOT_MAX : n;
+}
+
+static int io_start(struct ioq *q, int fd, int is_blk)
+{
+	q->fd = fd;
+	q->is_blk = is_blk;
+	q->nslot = hold_slots();
+	if (posix_memalign((void **)&q->zbuf, 4096, BLK))
+		return -ENOMEM;
+	memset(q->zbuf, 0, BLK);
+	if (pthread_mutex_init(&q->mu, NULL))
+		return -ENOMEM;
+	if (pthread_cond_init(&q->cv, NULL)) {
+		pthread_mutex_destroy(&q->mu);
+		return -ENOMEM;
+	}
+	if (pthread_create(&q->th, NULL, io_thread, q)) {
+		pthread_cond_destroy(&q->cv);
+		pthread_mutex_destroy(&q->mu);
+		return -EAGAIN;
+	}
+	q->running = 1;
+	return 0;
+}
+
+/* The failure the I/O thread kept, as this thread's error. */
+static int io_error(struct wctx *w)
+{
+	static const char *const what[] = {"write", "zeroing", "read back"};
+	struct ioq *q = &w->q;
+
+	return br_fail(-BR_EDISK, "%s: %s at byte %llu: %s", w->what, what[q->err_kind],
+		       (unsigned long long)q->err_off, strerror(q->err));
+}
+
+/* Wait until job n is done (every job: n = queued). */
+static int io_wait(struct wctx *w, uint64_t n)
+{
+	struct ioq *q = &w->q;
+	int e, gate;
+
+	pthread_mutex_lock(&q->mu);
+	while (q->done < n && q->gate >= 0)
+		pthread_cond_wait(&q->cv, &q->mu);
+	e = q->err;
+	gate = q->gate;
+	pthread_mutex_unlock(&q->mu);
+	if (gate < 0) {
+		set_step(w, "validate");
+		return br_fail(q->vrc, "%s", q->vwhy);
+	}
+	return e ? io_error(w) : 0;
+}
+
+static int gate_passed(struct ioq *q)
+{
+	int g;
+
+	pthread_mutex_lock(&q->mu);
+	g = q->gate;
+	pthread_mutex_unlock(&q->mu);
+	return g == 1;
+}
+
+/* The next buffer, once the job that used it last is done. */
+static int io_buf(struct wctx *w, uint8_t **buf)
+{
+	struct ioq *q = &w->q;
+	unsigned i = (unsigned)(q->nbuf % q->nslot);
+	int rc = q->buf_job[i] ? io_wait(w, q->buf_job[i]) : 0;
+
+	if (!rc && !q->buf[i] && posix_memalign((void **)&q->buf[i], 4096, BLK))
+		rc = -ENOMEM;
+	*buf = q->buf[i];
+	return rc;
+}
+
+/* Queue a job; buf (from io_buf, or NULL for IO_ZERO) is in use until it
+ * is done. */
+static int io_queue(struct wctx *w, enum io_kind kind, uint64_t off, uint64_t len, uint8_t *buf)
+{
+	struct ioq *q = &w->q;
+	int rc = q->queued >= NJOB ? io_wait(w, q->queued - NJOB + 1) : 0;
+
+	if (rc)
+		return rc;
+	pthread_mutex_lock(&q->mu);
+	q->job[q->queued % NJOB] = (struct io_job){kind, off, len, buf};
+	q->queued++;
+	if (buf)
+		q->buf_job[q->nbuf++ % q->nslot] = q->queued;
+	pthread_cond_broadcast(&q->cv);
+	pthread_mutex_unlock(&q->mu);
+	return 0;
+}
+
+static void io_stop(struct ioq *q)
+{
+	if (q->vrunning) {
+		__atomic_store_n(&q->vcancel, 1, __ATOMIC_RELAXED);
+		pthread_join(q->vth, NULL);
+		q->vrunning = 0;
+	}
+	if (q->running) {
+		pthread_mutex_lock(&q->mu);
+		q->stop = 1;
+		pthread_cond_broadcast(&q->cv);
+		pthread_mutex_unlock(&q->mu);
+		pthread_join(q->th, NULL);
+		pthread_cond_destroy(&q->cv);
+		pthread_mutex_destroy(&q->mu);
+		q->running = 0;
+	}
+	for (int i = 0; i < NSLOT_MAX; i++)
+		free(q->buf[i]);
+	free(q->zbuf);
+}
+
+/* Queue the zeroing of [off, off+len) (see io_zero). */
+static int zero_range(struct wctx *w, uint64_t off, uint64_t len)
+{
+	return len ? io_queue(w, IO_ZERO, off, len, NULL) : 0;
 }
 
 static int flush_zeros(struct wctx *w)
@@ -204,8 +458,11 @@ static int copy_region(struct wctx *w, const struct disk_extent *x, int write)
 	for (uint64_t off = x->start; off < x->start + x->size; off += BLK) {
 		size_t n =
 		    x->start + x->size - off < BLK ? (size_t)(x->start + x->size - off) : BLK;
+		uint8_t *buf = NULL;
 
-		rc = img_take(w, write ? w->buf : NULL, n, write ? &zero : NULL);
+		rc = write ? io_buf(w, &buf) : 0;
+		if (!rc)
+			rc = img_take(w, buf, n, write ? &zero : NULL);
 		if (rc)
 			return rc;
 		if (!write)
@@ -222,14 +479,14 @@ static int copy_region(struct wctx *w, const struct disk_extent *x, int write)
 			continue;
 		}
 		rc = flush_zeros(w);
-		if (!rc)
-			rc = pwrite_all(w, w->buf, n, off);
 		if (rc)
 			return rc;
-		verify_sha256_update(w->sha, w->buf, n);
+		verify_sha256_update(w->sha, buf, n);
+		rc = io_queue(w, IO_WRITE, off, n, buf);
+		if (rc)
+			return rc;
 		if (off / BLK < w->n_blocks)
 			w->sent[off / BLK] = 1;
-		w->rep->written += n;
 	}
 	return flush_zeros(w);
 }
@@ -244,8 +501,8 @@ static int read_back(struct wctx *w, uint64_t off, size_t len, uint8_t *dst)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			return br_fail(n < 0 ? -errno : -EIO, "%s: read back at byte %llu: %s",
-				       w->what, (unsigned long long)off + got,
+			return br_fail(-BR_EDISK, "%s: read back at byte %llu: %s", w->what,
+				       (unsigned long long)off + got,
 				       n < 0 ? strerror(errno) : "short");
 		got += (size_t)n;
 	}
@@ -253,10 +510,67 @@ static int read_back(struct wctx *w, uint64_t off, size_t len, uint8_t *dst)
 	return 0;
 }
 
+/* Read back every block sent with data and hash it, in order: NSLOT
+ * reads in flight while the oldest one is hashed. */
+static int check_blocks(struct wctx *w, const struct disk_extent *iext)
+{
+	struct {
+		uint64_t job;
+		uint8_t *buf;
+		size_t len;
+	} fifo[NSLOT_MAX];
+	unsigned head = 0, n_fifo = 0;
+	int rc;
+
+	for (size_t b = 0; b <= w->n_blocks; b++) {
+		uint64_t off = (uint64_t)b * BLK, end = 0;
+		uint8_t *buf;
+		size_t n;
+
+		if (b < w->n_blocks && !w->sent[b])
+			continue;
+		/* the oldest read is hashed when its buffer is needed, and all
+		 * of them at the end */
+		while (n_fifo && (n_fifo == w->q.nslot || b == w->n_blocks)) {
+			rc = io_wait(w, fifo[head].job);
+			if (rc)
+				return rc;
+			verify_sha256_update(w->sha, fifo[head].buf, fifo[head].len);
+			w->rep->verified += fifo[head].len;
+			head = (head + 1) % w->q.nslot;
+			n_fifo--;
+		}
+		if (b == w->n_blocks)
+			break;
+		for (int k = DISK_PART_ESP; k <= DISK_PART_STATE; k++)
+			if (off >= iext[k].start && off < iext[k].start + iext[k].size)
+				end = iext[k].start + iext[k].size;
+		n = end - off < BLK ? (size_t)(end - off) : BLK;
+		rc = io_buf(w, &buf);
+		if (!rc)
+			rc = io_queue(w, IO_READ, off, n, buf);
+		if (rc)
+			return rc;
+		{
+			unsigned t = (head + n_fifo) % w->q.nslot;
+
+			fifo[t].job = w->q.queued;
+			fifo[t].buf = buf;
+			fifo[t].len = n;
+			n_fifo++;
+		}
+	}
+	return 0;
+}
+
 static int sync_dev(struct wctx *w)
 {
+	int rc = w->q.running ? io_wait(w, w->q.queued) : 0;
+
+	if (rc)
+		return rc;
 	if (fsync(w->fd) < 0)
-		return br_fail(-errno, "%s: fsync: %s", w->what, strerror(errno));
+		return br_fail(-BR_EDISK, "%s: fsync: %s", w->what, strerror(errno));
 	return 0;
 }
 
@@ -276,7 +590,26 @@ static int ext4_magic(struct wctx *w, uint64_t part_start)
 	       sb[1] == 0xef;
 }
 
-/* (Re)start the decompressed stream at byte 0 of the image. */
+#define SRC_BLK (64 << 10)
+
+static la_ssize_t src_read(struct archive *a, void *arg, const void **out)
+{
+	struct src *s = arg;
+	ssize_t n;
+
+	do
+		n = pread(s->fd, s->buf, SRC_BLK, s->off);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		archive_set_error(a, errno, "read: %s", strerror(errno));
+		return -1;
+	}
+	s->off += n;
+	*out = s->buf;
+	return n;
+}
+
+/* Start the decompressed stream at byte 0 of the image. */
 static int stream_open(struct wctx *w, const struct verify_artifact *img)
 {
 	struct archive_entry *ae;
@@ -284,19 +617,16 @@ static int stream_open(struct wctx *w, const struct verify_artifact *img)
 
 	if (ifd < 0)
 		return ifd;
-	if (w->ar)
-		archive_read_free(w->ar);
-	w->img_off = 0;
-	w->cp = NULL;
-	w->clen = 0;
-	if (lseek(ifd, 0, SEEK_SET) < 0)
-		return br_fail(-errno, "%s: %s", verify_artifact_path(img), strerror(errno));
+	if (!w->src.buf && !(w->src.buf = malloc(SRC_BLK)))
+		return -ENOMEM;
+	w->src.fd = ifd;
+	w->src.off = 0;
 	w->ar = archive_read_new();
 	if (!w->ar)
 		return -ENOMEM;
 	archive_read_support_filter_zstd(w->ar);
 	archive_read_support_format_raw(w->ar);
-	if (archive_read_open_fd(w->ar, ifd, 64 << 10) != ARCHIVE_OK ||
+	if (archive_read_open(w->ar, &w->src, NULL, src_read, NULL) != ARCHIVE_OK ||
 	    archive_read_next_header(w->ar, &ae) != ARCHIVE_OK)
 		return br_fail(-BR_EMALFORMED, "%s: %s", verify_artifact_path(img),
 			       archive_error_string(w->ar) ? archive_error_string(w->ar)
@@ -313,10 +643,68 @@ static int stream_drain(struct wctx *w, const struct verify_artifact *img, uint6
 
 		if (rc)
 			return rc;
+		if (w->cancel && __atomic_load_n(w->cancel, __ATOMIC_RELAXED))
+			return -ECANCELED;
 	}
-	if (w->clen || archive_read_data(w->ar, w->buf, 1) != 0)
+	uint8_t one;
+
+	if (w->clen || archive_read_data(w->ar, &one, 1) != 0)
 		return br_fail(-BR_EMALFORMED, "%s: boot-disk image longer than its GPT says",
 			       verify_artifact_path(img));
+	return 0;
+}
+
+struct vjob {
+	struct wctx *w; /* the writing side: its queue's gate */
+	const struct verify_artifact *img;
+	uint64_t img_size;
+};
+
+/* The check: the whole image decompressed on a stream of its own; opens
+ * the gate or shuts it for good. */
+static void *validate_thread(void *arg)
+{
+	struct vjob *j = arg;
+	struct ioq *q = &j->w->q;
+	struct wctx v;
+	int rc;
+
+	memset(&v, 0, sizeof(v));
+	v.what = j->w->what;
+	v.cancel = &q->vcancel;
+	rc = stream_open(&v, j->img);
+	if (!rc)
+		rc = stream_drain(&v, j->img, j->img_size);
+	pthread_mutex_lock(&q->mu);
+	if (rc) {
+		q->vrc = rc;
+		snprintf(q->vwhy, sizeof(q->vwhy), "%s",
+			 br_errdetail()[0] ? br_errdetail() : strerror(rc < 0 ? -rc : rc));
+	}
+	q->gate = rc ? -1 : 1;
+	pthread_cond_broadcast(&q->cv);
+	pthread_mutex_unlock(&q->mu);
+	if (v.ar)
+		archive_read_free(v.ar);
+	free(v.src.buf);
+	free(j);
+	return NULL;
+}
+
+static int validate_start(struct wctx *w, const struct verify_artifact *img, uint64_t img_size)
+{
+	struct vjob *j = malloc(sizeof(*j));
+
+	if (!j)
+		return -ENOMEM;
+	j->w = w;
+	j->img = img;
+	j->img_size = img_size;
+	if (pthread_create(&w->q.vth, NULL, validate_thread, j)) {
+		free(j);
+		return -EAGAIN;
+	}
+	w->q.vrunning = 1;
 	return 0;
 }
 
@@ -397,15 +785,13 @@ int disk_write_image(const struct verify_artifact *img, int fd, const char *what
 		rc = -ENOMEM;
 		goto out;
 	}
-	/* the whole stream first, writing nothing: a truncated or corrupt
-	 * image (zstd checks its frames) fails here with the disk untouched;
-	 * it costs one more decompression of the image, not its size in RAM */
-	set_step(&w, "validate");
-	rc = stream_drain(&w, img, img_size);
+	/* the whole stream once, writing nothing, before anything is written:
+	 * a truncated or corrupt image (zstd checks its frames) fails with
+	 * the disk untouched; it costs one more decompression of the image
+	 * (in a thread of its own, see struct ioq), not its size in RAM */
+	rc = io_start(&w.q, fd, w.is_blk);
 	if (!rc)
-		rc = stream_open(&w, img);
-	if (!rc)
-		rc = img_read(&w, NULL, BLK);
+		rc = validate_start(&w, img, img_size);
 	if (rc)
 		goto out;
 	rc = disk_layout_compute(disk_size, sector, &iext[DISK_PART_ESP], &iext[DISK_PART_STATE],
@@ -441,17 +827,21 @@ int disk_write_image(const struct verify_artifact *img, int fd, const char *what
 
 	set_step(&w, "esp");
 	rc = copy_region(&w, &iext[DISK_PART_ESP], 1);
-	if (rc)
-		goto out;
-	set_step(&w, "state");
-	rc = copy_region(&w, &iext[DISK_PART_STATE], write_state);
-	if (rc)
-		goto out;
+	if (!rc) {
+		set_step(&w, "state");
+		rc = copy_region(&w, &iext[DISK_PART_STATE], write_state);
+	}
 	/* the rest of the image (the image's own backup GPT) is read, not
 	 * written: the disk gets a GPT of its own size */
-	rc = stream_drain(&w, img, img_size);
-	if (rc)
+	if (!rc)
+		rc = stream_drain(&w, img, img_size);
+	if (rc) {
+		/* a stream that breaks before the check passed: nothing held
+		 * was written (io_stop drops it) */
+		if (!gate_passed(&w.q))
+			set_step(&w, "validate");
 		goto out;
+	}
 	verify_sha256_final(w.sha, want);
 
 	if (!rep->updated) {
@@ -518,21 +908,9 @@ int disk_write_image(const struct verify_artifact *img, int fd, const char *what
 	 * are the kernel's (BLKZEROOUT or a hole, acknowledged): reading 600
 	 * MiB of zeros back would double the install for nothing the image
 	 * carries */
-	for (size_t b = 0; b < w.n_blocks; b++) {
-		uint64_t off = (uint64_t)b * BLK, end = 0;
-		size_t n;
-
-		if (!w.sent[b])
-			continue;
-		for (int k = DISK_PART_ESP; k <= DISK_PART_STATE; k++)
-			if (off >= iext[k].start && off < iext[k].start + iext[k].size)
-				end = iext[k].start + iext[k].size;
-		n = end - off < BLK ? (size_t)(end - off) : BLK;
-		rc = read_back(&w, off, n, check);
-		if (rc)
-			goto out;
-		verify_sha256_update(w.sha, check, n);
-	}
+	rc = check_blocks(&w, iext);
+	if (rc)
+		goto out;
 	verify_sha256_final(w.sha, got);
 	if (!verify_digest_equal(want, got, sizeof(want))) {
 		rc = br_fail(-BR_EHASH,
@@ -557,9 +935,13 @@ int disk_write_image(const struct verify_artifact *img, int fd, const char *what
 	rep->image_bytes = w.img_off;
 	set_step(&w, "done");
 out:
+	io_stop(&w.q);
+	rep->written += w.q.written;
+	rep->zeroed += w.q.zeroed;
 	(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_DIRECT);
 	if (w.ar)
 		archive_read_free(w.ar);
+	free(w.src.buf);
 	verify_sha256_free(w.sha);
 	free(tail);
 	free(check);

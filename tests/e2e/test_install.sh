@@ -7,7 +7,10 @@
 # bootrino.sh → tinylinux; and the same disk under OVMF (UEFI) → GRUB → …
 # → tinylinux. The disk is checked offline between boots (GPT, backup GPT
 # at the real end, the ESP's config); tinylinux counts its boots on
-# bootrino-data, which every step keeps.
+# bootrino-data, which every step keeps. The web server is gone from the
+# moment the host starts the kexec until the first target is up: the
+# loader installs from the image the host verified. A second disk of the
+# same size stays untouched.
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
 . "$BOOTRINO_ROOT/tests/lib/nginx.sh"
@@ -38,11 +41,38 @@ boots() {
 }
 
 # --- 1. takeover with install ------------------------------------------------------
+# A second disk of the root disk's size, attached all along: it must come
+# out byte for byte as it went in. Random bytes wherever an install writes
+# (first MiB, the ESP and state, bootrino-data's first MiB, the backup GPT
+# at the end), so that even a write of zeros would change its hash.
+SECOND=$TAP_TMP/second.raw
+size=$(qemu-img info --output=json "${BOOTRINO_GUEST_DIR:-$BOOTRINO_ROOT/build/guest}/disk.img" |
+	python3 -c 'import json,sys; print(json.load(sys.stdin)["virtual-size"])')
+truncate -s "$size" "$SECOND"
+for mib in 0 1 130 641 $((size / 1048576 - 2)); do
+	head -c 2097152 /dev/urandom | dd of="$SECOND" bs=1M seek="$mib" conv=notrunc status=none
+done
+second_before=$(sha256sum < "$SECOND")
 takeover_userdata "$TAP_TMP/install.ud"
-guest_boot install "$TAP_TMP/install.ud"
+W=$TAP_TMP/install SERIAL=$TAP_TMP/install.serial
+"$G/boot-guest.sh" --user-data "$TAP_TMP/install.ud" --serial "$SERIAL" --forward "$NGINX_PORT" \
+	--hostfwd "$HTTP_PORT:80" --pidfile "$TAP_TMP/install.pid" --workdir "$W" \
+	--timeout "$GUEST_TIMEOUT" --mem "${GUEST_MEM:-1024}" --extra-disk "$SECOND"
+GUEST_PIDFILE=$TAP_TMP/install.pid
+tap_on_exit "kill \$(cat '$GUEST_PIDFILE' 2> /dev/null) 2> /dev/null"
+POWERON=$(cat "$W/poweron")
 DISK=$W/overlay.qcow2
-if wait_for "$SERIAL" "install: (installed|updated|.*RAM)" 900; then
-	line=$(grep -aE "install: (installed|updated|.*RAM)" "$SERIAL" | tail -1)
+# The web server goes away the moment the host starts the kexec: the
+# loader must write the disk from the image the host verified and handed
+# over (and boot the target from what the preflight carried).
+if wait_for "$SERIAL" "bootrino: starting the loader" 600; then
+	nginx_stop
+	ok "web server stopped as the host starts the kexec into the loader"
+else
+	not_ok "the host starts the loader" "$(grep -a bootrino "$SERIAL" | tail -20)"
+fi
+if wait_for "$SERIAL" "install: (installed bootrino|updated|.*the target boots from RAM)" 900; then
+	line=$(grep -aE "install: (installed bootrino|updated|.*the target boots from RAM)" "$SERIAL" | tail -1)
 	case $line in
 	*"installed bootrino on /dev/vda"*) ok "loader installed bootrino: ${line#*install: }" ;;
 	*) not_ok "loader installed bootrino" "$(grep -aE 'install' "$SERIAL" | tail -10)" ;;
@@ -50,6 +80,9 @@ if wait_for "$SERIAL" "install: (installed|updated|.*RAM)" 900; then
 else
 	not_ok "loader reports the install" "$(grep -aE 'bootrino|BOOTRINO' "$SERIAL" | tail -30)"
 fi
+grep -aq "install: using the boot-disk image the host verified" "$SERIAL" &&
+	ok "the loader wrote the boot-disk image the host handed over (server gone)" ||
+	not_ok "the loader uses the handed-over image" "$(grep -aE 'install|bootdisk' "$SERIAL" | head)"
 grep -aq "install: the root disk vda(size=" "$SERIAL" &&
 	ok "the loader matched the recorded identity of the root disk" ||
 	not_ok "the loader matched the recorded identity" "$(grep -a 'install' "$SERIAL" | head)"
@@ -66,6 +99,13 @@ stopped() {
 	done
 }
 stopped
+if [ "$(sha256sum < "$SECOND")" = "$second_before" ]; then
+	ok "the second disk of the same size is unchanged (sha256 before = after)"
+else
+	not_ok "the second disk is untouched" "sha256 changed; first MiB now: $(head -c 512 "$SECOND" | od -An -c | head -3)"
+fi
+rm -f "$SECOND"
+nginx_restart || not_ok "nginx comes back for the disk boots"
 
 # --- the disk, offline -------------------------------------------------------------
 raw=$TAP_TMP/disk.raw

@@ -95,7 +95,7 @@ untouched noinstall
 # --- small ------------------------------------------------------------------------------
 takeover_userdata "$TAP_TMP/small.ud"
 GUEST_MEM=256 guest_boot small "$TAP_TMP/small.ud"
-if wait_for "$SERIAL" "install: (installed|.*RAM)" 1200 &&
+if wait_for "$SERIAL" "install: (installed bootrino|.*the target boots from RAM)" 1200 &&
 	grep -aq "install: installed bootrino on /dev/vda" "$SERIAL"; then
 	ok "small: 256 MiB instance: $(grep -a 'install: installed' "$SERIAL" | head -1 | sed 's/.*install: //')"
 else

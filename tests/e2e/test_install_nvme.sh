@@ -3,9 +3,10 @@
 # controller (root on /dev/nvme0n1p1): takeover installs (the identity
 # carries the controller's serial and the namespace's wwid), the loader
 # finds the disk again by identity and writes it, and the target counts
-# its first boot on bootrino-data. Booting that NVMe disk from SeaBIOS is
-# not checked here: in a first try SeaBIOS printed nothing for minutes
-# (no bootindex given; not investigated, docs/disk.md).
+# its first boot on bootrino-data. Then the VM is powered off and the same
+# NVMe disk boots with no -kernel: SeaBIOS → syslinux (gptmbr.bin, the
+# legacy-BIOS-bootable ESP) → the loader from disk → tinylinux, which
+# counts its second boot.
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
 . "$BOOTRINO_ROOT/tests/lib/nginx.sh"
@@ -33,7 +34,7 @@ marker() { # NAME
 
 takeover_userdata "$TAP_TMP/nvme.ud"
 nboot nvme --user-data "$TAP_TMP/nvme.ud"
-if wait_for "$SERIAL" "install: (installed|updated|.*RAM)" 900 &&
+if wait_for "$SERIAL" "install: (installed bootrino|updated|.*the target boots from RAM)" 900 &&
 	grep -aq "install: installed bootrino on /dev/nvme0n1 " "$SERIAL"; then
 	ok "nvme: $(grep -a 'install: installed' "$SERIAL" | sed 's/.*install: //')"
 else
@@ -49,6 +50,26 @@ if wait_for "$SERIAL" "BOOTRINO-DATA boots=" 120 && grep -aq "BOOTRINO-DATA boot
 	ok "nvme: the target formatted bootrino-data on the NVMe disk and counts its first boot"
 else
 	not_ok "nvme: bootrino-data counts 1" "$(grep -a 'BOOTRINO-DATA' "$SERIAL")"
+fi
+guest_stop
+DISK=$W/overlay.qcow2
+for _ in $(seq 60); do # QEMU gone (it holds the disk's write lock)
+	pgrep -f "file=$DISK," > /dev/null || break
+	sleep 0.5
+done
+
+# --- power on from the NVMe disk: SeaBIOS -------------------------------------------
+nboot nvme-bios --disk "$DISK" --firmware bios
+if wait_for "$SERIAL" "bootrino.from=disk" 300; then
+	ok "nvme-bios: SeaBIOS booted the loader from the NVMe disk ($(grep -aoE 'SYSLINUX [0-9.]+' "$SERIAL" | head -1))"
+else
+	not_ok "nvme-bios: SeaBIOS boots the loader from the NVMe disk" "$(tail -c 2000 "$SERIAL")"
+fi
+marker nvme-bios
+if wait_for "$SERIAL" "BOOTRINO-DATA boots=" 120 && grep -aq "BOOTRINO-DATA boots=2" "$SERIAL"; then
+	ok "nvme-bios: bootrino-data kept across the disk boot (boots=2)"
+else
+	not_ok "nvme-bios: bootrino-data counts 2" "$(grep -a 'BOOTRINO-DATA' "$SERIAL")"
 fi
 guest_stop
 done_testing

@@ -140,9 +140,9 @@ case $rc in
 *) not_ok "default dry run with a boot-disk image: exit 0 or 6" "exit $rc: $(cat "$T/err")" ;;
 esac
 if grep -q "GET /loader/bootdisk.img.zst " "$T/nginx/logs/access.log"; then
-	not_ok "the host does not download the boot-disk image (the loader does)"
+	not_ok "a dry run does not download the boot-disk image"
 else
-	ok "the host does not download the boot-disk image (the loader does)"
+	ok "a dry run does not download the boot-disk image"
 fi
 
 echo 9999999999 > "$T/state/loader-timestamp"

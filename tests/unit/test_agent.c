@@ -779,6 +779,8 @@ static void test_carry_host(void **state)
 	assert_int_equal(budget, 0);
 	snprintf(path, sizeof(path), "%s%s/sha256/%s", root, CLI_CARRY_DIR, hex);
 	assert_int_equal(stat(path, &st), 0);
+	/* what is left of the budget for the boot-disk image */
+	assert_int_equal(cli_carry_used(root), 4);
 	/* the same bytes again: nothing more is spent */
 	assert_int_equal(cli_carry_add_file(root, hex, f, &budget), 0);
 	/* over budget: left for the loader to fetch */

@@ -10,13 +10,18 @@
 #                 [--pidfile FILE] [--workdir DIR] [--guest-dir DIR] [--mem MiB]
 #                 [--netns PID --tap IFNAME[,MAC]...] [--network-config FILE]
 #                 [--ifnames] [--disk QCOW2] [--firmware bios|uefi] [--nvme]
+#                 [--extra-disk RAW]
 #
 # --disk boots that disk (an earlier run's WORKDIR/overlay.qcow2) instead of
 # a fresh overlay; --firmware boots it through SeaBIOS or OVMF from its own
 # boot loader (no -kernel): what a cloud does after bootrino installed itself
 # (tests/e2e/test_install.sh). --user-data is optional with --disk. --nvme
-# attaches that disk as an NVMe controller (serial bootrino-nvme0) and
-# boots the stock OS with root=/dev/nvme0n1p1.
+# attaches that disk as an NVMe controller (serial bootrino-nvme0; with
+# --firmware first in the boot order: SeaBIOS boots only the first hard
+# disk it numbers, and without bootindex that is the virtio seed; with
+# -kernel, QEMU's linuxboot ROM holds bootindex 0) and boots the stock OS
+# with root=/dev/nvme0n1p1. --extra-disk attaches one
+# more (raw) virtio disk after the others: a disk takeover must not touch.
 #
 # Networking is QEMU user mode, and the guest reaches nothing but the host
 # ports named with --forward, as 10.0.2.2:PORT (relayed to 127.0.0.1:PORT),
@@ -51,7 +56,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root_dir=$(cd "$here/../../.." && pwd)
 # BOOTRINO_GUEST_DIR: another stock OS (build-guest.sh --suite trixie)
 guest_dir=${BOOTRINO_GUEST_DIR:-$root_dir/build/guest}
-user_data='' serial='' pidfile='' workdir='' timeout_s=600 mem=1024 disk='' firmware='' nvme=0
+user_data='' serial='' pidfile='' workdir='' timeout_s=600 mem=1024 disk='' firmware='' nvme=0 extra_disk=''
 forwards=() hostfwds=() taps=() netns='' network_config='' ifnames="net.ifnames=0"
 
 die() { printf 'boot-guest: error: %s\n' "$*" >&2; exit 1; }
@@ -73,6 +78,7 @@ while [ $# -gt 0 ]; do
 	--disk) disk=$2; shift 2 ;;
 	--firmware) firmware=$2; shift 2 ;;
 	--nvme) nvme=1; shift ;;
+	--extra-disk) extra_disk=$2; shift 2 ;;
 	*) die "unknown option $1" ;;
 	esac
 done
@@ -162,8 +168,10 @@ if [ "$nvme" = 1 ]; then
 	rootdev=/dev/nvme0n1p1
 	# shellcheck disable=SC2054 # commas separate qemu suboptions
 	disk_opts=(-drive "file=$disk,format=qcow2,if=none,id=d0"
-		-device "nvme,serial=bootrino-nvme0,drive=d0")
+		-device "nvme,serial=bootrino-nvme0,drive=d0${firmware:+,bootindex=0}")
 fi
+extra_opts=()
+[ -z "$extra_disk" ] || extra_opts=(-drive "file=$extra_disk,format=raw,if=virtio")
 boot=(-kernel "$guest_dir/vmlinuz" -initrd "$guest_dir/initrd.img"
 	-append "root=$rootdev ro console=ttyS0 $ifnames panic=-1")
 case $firmware in
@@ -179,6 +187,7 @@ esac
 qemu=(qemu-system-x86_64 -accel "$accel" -cpu "$cpu" -m "$mem" -smp 1
 	-nodefaults -display none -no-reboot ${boot[@]+"${boot[@]}"} "${disk_opts[@]}"
 	-drive "file=$workdir/seed.img,format=raw,if=virtio,readonly=on"
+	${extra_opts[@]+"${extra_opts[@]}"}
 	"${nics[@]}"
 	-serial "file:$serial")
 run=(timeout -k 5 "$timeout_s" "${qemu[@]}")
