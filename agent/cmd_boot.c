@@ -13,6 +13,7 @@
 #include "agent/boot_flow.h"
 #include "agent/cli.h"
 #include "agent/doc/plan_file.h"
+#include "agent/timing.h"
 #include "common/err.h"
 #include "common/log.h"
 
@@ -90,6 +91,7 @@ static int cmd_boot(int argc, char **argv)
 
 	if (plan_env && *plan_env)
 		return boot_verb(plan_env, argc, argv);
+	cli_timing_start(0);
 	memset(&b, 0, sizeof(b));
 	cli_boot_args_init(&b.a);
 	b.stage = "host";

@@ -186,6 +186,7 @@ static int slot_plan(const char *root, int slot, struct cli_plan *p)
 static int finish(struct slot_run *s, const char *outcome, int slot, unsigned long long ts,
 		  const char *reason)
 {
+	char stages[768];
 	int rc;
 
 	s->st.last.slot = slot;
@@ -199,6 +200,9 @@ static int finish(struct slot_run *s, const char *outcome, int slot, unsigned lo
 			   cli_slot_name(slot) ? cli_slot_name(slot) : "-", ts, reason);
 	br_log(BR_LOG_INFO, "slot: outcome=%s slot=%s timestamp=%llu reason=\"%s\"", outcome,
 	       cli_slot_name(slot) ? cli_slot_name(slot) : "-", ts, reason);
+	/* where this boot's seconds went, for `bootrino status` too */
+	if (cli_timing_format(stages, sizeof(stages), s->stage) == 0)
+		cli_slot_store_log(s->root, "%s", stages);
 	if (s->a->slots_dev) {
 		rc = cli_slot_store_umount(s->root);
 		if (rc)

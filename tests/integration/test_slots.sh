@@ -190,6 +190,7 @@ run "status: exit 0" 0 "$BOOTRINO" status --state "$ST"
 out_has "status: current slot" '^current +a +timestamp=1000'
 out_has "status: last outcome" '^last boot outcome=new slot=a'
 out_has "status: log lines" 'allow-rollback'
+out_has "status: the last boot's stage summary" ' stages: .*script [0-9.]+s.* \(total [0-9.]+s\)'
 run "status --json: exit 0" 0 "$BOOTRINO" status --state "$ST" --json
 if printf '%s' "$OUT" | python3 -c '
 import json, sys
