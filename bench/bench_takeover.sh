@@ -23,6 +23,7 @@ export BOOTRINO_ROOT=$PWD BOOTRINO=$PWD/build/bootrino
 . tests/lib/tap.sh
 . tests/lib/nginx.sh
 . tests/e2e/guest/takeover-lib.sh
+. tests/lib/accel.sh
 
 rounds=${BENCH_ROUNDS:-3}
 shutdowns=${BENCH_SHUTDOWN:-}
@@ -63,8 +64,9 @@ floor_round() {
 	local name=$1 serial=$TAP_TMP/$1.serial t0 t1 pid
 	: > "$serial"
 	t0=$(now)
+	# shellcheck disable=SC2046 # qemu_accel prints several words
 	unshare -n sh -c 'ip link set lo up && exec "$@"' sh \
-		timeout -k 5 300 qemu-system-x86_64 -accel tcg,tb-size=${BOOTRINO_TCG_TB_SIZE:-64} -cpu max -m 1024 -smp 1 \
+		timeout -k 5 300 qemu-system-x86_64 $(qemu_accel) -m 1024 -smp 1 \
 		-nodefaults -display none -no-reboot \
 		-kernel build/images/tinylinux/vmlinuz -initrd build/images/tinylinux/initrd.img \
 		-append "console=ttyS0 panic=-1" -netdev user,id=n0 -device virtio-net-pci,netdev=n0 \

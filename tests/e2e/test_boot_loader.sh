@@ -52,7 +52,8 @@ cat ov.cpio >> initrd
 # boot NAME PUBKEY WAIT_REGEX SECONDS: serial log in $T/NAME.log
 boot() {
 	local name=$1 key=$2 want=$3 secs=$4 qp
-	timeout $((secs + 10)) qemu-system-x86_64 -accel tcg,tb-size=${BOOTRINO_TCG_TB_SIZE:-64} -m 768 -nographic -no-reboot \
+	# shellcheck disable=SC2046 # qemu_accel prints several words
+	timeout $((secs + 10)) qemu-system-x86_64 $(qemu_accel) -m 768 -nographic -no-reboot \
 		-kernel "$IMG/loader/vmlinuz" -initrd initrd \
 		-append "console=ttyS0 panic=-1 bootrino.script=$NGINX_URL/${SCRIPT:-bootrino.sh} bootrino.pubkey=$key" \
 		-netdev user,id=n0 -device virtio-net-pci,netdev=n0 > "$T/$name.log" 2>&1 &

@@ -156,11 +156,9 @@ for h in ${hostfwds[@]+"${hostfwds[@]}"}; do
 done
 # shellcheck disable=SC2054 # commas separate qemu suboptions
 [ -n "$netns" ] || nics=(-netdev "$netdev" -device virtio-net-pci,netdev=n0)
-# tb-size: QEMU's default translation cache (1 GiB) keeps the stock OS's
-# translations after kexec; every write to those pages then takes the
-# self-modifying-code path: 12-30 s more per kexec (docs/performance.md)
-accel=tcg,tb-size=${BOOTRINO_TCG_TB_SIZE:-64} cpu=max
-if [ "${BOOTRINO_KVM:-0}" = 1 ] && [ -w /dev/kvm ]; then accel=kvm cpu=host; fi
+# shellcheck source=tests/lib/accel.sh
+. "$here/../../lib/accel.sh"
+read -ra accel <<< "$(qemu_accel)"
 
 : > "$serial"
 rootdev=/dev/vda1 disk_opts=(-drive "file=$disk,format=qcow2,if=virtio")
@@ -184,7 +182,7 @@ uefi)
 	;;
 esac
 # shellcheck disable=SC2054 # commas separate qemu suboptions, not array elements
-qemu=(qemu-system-x86_64 -accel "$accel" -cpu "$cpu" -m "$mem" -smp 1
+qemu=(qemu-system-x86_64 "${accel[@]}" -m "$mem" -smp 1
 	-nodefaults -display none -no-reboot ${boot[@]+"${boot[@]}"} "${disk_opts[@]}"
 	-drive "file=$workdir/seed.img,format=raw,if=virtio,readonly=on"
 	${extra_opts[@]+"${extra_opts[@]}"}

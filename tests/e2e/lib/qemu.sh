@@ -41,19 +41,8 @@ trap 'exit 130' INT
 scenario_start() { _qemu_t0=$(date +%s.%N); }
 elapsed() { printf '%.1f' "$(echo "$(date +%s.%N) - $_qemu_t0" | bc)"; }
 
-qemu_accel() {
-	if [ "${BOOTRINO_KVM:-0}" = 1 ] && [ -w /dev/kvm ]; then
-		echo "-accel kvm -cpu host"
-	else
-		# The default TCG CPU lacks features Debian's kernel likes (x2apic
-		# is fine without them); max gives the most complete CPU. A small
-		# translation cache: QEMU's default (1 GiB) keeps the translations
-		# of a kernel that kexec replaced, and every later write to those
-		# pages takes QEMU's self-modifying-code path (docs/performance.md,
-		# "Why kexec was slow under TCG")
-		echo "-accel tcg,tb-size=${BOOTRINO_TCG_TB_SIZE:-64} -cpu max"
-	fi
-}
+# shellcheck source=tests/lib/accel.sh
+. "$BOOTRINO_ROOT/tests/lib/accel.sh"
 
 qemu_start() {
 	local name=$1; shift
