@@ -1,16 +1,21 @@
 #!/bin/bash
-# Negative main e2e (issue 5): takeover must refuse before touching anything
-# when what it would boot does not verify, and the stock guest must keep
+# Negative main e2e (issue 5): the user-data and takeover must refuse before
+# touching anything when what they would run or boot does not verify, and
+# the stock guest (Debian 12, real cloud-init, NoCloud seed) must keep
 # running its OS. One stock guest boot runs every refusal in turn (each a
 # user-data part of its own against a copy of the site with one file
 # changed; cloud-init runs the next part after one failed), then a last
 # part prints a marker: five refusals in a row leave the OS running.
+#   - the agent's sha256 in the user-data is wrong: the user-data script
+#     refuses before running anything and leaves no agent installed
 #   - bootrino.sh changed after signing (--direct: takeover runs it)
 #   - tinylinux's initrd changed after bootrino.sh pinned it (--direct)
 #   - loader.json changed after signing (default path: takeover checks it)
 #   - the same bootrino.sh and initrd changes on the default path: takeover's
 #     preflight verifies the loader's whole run on the host first
-# One boot instead of one per refusal saves four stock boots (~4 min of CI).
+# Every other part runs the real agent (its sha256 right): the console
+# shows the check and nginx served it. One boot instead of one per refusal
+# saves five stock boots (~6 min of CI).
 # SCENARIOS="NAME…" runs only those (default: all).
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
@@ -50,6 +55,13 @@ SCEN=(
 )
 
 parts=() names=() whats=()
+if wanted bad-agent; then
+	BAD=$(printf '%s' "$AGENT_SHA" | tr '0-9a-f' '1-9a-f0')
+	"$BOOTRINO" userdata --cloud generic --agent-url "$URL/bootrino" --agent-sha256 "$BAD" \
+		--script "$URL/bootrino.sh" --pubkey "$PUB" > "$TAP_TMP/neg-bad-agent.ud"
+	parts+=("$TAP_TMP/neg-bad-agent.ud") names+=(neg-bad-agent)
+	whats+=("bootrino-userdata: FAILED: .*sha256 mismatch: expected $BAD, got $AGENT_SHA; not running it")
+fi
 for s in "${SCEN[@]}"; do
 	IFS='|' read -r name file change what args <<< "$s"
 	wanted "${name#neg-}" || continue
@@ -74,6 +86,9 @@ for i, path in enumerate(sys.argv[2:]):
     name = os.path.basename(path)[:-3]
     add("%02d-a-begin-%s" % (i, name), "#!/bin/sh\necho NEG-BEGIN %s\n" % name)
     add("%02d-b-%s" % (i, name), open(path).read())
+    if name == "neg-bad-agent":  # before any later part installs the real one
+        add("%02d-c-check" % i, "#!/bin/sh\n"
+            "test -e /var/lib/bootrino/bootrino || echo NO-AGENT-INSTALLED\n")
 add("99-alive", "#!/bin/sh\necho GUEST-ALIVE-AFTER-USERDATA\n")
 open(sys.argv[1], "w").write(m.as_string())
 PY
@@ -95,6 +110,18 @@ for i in "${!names[@]}"; do
 		index($0, b) { on = 1; next }
 		on && (/NEG-BEGIN / || /GUEST-ALIVE-AFTER-USERDATA/) { exit }
 		on' "$SERIAL" > "$sect"
+	if [ "$name" = neg-bad-agent ]; then
+		grep -aEq -- "$what" "$sect" && ok "bad-agent: the user-data refuses the agent" ||
+			not_ok "bad-agent: the user-data refuses the agent" "$(grep -a 'bootrino' "$sect" | tail -10)"
+		grep -aq "NO-AGENT-INSTALLED" "$sect" && ok "bad-agent: no agent left installed" ||
+			not_ok "bad-agent: no agent left installed"
+		grep -aq "running: bootrino" "$sect" && not_ok "bad-agent: the agent never ran" ||
+			ok "bad-agent: the agent never ran"
+		continue
+	fi
+	grep -aqF "bootrino-userdata: agent sha256 OK ($AGENT_SHA)" "$sect" &&
+		ok "${name#neg-}: the user-data checked the agent's sha256" ||
+		not_ok "${name#neg-}: the user-data checked the agent's sha256"
 	if grep -aq "bootrino-userdata: FAILED: bootrino takeover exited with status 3" "$sect"; then
 		ok "${name#neg-}: takeover exits 3"
 	else
@@ -104,6 +131,8 @@ for i in "${!names[@]}"; do
 		not_ok "${name#neg-}: the refusal names the problem" "$(grep -a 'bootrino' "$sect" | tail -10)"
 done
 grep -aq "BOOTRINO-DEMO-TINYLINUX-UP" "$SERIAL" && not_ok "no target booted" || ok "no target booted"
+grep -q "GET /bootrino HTTP" "$TAP_TMP/nginx/logs/access.log" && ok "the agent came from nginx on loopback" ||
+	not_ok "the agent came from nginx on loopback"
 # the refusals ran in order, and the alive marker came after the last one
 order=$(grep -aoE "NEG-BEGIN [a-z-]+|GUEST-ALIVE-AFTER-USERDATA" "$SERIAL" | awk '!seen[$0]++' |
 	sed 's/NEG-BEGIN //' | tr '\n' ' ')
