@@ -241,7 +241,7 @@ pt2=$(sfdisk -J "$D2")
 rules "$T/backup-gpt.rules" pwritev write "$last_lba"
 fault_boot backup-gpt "$D2" "$T/backup-gpt.rules"
 line=$(install_line 120)
-error_line_is "backup GPT's write fails" backup-gpt 6 write $(((DISK_MIB - 1) * MiB)) "$last_lba"
+error_line_is "backup GPT's write fails" backup-gpt 6 write $(((DISK_MIB - 1) * MiB)) $((DISK_MIB * MiB - 1))
 qemu_stop
 if [ "$(region "$D2" 0 1)" = "$first2" ] && [ "$(sfdisk -J "$D2")" = "$pt2" ]; then
 	ok "backup-gpt: the stock first MiB in place byte for byte (sfdisk reads the stock table)"
