@@ -45,6 +45,7 @@ export BOOTRINO_ROOT=$PWD BOOTRINO=$PWD/build/static/bootrino
 . tests/lib/tap.sh
 . tests/lib/nginx.sh
 . tests/e2e/guest/takeover-lib.sh
+. tests/lib/accel.sh
 
 rounds=${BENCH_ROUNDS:-3}
 variants="kernel bios grub uki"
@@ -163,7 +164,8 @@ import re, sys
 t0, path, v, marker = float(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
 first = {}
 k0 = None
-pat = {"boot": r"BdsDxe: starting|SYSLINUX|Linux version", "init": r"init: bootrino loader starting",
+pat = {"load": r"BdsDxe: loading|SYSLINUX|Linux version",
+       "boot": r"BdsDxe: starting|SYSLINUX|Linux version", "init": r"init: bootrino loader starting",
        "up": re.escape(marker)}
 for line in open(path, errors="replace"):
     t, _, text = line.rstrip("\n").partition(" ")
@@ -177,12 +179,12 @@ for line in open(path, errors="replace"):
             first[k] = t
 def f(x):
     return "%.2f" % x if x is not None else "nan"
-print(v, f(first.get("up")), f(first.get("boot")), f(k0), f(first.get("init")))
+print(v, f(first.get("up")), f(first.get("load")), f(first.get("boot")), f(k0), f(first.get("init")))
 PY
 }
 
 # --- the untimed first boot: the steady state every timed boot starts from
-echo "# bench_boot: $(date -u '+%F %H:%M') UTC, load $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores, rounds=$rounds, $(qemu_accel 2> /dev/null || echo tcg)"
+echo "# bench_boot: $(date -u '+%F %H:%M') UTC, load $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores, rounds=$rounds, $(qemu_accel)"
 boot_one kernel warm "$DISK" > /dev/null
 # the warm-up wrote into an overlay: fold it into the disk
 warm=$TAP_TMP/warm/disk.qcow2
@@ -211,10 +213,13 @@ done
 
 col() { awk -v v="$1" -v c="$2" '$1 == v { print $c }' "$results" | median; }
 ref=$(col kernel 2)
-printf '\n%-8s %10s %8s %14s %12s %10s\n' variant "power-on→up" "×kernel" "→boot loader" "→kernel t0" "→init"
+printf '\n%-8s %12s %8s %10s %10s %11s %8s\n' variant "power-on→up" "×kernel" "→loading" "→starting" "→kernel t0" "→init"
 for v in $variants; do
 	up=$(col "$v" 2)
-	printf '%-8s %10ss %8s %13ss %11ss %9ss\n' "$v" "$up" \
-		"$(echo "scale=2; $up / $ref" | bc)" "$(col "$v" 3)" "$(col "$v" 4)" "$(col "$v" 5)"
+	printf '%-8s %11ss %8s %9ss %9ss %10ss %7ss\n' "$v" "$up" \
+		"$(echo "scale=2; $up / $ref" | bc)" "$(col "$v" 3)" "$(col "$v" 4)" "$(col "$v" 5)" "$(col "$v" 6)"
 done
-echo "# medians of $rounds rounds; →boot loader: OVMF's 'BdsDxe: starting', syslinux's banner (a: the kernel's first line)"
+echo "# medians of $rounds rounds, seconds from power-on. →loading / →starting: OVMF's"
+echo "# 'BdsDxe: loading Boot…' (the boot option found) and 'BdsDxe: starting Boot…' (its"
+echo "# EFI binary read from the ESP); bios: syslinux's banner; kernel: the kernel's first"
+echo "# line. →kernel t0: the loader kernel's printk time zero; →init: the loader's PID 1."
