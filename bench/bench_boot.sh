@@ -106,7 +106,7 @@ cp "$IMG/loader/initrd.img" "$TAP_TMP/kernel.initrd"
 truncate -s %4 "$TAP_TMP/kernel.initrd"
 cat "$TAP_TMP/config.cpio" >> "$TAP_TMP/kernel.initrd"
 
-# --- one boot: VARIANT NAME DISK → "VARIANT total boot kernel init" --------
+# --- one boot: VARIANT NAME DISK → "VARIANT up loading starting kernel-t0 init"
 SERIAL='' GUEST_PIDFILE='' STAMPER=''
 boot_off() {
 	local d=$1 _
