@@ -163,6 +163,7 @@ struct disk_write_opts {
 	const struct disk_identity *id; /* for messages */
 	int no_rereadpt;		/* skip BLKRRPART (the caller re-reads later) */
 	uint32_t sector;		/* 0: the device's (512 for a file); tests set 4096 */
+	int no_direct; /* tests: the path for a file system that refuses O_DIRECT */
 };
 
 struct disk_write_report {

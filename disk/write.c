@@ -867,7 +867,8 @@ int disk_write_image(const struct verify_artifact *img, int fd, const char *what
 
 	/* O_DIRECT: the image does not pass through the page cache (a small
 	 * instance has no RAM for it); not every file system allows it */
-	w.q.direct = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_DIRECT) == 0;
+	if (!(o && o->no_direct))
+		w.q.direct = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_DIRECT) == 0;
 
 	set_step(&w, "esp");
 	rc = copy_region(&w, &iext[DISK_PART_ESP], 1);
@@ -970,6 +971,7 @@ out:
 	io_stop(&w.q);
 	rep->written += w.q.written;
 	rep->zeroed += w.q.zeroed;
+	rep->verified += w.q.verified;
 	(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_DIRECT);
 	if (w.ar)
 		archive_read_free(w.ar);

@@ -553,6 +553,90 @@ static void test_write_4k(void **state)
 	close(fd);
 }
 
+/* Longer data runs than one write (4 MiB chunks), zero blocks between
+ * them, a region that ends inside a chunk: every byte of the ESP and the
+ * state reads back as the image has it, and every data byte written was
+ * read back. With and without O_DIRECT (the path for a file system that
+ * refuses it: written out and dropped from the cache before the read). */
+#define BIG_SIZE (20 * MiB)
+static void write_big(int no_direct)
+{
+	static uint8_t head[MiB], got[MiB];
+	uint8_t tail[33 * 512], guid[16] = {1}, guids[DISK_NPARTS][16] = {{2}, {3}, {4}};
+	uint8_t boot[440] = "BOOTCODE", digest[32];
+	struct disk_layout l;
+	struct disk_write_report rep;
+	struct disk_write_opts o = {.no_rereadpt = 1, .no_direct = no_direct};
+	struct verify_artifact *a;
+	uint8_t *img = calloc(1, BIG_SIZE);
+	char ip[256], dp[256];
+	int fd;
+
+	assert_non_null(img);
+	memset(&l, 0, sizeof(l));
+	l.sector = 512;
+	l.sectors = BIG_SIZE / 512;
+	l.entry_sectors = 32;
+	l.first_usable = 34;
+	l.backup_header = l.sectors - 1;
+	l.backup_entries = l.backup_header - 32;
+	l.last_usable = l.backup_entries - 1;
+	l.part[DISK_PART_ESP] = (struct disk_extent){1 * MiB, 11 * MiB};
+	l.part[DISK_PART_STATE] = (struct disk_extent){12 * MiB, 6 * MiB};
+	l.part[DISK_PART_DATA] = (struct disk_extent){18 * MiB, 512ull * 1024};
+	assert_int_equal(disk_gpt_build(&l, boot, guid, (const uint8_t(*)[16])guids, head,
+					sizeof(head), tail, sizeof(tail)),
+			 0);
+	memcpy(img, head, MiB);
+	memcpy(img + BIG_SIZE - sizeof(tail), tail, sizeof(tail));
+	/* data in every MiB of the partitions but 7, 11 and 13; the last
+	 * byte of each MiB differs, so a block written at the wrong place
+	 * does not read back the same */
+	for (uint64_t b = 1; b < 18; b++)
+		if (b != 7 && b != 11 && b != 13)
+			for (uint64_t i = 0; i < MiB; i += 512)
+				img[b * MiB + i + 511] = (uint8_t)(b * 31 + i / 512 + 1);
+	snprintf(ip, sizeof(ip), "%s/big%d.img", root, no_direct);
+	snprintf(dp, sizeof(dp), "%s/bigdisk%d", root, no_direct);
+	fd = open(ip, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, img, BIG_SIZE), (ssize_t)BIG_SIZE);
+	close(fd);
+	assert_int_equal(verify_sha256_file(ip, digest), 0);
+	assert_int_equal(verify_artifact_open(ip, digest, &a), 0);
+	fd = open(dp, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, (off_t)(3 * GiB)), 0);
+	/* old bytes under the zero blocks */
+	memset(got, 0x77, MiB);
+	assert_int_equal(pwrite(fd, got, MiB, 11 * MiB), (ssize_t)MiB);
+	assert_int_equal(pwrite(fd, got, MiB, 13 * MiB), (ssize_t)MiB);
+	assert_int_equal(disk_write_image(a, fd, "bigdisk", &o, &rep), 0);
+	assert_string_equal(rep.step, "done");
+	assert_int_equal(rep.zeroed, 3 * MiB + MiB); /* + bootrino-data's first MiB */
+	assert_int_equal(rep.written, 14 * MiB + MiB + sizeof(tail));
+	assert_int_equal(rep.verified, rep.written);
+	for (uint64_t b = 1; b < 18; b++) {
+		assert_int_equal(pread(fd, got, MiB, (off_t)(b * MiB)), (ssize_t)MiB);
+		assert_memory_equal(got, img + b * MiB, MiB);
+	}
+	verify_artifact_close(a);
+	close(fd);
+	free(img);
+}
+
+static void test_write_chunks(void **state)
+{
+	(void)state;
+	write_big(0);
+}
+
+static void test_write_no_direct(void **state)
+{
+	(void)state;
+	write_big(1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -567,6 +651,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_write_image, setup_root, teardown_root),
 	    cmocka_unit_test_setup_teardown(test_write_truncated, setup_root, teardown_root),
 	    cmocka_unit_test_setup_teardown(test_write_4k, setup_root, teardown_root),
+	    cmocka_unit_test_setup_teardown(test_write_chunks, setup_root, teardown_root),
+	    cmocka_unit_test_setup_teardown(test_write_no_direct, setup_root, teardown_root),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
