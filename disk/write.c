@@ -13,6 +13,7 @@
 #include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "common/err.h"
@@ -20,44 +21,49 @@
 #include "disk/disk.h"
 #include "verify/sha256.h"
 
-#define BLK DISK_MIB	     /* zero-run unit; every region is 1 MiB aligned */
-#define HOLD_MIN 4	     /* MiB of data held between the stream and the I/O */
-#define HOLD_MAX 32	     /* held while the image is still being validated */
-#define CHUNK_MAX 4	     /* MiB per write: larger O_DIRECT writes, fewer of them */
-#define NSLOT_MAX (HOLD_MAX) /* chunk buffers (at 1 MiB chunks) */
-#define NWORKER 2	     /* writes (each read back) in flight at once */
-#define NJOB 256	     /* queued jobs (zeroing needs no buffer) */
+#define BLK DISK_MIB /* buffer and zero-run unit; every region is 1 MiB aligned */
+#define HOLD_MIN 4   /* MiB of buffers between the stream and the I/O */
+#define HOLD_MAX 48  /* (a sixteenth of MemAvailable) */
+#define CHUNK_MAX 4  /* buffers per write: larger O_DIRECT writes, fewer */
+#define NSLOT_MAX HOLD_MAX
+#define NWORKER 2 /* writes (each read back) in flight at once */
+#define NJOB 256  /* queued jobs (zeroing needs no buffer) */
 
 /* The I/O runs in NWORKER threads of their own, so that decompressing and
  * checking for zeros overlap with writing, and more than one write is in
- * flight (one thread did one after the other at queue depth 1). Each
- * write is read back by the thread that wrote it, as soon as the write
- * completed (O_DIRECT: the device's answer, not the page cache), and
- * compared byte for byte with the buffer it was written from, which the
- * writer still holds: no second pass over the disk at the end, no hash of
- * either side. Jobs are handed out in the order they were queued and may
- * complete out of order; they never overlap (each byte of the disk is
- * written at most once per install), `done` counts the jobs finished
- * without a gap, and fsync waits for all of them, so "the first MiB last"
- * still holds. The first failure is kept (errno and offset: the error
- * detail is per thread) and later jobs are skipped, so the stream side
- * never waits forever.
+ * flight (one thread did one after the other at queue depth 1). A write
+ * is up to CHUNK_MAX consecutive data blocks (pwritev of their 1 MiB
+ * buffers). Each write is read back by the thread that wrote it, as soon
+ * as the write completed (O_DIRECT: the device's answer, not the page
+ * cache), and compared byte for byte with the buffers it was written
+ * from, which the writer still holds: no second pass over the disk at
+ * the end, no hash of either side. Jobs are handed out in the order they
+ * were queued and may complete out of order; they never overlap (each
+ * byte of the disk is written at most once per install), `done` counts
+ * the jobs finished without a gap, and fsync waits for all of them, so
+ * "the first MiB last" still holds. The first failure is kept (errno and
+ * offset: the error detail is per thread) and later jobs are skipped, so
+ * the stream side never waits forever.
  *
  * Nothing is written before the whole image has been decompressed once
- * (a truncated or corrupt stream must leave the disk untouched). That
- * check runs in a thread of its own on a stream of its own while the
- * writing side already decompresses and checks for zeros: its jobs wait
- * behind a gate, which opens when the check passed (and stays shut,
- * every job dropped, when it failed). The data held meanwhile is bounded
- * by the buffers (HOLD_MIN..HOLD_MAX MiB, a sixteenth of MemAvailable);
- * the boot-disk image's 27 MiB of data fit, a full image waits. */
+ * (a truncated or corrupt stream must leave the disk untouched): the
+ * jobs wait behind a gate. When the data of the whole image fits in the
+ * buffers (the boot-disk image's 27 MiB on a machine with 768 MiB
+ * available), the writing side's own stream reaches the image's end
+ * first and opens the gate: one decompression. When the writing side
+ * would have to wait for a held buffer or job, the check starts in a
+ * thread of its own on a second stream, and opens the gate when it
+ * passed (or shuts it for good, every job dropped, when it failed): the
+ * writing side keeps at most HOLD_MIN..HOLD_MAX MiB meanwhile, a small
+ * instance streams. */
 enum io_kind { IO_WRITE, IO_ZERO, IO_READ, IO_COMPARE };
 
 struct io_job {
 	enum io_kind kind;
 	uint64_t off;
 	uint64_t len;
-	uint8_t *buf;
+	unsigned nseg;
+	uint8_t *seg[CHUNK_MAX]; /* IO_WRITE: the 1 MiB buffers, in order */
 };
 
 struct ioq;
@@ -70,23 +76,23 @@ struct worker {
 struct ioq {
 	pthread_t th[NWORKER];
 	struct worker wk[NWORKER];
-	int inited; /* mu and cv */
 	unsigned nth;
+	int inited; /* mu and cv */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	int fd, is_blk, direct, stop;
 	int gate; /* 0: the image is being checked; 1: it passed; -1: it failed */
 	pthread_t vth;
 	int vrunning;
-	int vcancel; /* atomic: the check stops early (the write failed) */
+	int vcancel; /* atomic: the check stops early (not needed any more) */
 	int vrc;     /* the check's failure and its detail */
 	char vwhy[512];
-	size_t chunk; /* bytes per buffer: 1 or CHUNK_MAX MiB */
+	unsigned chunk; /* buffers per write: 1..CHUNK_MAX */
 	unsigned nslot;
-	uint8_t *buf[NSLOT_MAX];     /* chunk each, aligned for O_DIRECT, used in turn */
+	uint8_t *buf[NSLOT_MAX];     /* BLK each, aligned for O_DIRECT, used in turn */
 	uint64_t buf_job[NSLOT_MAX]; /* 1 + the job that last used buf[i]; 0: none */
-	uint64_t nbuf;		     /* buffers handed out so far */
-	uint8_t *cbuf[NWORKER];	     /* chunk each: a worker's read-back */
+	uint64_t nbuf;		     /* buffers handed to jobs so far */
+	uint8_t *cbuf[NWORKER];	     /* chunk MiB each: a worker's read-back */
 	uint8_t *zbuf;		     /* BLK of zeros: BLKZEROOUT / holes not available */
 	struct io_job job[NJOB];
 	uint8_t fin[NJOB];		    /* job n finished (job[n % NJOB]) */
@@ -109,19 +115,23 @@ struct wctx {
 	struct src src;
 	int is_blk;
 	const char *what;
+	const struct verify_artifact *img;
+	uint64_t img_size;
 	struct archive *ar;
 	const uint8_t *cp; /* the rest of libarchive's current chunk */
 	size_t clen;
 	uint64_t img_off;  /* bytes of the image consumed */
 	uint64_t zero_off; /* pending zero run [zero_off, zero_off + zero_len) */
 	uint64_t zero_len;
-	uint8_t *dbuf; /* pending data [data_off, data_off + data_len) in dbuf */
-	uint64_t data_off;
-	size_t data_len;
+	unsigned pend;	   /* pending data [data_off, data_off + data_len) in the */
+	uint64_t data_off; /* pend buffers after the last one handed to a job */
+	uint64_t data_len;
 	struct disk_write_report *rep;
 	struct ioq q;
 	int *cancel; /* the check's stream: stop when set */
 };
+
+static int validate_start(struct wctx *w);
 
 static int set_step(struct wctx *w, const char *step)
 {
@@ -169,36 +179,69 @@ static int io_rw(int fd, enum io_kind kind, uint8_t *b, uint64_t len, uint64_t o
 	return 0;
 }
 
-/* Write [off, off+len) from b, read it back into cb and compare. Without
+/* pwritev of the job's buffers (BLK each but the last), resumed where a
+ * short write stopped. */
+static int io_writev(int fd, const struct io_job *j, uint64_t *err_off)
+{
+	uint64_t done = 0;
+
+	while (done < j->len) {
+		struct iovec iov[CHUNK_MAX];
+		int n_iov = 0;
+		ssize_t n;
+
+		for (unsigned k = (unsigned)(done / BLK); k < j->nseg; k++) {
+			uint64_t s = (uint64_t)k * BLK, e = s + BLK < j->len ? s + BLK : j->len;
+			uint64_t from = done > s ? done : s;
+
+			iov[n_iov++] = (struct iovec){j->seg[k] + (from - s), (size_t)(e - from)};
+		}
+		n = pwritev(fd, iov, n_iov, (off_t)(j->off + done));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			*err_off = j->off + done;
+			return n < 0 ? errno : EIO;
+		}
+		done += (uint64_t)n;
+	}
+	return 0;
+}
+
+/* Write the job's data, read it back into cb and compare. Without
  * O_DIRECT (a file system that refuses it) the range is written out and
  * dropped from the page cache first, so the read still reaches the
  * device. */
-static int io_write_check(struct ioq *q, const uint8_t *b, uint8_t *cb, uint64_t len, uint64_t off,
-			  uint64_t *err_off, enum io_kind *kind)
+static int io_write_check(struct ioq *q, const struct io_job *j, uint8_t *cb, uint64_t *err_off,
+			  enum io_kind *kind)
 {
-	int e = io_rw(q->fd, IO_WRITE, (uint8_t *)b, len, off, err_off);
+	int e = io_writev(q->fd, j, err_off);
 
 	*kind = IO_WRITE;
 	if (e)
 		return e;
 	if (!q->direct) {
-		if (sync_file_range(q->fd, (off_t)off, (off_t)len,
+		if (sync_file_range(q->fd, (off_t)j->off, (off_t)j->len,
 				    SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
 					SYNC_FILE_RANGE_WAIT_AFTER) < 0) {
-			*err_off = off;
+			*err_off = j->off;
 			return errno;
 		}
-		(void)posix_fadvise(q->fd, (off_t)off, (off_t)len, POSIX_FADV_DONTNEED);
+		(void)posix_fadvise(q->fd, (off_t)j->off, (off_t)j->len, POSIX_FADV_DONTNEED);
 	}
 	*kind = IO_READ;
-	e = io_rw(q->fd, IO_READ, cb, len, off, err_off);
+	e = io_rw(q->fd, IO_READ, cb, j->len, j->off, err_off);
 	if (e)
 		return e;
 	*kind = IO_COMPARE;
-	if (memcmp(b, cb, len) != 0) {
-		for (uint64_t i = 0; i < len; i++)
-			if (b[i] != cb[i]) {
-				*err_off = off + i;
+	for (unsigned k = 0; k < j->nseg; k++) {
+		uint64_t s = (uint64_t)k * BLK, n = j->len - s < BLK ? j->len - s : BLK;
+
+		if (memcmp(j->seg[k], cb + s, n) == 0)
+			continue;
+		for (uint64_t i = 0; i < n; i++)
+			if (j->seg[k][i] != cb[s + i]) {
+				*err_off = j->off + s + i;
 				break;
 			}
 		return EBADMSG;
@@ -252,9 +295,7 @@ static void *io_thread(void *arg)
 			pthread_mutex_unlock(&q->mu);
 			if (!skip)
 				e = j.kind == IO_ZERO ? io_zero(q, j.off, j.len, &eoff)
-				    : j.kind == IO_WRITE
-					? io_write_check(q, j.buf, cb, j.len, j.off, &eoff, &kind)
-					: io_rw(q->fd, j.kind, j.buf, j.len, j.off, &eoff);
+						      : io_write_check(q, &j, cb, &eoff, &kind);
 			pthread_mutex_lock(&q->mu);
 			if (!skip && !e && j.kind == IO_WRITE) {
 				q->written += j.len;
@@ -302,14 +343,16 @@ static int io_start(struct ioq *q, int fd, int is_blk)
 	q->fd = fd;
 	q->is_blk = is_blk;
 	/* the held data and the workers' read-back buffers share the hold:
-	 * 4 MiB chunks once there are 16 MiB, 1 MiB ones on a small machine */
-	q->chunk = (size_t)(hold >= 4 * CHUNK_MAX ? CHUNK_MAX : 1) * DISK_MIB;
-	q->nslot = (unsigned)((size_t)hold * DISK_MIB / q->chunk) - NWORKER;
+	 * writes of 4 MiB from 32 MiB on, 1 MiB on a small machine */
+	q->chunk = hold / 8 < 1 ? 1 : hold / 8 > CHUNK_MAX ? CHUNK_MAX : hold / 8;
+	q->nslot = hold - NWORKER * q->chunk;
+	if (q->nslot < q->chunk)
+		q->nslot = q->chunk;
 	if (posix_memalign((void **)&q->zbuf, 4096, BLK))
 		return -ENOMEM;
 	memset(q->zbuf, 0, BLK);
 	for (unsigned i = 0; i < NWORKER; i++)
-		if (posix_memalign((void **)&q->cbuf[i], 4096, q->chunk))
+		if (posix_memalign((void **)&q->cbuf[i], 4096, (size_t)q->chunk * BLK))
 			return -ENOMEM;
 	if (pthread_mutex_init(&q->mu, NULL))
 		return -ENOMEM;
@@ -343,13 +386,21 @@ static int io_error(struct wctx *w)
 		       (unsigned long long)q->err_off, strerror(q->err));
 }
 
-/* Wait until jobs 0..n-1 are done (every job: n = queued). */
+/* Wait until jobs 0..n-1 are done (every job: n = queued). A wait behind
+ * a shut gate starts the check (the data no longer fits in the buffers). */
 static int io_wait(struct wctx *w, uint64_t n)
 {
 	struct ioq *q = &w->q;
-	int e, gate;
+	int e, gate, rc = 0;
 
 	pthread_mutex_lock(&q->mu);
+	if (q->done < n && q->gate == 0 && !q->vrunning) {
+		pthread_mutex_unlock(&q->mu);
+		rc = validate_start(w);
+		if (rc)
+			return rc;
+		pthread_mutex_lock(&q->mu);
+	}
 	while (q->done < n && q->gate >= 0 && q->nth)
 		pthread_cond_wait(&q->cv, &q->mu);
 	e = q->err;
@@ -372,33 +423,52 @@ static int gate_passed(struct ioq *q)
 	return g == 1;
 }
 
-/* The next buffer, once the job that used it last is done. */
+/* The writing side's own stream read the whole image: the gate opens
+ * without waiting for the check, which stops if it runs. */
+static void gate_open(struct ioq *q)
+{
+	pthread_mutex_lock(&q->mu);
+	if (q->gate == 0)
+		q->gate = 1;
+	pthread_cond_broadcast(&q->cv);
+	pthread_mutex_unlock(&q->mu);
+	__atomic_store_n(&q->vcancel, 1, __ATOMIC_RELAXED);
+}
+
+/* The buffer for the next data block: the pend-th after the last one
+ * handed to a job, once the job that used it before is done. */
 static int io_buf(struct wctx *w, uint8_t **buf)
 {
 	struct ioq *q = &w->q;
-	unsigned i = (unsigned)(q->nbuf % q->nslot);
+	unsigned i = (unsigned)((q->nbuf + w->pend) % q->nslot);
 	int rc = q->buf_job[i] ? io_wait(w, q->buf_job[i]) : 0;
 
-	if (!rc && !q->buf[i] && posix_memalign((void **)&q->buf[i], 4096, q->chunk))
+	if (!rc && !q->buf[i] && posix_memalign((void **)&q->buf[i], 4096, BLK))
 		rc = -ENOMEM;
 	*buf = q->buf[i];
 	return rc;
 }
 
-/* Queue a job; buf (from io_buf, or NULL for IO_ZERO) is in use until it
- * is done. */
-static int io_queue(struct wctx *w, enum io_kind kind, uint64_t off, uint64_t len, uint8_t *buf)
+/* Queue a job: IO_ZERO, or IO_WRITE of the nseg buffers after the last
+ * one handed to a job (in use until it is done). */
+static int io_queue(struct wctx *w, enum io_kind kind, uint64_t off, uint64_t len, unsigned nseg)
 {
 	struct ioq *q = &w->q;
 	int rc = q->queued >= NJOB ? io_wait(w, q->queued - NJOB + 1) : 0;
+	struct io_job *j;
 
 	if (rc)
 		return rc;
 	pthread_mutex_lock(&q->mu);
-	q->job[q->queued % NJOB] = (struct io_job){kind, off, len, buf};
+	j = &q->job[q->queued % NJOB];
+	*j = (struct io_job){.kind = kind, .off = off, .len = len, .nseg = nseg};
 	q->queued++;
-	if (buf)
-		q->buf_job[q->nbuf++ % q->nslot] = q->queued;
+	for (unsigned k = 0; k < nseg; k++) {
+		unsigned i = (unsigned)(q->nbuf++ % q->nslot);
+
+		j->seg[k] = q->buf[i];
+		q->buf_job[i] = q->queued;
+	}
 	pthread_cond_broadcast(&q->cv);
 	pthread_mutex_unlock(&q->mu);
 	return 0;
@@ -433,7 +503,7 @@ static void io_stop(struct ioq *q)
 /* Queue the zeroing of [off, off+len) (see io_zero). */
 static int zero_range(struct wctx *w, uint64_t off, uint64_t len)
 {
-	return len ? io_queue(w, IO_ZERO, off, len, NULL) : 0;
+	return len ? io_queue(w, IO_ZERO, off, len, 0) : 0;
 }
 
 static int flush_zeros(struct wctx *w)
@@ -447,10 +517,10 @@ static int flush_zeros(struct wctx *w)
 /* Queue the pending data (written, read back and compared by a worker). */
 static int flush_data(struct wctx *w)
 {
-	int rc = w->data_len ? io_queue(w, IO_WRITE, w->data_off, w->data_len, w->dbuf) : 0;
+	int rc = w->pend ? io_queue(w, IO_WRITE, w->data_off, w->data_len, w->pend) : 0;
 
+	w->pend = 0;
 	w->data_len = 0;
-	w->dbuf = NULL;
 	return rc;
 }
 
@@ -557,6 +627,7 @@ static int copy_region(struct wctx *w, const struct disk_extent *x, int write)
 	for (uint64_t off = x->start; off < x->start + x->size; off += BLK) {
 		size_t n =
 		    x->start + x->size - off < BLK ? (size_t)(x->start + x->size - off) : BLK;
+		uint8_t *buf = NULL;
 
 		if (!write) {
 			rc = img_read(w, NULL, n);
@@ -564,19 +635,15 @@ static int copy_region(struct wctx *w, const struct disk_extent *x, int write)
 				return rc;
 			continue;
 		}
-		/* consecutive data blocks share a chunk buffer: one write */
-		if (w->dbuf && w->data_len + n > w->q.chunk) {
+		/* consecutive data blocks go out in one write, up to a chunk */
+		if (w->pend == w->q.chunk) {
 			rc = flush_data(w);
 			if (rc)
 				return rc;
 		}
-		if (!w->dbuf) {
-			rc = io_buf(w, &w->dbuf);
-			if (rc)
-				return rc;
-			w->data_off = off;
-		}
-		rc = img_take(w, w->dbuf + w->data_len, n, &zero);
+		rc = io_buf(w, &buf);
+		if (!rc)
+			rc = img_take(w, buf, n, &zero);
 		if (rc)
 			return rc;
 		if (zero) {
@@ -593,6 +660,9 @@ static int copy_region(struct wctx *w, const struct disk_extent *x, int write)
 		rc = flush_zeros(w);
 		if (rc)
 			return rc;
+		if (!w->pend)
+			w->data_off = off;
+		w->pend++;
 		w->data_len += n;
 	}
 	rc = flush_data(w);
@@ -709,56 +779,43 @@ static int stream_drain(struct wctx *w, const struct verify_artifact *img, uint6
 	return 0;
 }
 
-struct vjob {
-	struct wctx *w; /* the writing side: its queue's gate */
-	const struct verify_artifact *img;
-	uint64_t img_size;
-};
-
 /* The check: the whole image decompressed on a stream of its own; opens
- * the gate or shuts it for good. */
+ * the gate or shuts it for good, unless the writing side's stream
+ * already opened it (or the install stopped: cancelled). */
 static void *validate_thread(void *arg)
 {
-	struct vjob *j = arg;
-	struct ioq *q = &j->w->q;
+	struct wctx *w = arg;
+	struct ioq *q = &w->q;
 	struct wctx v;
 	int rc;
 
 	memset(&v, 0, sizeof(v));
-	v.what = j->w->what;
+	v.what = w->what;
 	v.cancel = &q->vcancel;
-	rc = stream_open(&v, j->img);
+	rc = stream_open(&v, w->img);
 	if (!rc)
-		rc = stream_drain(&v, j->img, j->img_size);
+		rc = stream_drain(&v, w->img, w->img_size);
 	pthread_mutex_lock(&q->mu);
-	if (rc) {
-		q->vrc = rc;
-		snprintf(q->vwhy, sizeof(q->vwhy), "%s",
-			 br_errdetail()[0] ? br_errdetail() : strerror(rc < 0 ? -rc : rc));
+	if (q->gate == 0 && rc != -ECANCELED) {
+		if (rc) {
+			q->vrc = rc;
+			snprintf(q->vwhy, sizeof(q->vwhy), "%s",
+				 br_errdetail()[0] ? br_errdetail() : strerror(rc < 0 ? -rc : rc));
+		}
+		q->gate = rc ? -1 : 1;
 	}
-	q->gate = rc ? -1 : 1;
 	pthread_cond_broadcast(&q->cv);
 	pthread_mutex_unlock(&q->mu);
 	if (v.ar)
 		archive_read_free(v.ar);
 	free(v.src.buf);
-	free(j);
 	return NULL;
 }
 
-static int validate_start(struct wctx *w, const struct verify_artifact *img, uint64_t img_size)
+static int validate_start(struct wctx *w)
 {
-	struct vjob *j = malloc(sizeof(*j));
-
-	if (!j)
-		return -ENOMEM;
-	j->w = w;
-	j->img = img;
-	j->img_size = img_size;
-	if (pthread_create(&w->q.vth, NULL, validate_thread, j)) {
-		free(j);
+	if (pthread_create(&w->q.vth, NULL, validate_thread, w))
 		return -EAGAIN;
-	}
 	w->q.vrunning = 1;
 	return 0;
 }
@@ -831,11 +888,12 @@ int disk_write_image(const struct verify_artifact *img, int fd, const char *what
 	img_size = (ig.alt_lba + 1) * 512;
 	/* the whole stream once, writing nothing, before anything is written:
 	 * a truncated or corrupt image (zstd checks its frames) fails with
-	 * the disk untouched; it costs one more decompression of the image
-	 * (in a thread of its own, see struct ioq), not its size in RAM */
+	 * the disk untouched; when its data does not fit in the buffers, it
+	 * costs one more decompression of the image (in a thread of its own,
+	 * see struct ioq), not its size in RAM */
+	w.img = img;
+	w.img_size = img_size;
 	rc = io_start(&w.q, fd, w.is_blk);
-	if (!rc)
-		rc = validate_start(&w, img, img_size);
 	if (rc)
 		goto out;
 	rc = disk_layout_compute(disk_size, sector, &iext[DISK_PART_ESP], &iext[DISK_PART_STATE],
@@ -887,6 +945,8 @@ int disk_write_image(const struct verify_artifact *img, int fd, const char *what
 			set_step(&w, "validate");
 		goto out;
 	}
+	/* this stream reached the image's end: it decompressed whole */
+	gate_open(&w.q);
 
 	if (!rep->updated) {
 		/* bootrino-data is created once: its first MiB zeroed, so that
