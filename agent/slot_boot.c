@@ -15,6 +15,7 @@
 #include "agent/boot_script.h"
 #include "agent/cli.h"
 #include "agent/doc/plan.h"
+#include "agent/doc/plan_file.h"
 #include "agent/facts.h"
 #include "agent/kexec_shutdown.h"
 #include "agent/slot_store.h"
@@ -166,19 +167,14 @@ static int load_plan(struct slot_run *s, const struct cli_plan *p, int slot,
 
 static int slot_plan(const char *root, int slot, struct cli_plan *p)
 {
-	char path[600], *buf;
-	size_t len;
+	char path[600];
 	int rc = cli_slot_store_path(root, slot, "plan.json", path, sizeof(path));
 
-	cli_plan_init(p);
-	if (!rc)
-		rc = br_file_read(path, CLI_PLAN_MAX_BYTES, BR_FILE_NOFOLLOW, -BR_ETOOBIG, &buf,
-				  &len);
-	if (rc)
+	if (rc) {
+		cli_plan_init(p);
 		return rc;
-	rc = cli_plan_from_json(p, buf, len);
-	free(buf);
-	return rc;
+	}
+	return cli_plan_file_read(path, p);
 }
 
 /* The last step: state.json names what boots, the log and the console say
