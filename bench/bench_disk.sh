@@ -44,7 +44,7 @@ trap cleanup EXIT
 
 kinds=${BENCH_TARGET:-}
 if [ -z "$kinds" ]; then
-	kinds=file
+	kinds="file"
 	if [ "$(id -u)" = 0 ] && [ -e /dev/loop-control ] && command -v losetup > /dev/null; then
 		kinds=loop
 	fi
