@@ -14,10 +14,10 @@
  *   match …").
  * - disk_write_image() takes the image only as a struct verify_artifact
  *   (verify/artifact.h): nothing unverified reaches a disk. It writes the
- *   partitions' regions first, the backup GPT next, the first MiB (MBR
- *   boot code, protective MBR, primary GPT) last, then fsyncs, re-reads
- *   the partition table (BLKRRPART) and re-reads and hashes every region
- *   it wrote. bootrino-data is created once; a disk that already holds a
+ *   partitions' regions first (each write read back and compared as soon
+ *   as it completed), the backup GPT next, the first MiB (MBR boot code,
+ *   protective MBR, primary GPT) last, then fsyncs, re-reads the
+ *   partition table (BLKRRPART) and reads both GPTs back. bootrino-data is created once; a disk that already holds a
  *   bootrino layout keeps its GPT and its data partition.
  * - Every function returns 0 or a negative error (-BR_EDISK, -BR_EHASH,
  *   -BR_EMALFORMED, -errno) with a br_fail() detail naming the disk or
@@ -171,7 +171,7 @@ struct disk_write_report {
 	uint64_t image_bytes; /* decompressed image size */
 	uint64_t written;     /* bytes written with data */
 	uint64_t zeroed;      /* bytes zeroed without data (BLKZEROOUT / hole) */
-	uint64_t verified;    /* bytes re-read and hashed */
+	uint64_t verified;    /* bytes read back and compared */
 	struct disk_layout layout;
 	char step[32]; /* the last step started: "image", "backup-gpt", "first-mib", … */
 };

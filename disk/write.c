@@ -1,7 +1,8 @@
 /* Writing a verified boot-disk image to a disk: stream it through
  * libarchive (zstd), write the partitions' regions with zero runs zeroed
- * without data, the backup GPT, then the first MiB last; fsync, BLKRRPART,
- * re-read and hash. See disk/disk.h and docs/disk.md. */
+ * without data (every write read back and compared right after it), the
+ * backup GPT, then the first MiB last; fsync, BLKRRPART, the GPTs read
+ * back. See disk/disk.h and docs/disk.md. */
 #include <archive.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -19,7 +20,6 @@
 #include "common/err.h"
 #include "common/log.h"
 #include "disk/disk.h"
-#include "verify/sha256.h"
 
 #define BLK DISK_MIB /* buffer and zero-run unit; every region is 1 MiB aligned */
 #define HOLD_MIN 4   /* MiB of buffers between the stream and the I/O */
