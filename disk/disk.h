@@ -17,8 +17,9 @@
  *   partitions' regions first (each write read back and compared as soon
  *   as it completed), the backup GPT next, the first MiB (MBR boot code,
  *   protective MBR, primary GPT) last, then fsyncs, re-reads the
- *   partition table (BLKRRPART) and reads both GPTs back. bootrino-data is created once; a disk that already holds a
- *   bootrino layout keeps its GPT and its data partition.
+ *   partition table (BLKRRPART) and reads both GPTs back. bootrino-data
+ *   is created once; a disk that already holds a bootrino layout keeps
+ *   its GPT and its data partition.
  * - Every function returns 0 or a negative error (-BR_EDISK, -BR_EHASH,
  *   -BR_EMALFORMED, -errno) with a br_fail() detail naming the disk or
  *   file and why; nothing here prints or exits.
