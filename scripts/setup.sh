@@ -23,7 +23,7 @@ zlib1g-dev liblzma-dev libzstd-dev libbz2-dev
 busybox-static kexec-tools cpio xz-utils zstd gzip python3
 qemu-system-x86 qemu-utils ovmf seabios
 cloud-image-utils debootstrap dnsmasq-base iproute2 e2fsprogs dosfstools mtools fdisk gdisk
-syslinux syslinux-common isolinux grub-pc-bin grub-efi-amd64-bin
+syslinux syslinux-common isolinux grub-pc-bin grub-efi-amd64-bin systemd-boot-efi binutils
 "
 DEMO_PKGS="
 minisign nginx-light openssl curl

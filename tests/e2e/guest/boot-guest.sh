@@ -10,7 +10,7 @@
 #                 [--pidfile FILE] [--workdir DIR] [--guest-dir DIR] [--mem MiB]
 #                 [--netns PID --tap IFNAME[,MAC]...] [--network-config FILE]
 #                 [--ifnames] [--disk QCOW2] [--firmware bios|uefi] [--nvme]
-#                 [--extra-disk RAW]
+#                 [--extra-disk RAW] [--kernel FILE --initrd FILE --append TEXT]
 #
 # --disk boots that disk (an earlier run's WORKDIR/overlay.qcow2) instead of
 # a fresh overlay; --firmware boots it through SeaBIOS or OVMF from its own
@@ -22,6 +22,9 @@
 # -kernel, QEMU's linuxboot ROM holds bootindex 0) and boots the stock OS
 # with root=/dev/nvme0n1p1. --extra-disk attaches one
 # more (raw) virtio disk after the others: a disk takeover must not touch.
+# --kernel/--initrd/--append boot that kernel with QEMU's -kernel instead of
+# the stock guest's (bench/bench_boot.sh: the loader next to the firmware
+# boots of the same disk).
 #
 # Networking is QEMU user mode, and the guest reaches nothing but the host
 # ports named with --forward, as 10.0.2.2:PORT (relayed to 127.0.0.1:PORT),
@@ -57,6 +60,7 @@ root_dir=$(cd "$here/../../.." && pwd)
 # BOOTRINO_GUEST_DIR: another stock OS (build-guest.sh --suite trixie)
 guest_dir=${BOOTRINO_GUEST_DIR:-$root_dir/build/guest}
 user_data='' serial='' pidfile='' workdir='' timeout_s=600 mem=1024 disk='' firmware='' nvme=0 extra_disk=''
+kernel='' initrd='' append=''
 forwards=() hostfwds=() taps=() netns='' network_config='' ifnames="net.ifnames=0"
 
 die() { printf 'boot-guest: error: %s\n' "$*" >&2; exit 1; }
@@ -79,6 +83,9 @@ while [ $# -gt 0 ]; do
 	--firmware) firmware=$2; shift 2 ;;
 	--nvme) nvme=1; shift ;;
 	--extra-disk) extra_disk=$2; shift 2 ;;
+	--kernel) kernel=$2; shift 2 ;;
+	--initrd) initrd=$2; shift 2 ;;
+	--append) append=$2; shift 2 ;;
 	*) die "unknown option $1" ;;
 	esac
 done
@@ -172,6 +179,8 @@ extra_opts=()
 [ -z "$extra_disk" ] || extra_opts=(-drive "file=$extra_disk,format=raw,if=virtio")
 boot=(-kernel "$guest_dir/vmlinuz" -initrd "$guest_dir/initrd.img"
 	-append "root=$rootdev ro console=ttyS0 $ifnames panic=-1")
+[ -z "$kernel" ] || [ -z "$firmware" ] || die "--kernel and --firmware exclude each other"
+[ -z "$kernel" ] || boot=(-kernel "$kernel" -initrd "$initrd" -append "$append")
 case $firmware in
 bios) boot=() ;;
 uefi)
