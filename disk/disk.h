@@ -14,11 +14,12 @@
  *   match …").
  * - disk_write_image() takes the image only as a struct verify_artifact
  *   (verify/artifact.h): nothing unverified reaches a disk. It writes the
- *   partitions' regions first, the backup GPT next, the first MiB (MBR
- *   boot code, protective MBR, primary GPT) last, then fsyncs, re-reads
- *   the partition table (BLKRRPART) and re-reads and hashes every region
- *   it wrote. bootrino-data is created once; a disk that already holds a
- *   bootrino layout keeps its GPT and its data partition.
+ *   partitions' regions first (each write read back and compared as soon
+ *   as it completed), the backup GPT next, the first MiB (MBR boot code,
+ *   protective MBR, primary GPT) last, then fsyncs, re-reads the
+ *   partition table (BLKRRPART) and reads both GPTs back. bootrino-data
+ *   is created once; a disk that already holds a bootrino layout keeps
+ *   its GPT and its data partition.
  * - Every function returns 0 or a negative error (-BR_EDISK, -BR_EHASH,
  *   -BR_EMALFORMED, -errno) with a br_fail() detail naming the disk or
  *   file and why; nothing here prints or exits.
@@ -163,6 +164,7 @@ struct disk_write_opts {
 	const struct disk_identity *id; /* for messages */
 	int no_rereadpt;		/* skip BLKRRPART (the caller re-reads later) */
 	uint32_t sector;		/* 0: the device's (512 for a file); tests set 4096 */
+	int no_direct; /* tests: the path for a file system that refuses O_DIRECT */
 };
 
 struct disk_write_report {
@@ -170,7 +172,7 @@ struct disk_write_report {
 	uint64_t image_bytes; /* decompressed image size */
 	uint64_t written;     /* bytes written with data */
 	uint64_t zeroed;      /* bytes zeroed without data (BLKZEROOUT / hole) */
-	uint64_t verified;    /* bytes re-read and hashed */
+	uint64_t verified;    /* bytes read back and compared */
 	struct disk_layout layout;
 	char step[32]; /* the last step started: "image", "backup-gpt", "first-mib", … */
 };

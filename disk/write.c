@@ -1,7 +1,8 @@
 /* Writing a verified boot-disk image to a disk: stream it through
  * libarchive (zstd), write the partitions' regions with zero runs zeroed
- * without data, the backup GPT, then the first MiB last; fsync, BLKRRPART,
- * re-read and hash. See disk/disk.h and docs/disk.md. */
+ * without data (every write read back and compared right after it), the
+ * backup GPT, then the first MiB last; fsync, BLKRRPART, the GPTs read
+ * back. See disk/disk.h and docs/disk.md. */
 #include <archive.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -13,62 +14,91 @@
 #include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "common/err.h"
 #include "common/log.h"
 #include "disk/disk.h"
-#include "verify/sha256.h"
 
-#define BLK DISK_MIB /* write unit; every region is 1 MiB aligned */
-#define NSLOT_MIN 4  /* 1 MiB buffers between the stream and the I/O */
-#define NSLOT_MAX 32 /* held while the image is still being validated */
-#define NJOB 256     /* queued jobs (zeroing needs no buffer) */
+#define BLK DISK_MIB /* buffer and zero-run unit; every region is 1 MiB aligned */
+#define HOLD_MIN 4   /* MiB of buffers between the stream and the I/O */
+#define HOLD_MAX 48  /* (a sixteenth of MemAvailable) */
+#define CHUNK_MAX 4  /* buffers per write: larger O_DIRECT writes, fewer */
+#define NSLOT_MAX HOLD_MAX
+#define NWORKER 2 /* writes (each read back) in flight at once */
+#define NJOB 256  /* queued jobs (zeroing needs no buffer) */
 
-/* The I/O runs in a thread of its own, so that decompressing, checking
- * for zeros and hashing the next block overlap with writing (and, for the
- * check, reading back) the previous ones: one thread did all of it one
- * after the other. Jobs run in the order they were queued; the first
- * failure is kept (errno and offset: the error detail is per thread) and
- * later jobs are skipped, so the stream side never waits forever.
+/* The I/O runs in NWORKER threads of their own, so that decompressing and
+ * checking for zeros overlap with writing, and more than one write is in
+ * flight (one thread did one after the other at queue depth 1). A write
+ * is up to CHUNK_MAX consecutive data blocks (pwritev of their 1 MiB
+ * buffers). Each write is read back by the thread that wrote it, as soon
+ * as the write completed (O_DIRECT: the device's answer, not the page
+ * cache), and compared byte for byte with the buffers it was written
+ * from, which the writer still holds: no second pass over the disk at
+ * the end, no hash of either side. Jobs are handed out in the order they
+ * were queued and may complete out of order; they never overlap (each
+ * byte of the disk is written at most once per install), `done` counts
+ * the jobs finished without a gap, and fsync waits for all of them, so
+ * "the first MiB last" still holds. The first failure is kept (errno and
+ * offset: the error detail is per thread) and later jobs are skipped, so
+ * the stream side never waits forever.
  *
  * Nothing is written before the whole image has been decompressed once
- * (a truncated or corrupt stream must leave the disk untouched). That
- * check runs in a third thread on a stream of its own while the writing
- * side already decompresses, checks and hashes: its jobs wait behind a
- * gate, which opens when the check passed (and stays shut, every job
- * dropped, when it failed). The jobs held meanwhile are bounded by the
- * buffers (NSLOT_MIN..NSLOT_MAX MiB, a sixteenth of MemAvailable); the
- * boot-disk image's 28 MiB of data fit, a full image waits. */
-enum io_kind { IO_WRITE, IO_ZERO, IO_READ };
+ * (a truncated or corrupt stream must leave the disk untouched): the
+ * jobs wait behind a gate. When the data of the whole image fits in the
+ * buffers (the boot-disk image's 27 MiB on a machine with 768 MiB
+ * available), the writing side's own stream reaches the image's end
+ * first and opens the gate: one decompression. When the writing side
+ * would have to wait for a held buffer or job, the check starts in a
+ * thread of its own on a second stream, and opens the gate when it
+ * passed (or shuts it for good, every job dropped, when it failed): the
+ * writing side keeps at most HOLD_MIN..HOLD_MAX MiB meanwhile, a small
+ * instance streams. */
+enum io_kind { IO_WRITE, IO_ZERO, IO_READ, IO_COMPARE };
 
 struct io_job {
 	enum io_kind kind;
 	uint64_t off;
 	uint64_t len;
-	uint8_t *buf;
+	unsigned nseg;
+	uint8_t *seg[CHUNK_MAX]; /* IO_WRITE: the 1 MiB buffers, in order */
+};
+
+struct ioq;
+
+struct worker {
+	struct ioq *q;
+	unsigned id;
 };
 
 struct ioq {
-	pthread_t th;
+	pthread_t th[NWORKER];
+	struct worker wk[NWORKER];
+	unsigned nth;
+	int inited; /* mu and cv */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	int fd, is_blk, running, stop;
+	int fd, is_blk, direct, stop;
 	int gate; /* 0: the image is being checked; 1: it passed; -1: it failed */
 	pthread_t vth;
 	int vrunning;
-	int vcancel; /* atomic: the check stops early (the write failed) */
+	int vcancel; /* atomic: the check stops early (not needed any more) */
 	int vrc;     /* the check's failure and its detail */
 	char vwhy[512];
+	unsigned chunk; /* buffers per write: 1..CHUNK_MAX */
 	unsigned nslot;
 	uint8_t *buf[NSLOT_MAX];     /* BLK each, aligned for O_DIRECT, used in turn */
 	uint64_t buf_job[NSLOT_MAX]; /* 1 + the job that last used buf[i]; 0: none */
-	uint64_t nbuf;		     /* buffers handed out so far */
+	uint64_t nbuf;		     /* buffers handed to jobs so far */
+	uint8_t *cbuf[NWORKER];	     /* chunk MiB each: a worker's read-back */
 	uint8_t *zbuf;		     /* BLK of zeros: BLKZEROOUT / holes not available */
 	struct io_job job[NJOB];
-	uint64_t queued, done;	  /* job n is in job[n % NJOB] */
-	uint64_t written, zeroed; /* by the jobs that ran */
-	int err;		  /* first failure: errno (EIO for a short transfer) */
+	uint8_t fin[NJOB];		    /* job n finished (job[n % NJOB]) */
+	uint64_t queued, next, done;	    /* handed out: next; finished without a gap: done */
+	uint64_t written, zeroed, verified; /* by the jobs that ran */
+	int err; /* first failure: errno (EIO for a short transfer, EBADMSG: differs) */
 	enum io_kind err_kind;
 	uint64_t err_off;
 };
@@ -85,20 +115,23 @@ struct wctx {
 	struct src src;
 	int is_blk;
 	const char *what;
+	const struct verify_artifact *img;
+	uint64_t img_size;
 	struct archive *ar;
-	uint8_t *buf;	   /* BLK, aligned for O_DIRECT */
 	const uint8_t *cp; /* the rest of libarchive's current chunk */
 	size_t clen;
 	uint64_t img_off;  /* bytes of the image consumed */
 	uint64_t zero_off; /* pending zero run [zero_off, zero_off + zero_len) */
 	uint64_t zero_len;
-	struct verify_sha256 *sha; /* of every data block written, in order */
-	uint8_t *sent;		   /* 1 per 1 MiB block written with data */
-	size_t n_blocks;
+	unsigned pend;	   /* pending data [data_off, data_off + data_len) in the */
+	uint64_t data_off; /* pend buffers after the last one handed to a job */
+	uint64_t data_len;
 	struct disk_write_report *rep;
 	struct ioq q;
 	int *cancel; /* the check's stream: stop when set */
 };
+
+static int validate_start(struct wctx *w);
 
 static int set_step(struct wctx *w, const char *step)
 {
@@ -146,6 +179,76 @@ static int io_rw(int fd, enum io_kind kind, uint8_t *b, uint64_t len, uint64_t o
 	return 0;
 }
 
+/* pwritev of the job's buffers (BLK each but the last), resumed where a
+ * short write stopped. */
+static int io_writev(int fd, const struct io_job *j, uint64_t *err_off)
+{
+	uint64_t done = 0;
+
+	while (done < j->len) {
+		struct iovec iov[CHUNK_MAX];
+		int n_iov = 0;
+		ssize_t n;
+
+		for (unsigned k = (unsigned)(done / BLK); k < j->nseg; k++) {
+			uint64_t s = (uint64_t)k * BLK, e = s + BLK < j->len ? s + BLK : j->len;
+			uint64_t from = done > s ? done : s;
+
+			iov[n_iov++] = (struct iovec){j->seg[k] + (from - s), (size_t)(e - from)};
+		}
+		n = pwritev(fd, iov, n_iov, (off_t)(j->off + done));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			*err_off = j->off + done;
+			return n < 0 ? errno : EIO;
+		}
+		done += (uint64_t)n;
+	}
+	return 0;
+}
+
+/* Write the job's data, read it back into cb and compare. Without
+ * O_DIRECT (a file system that refuses it) the range is written out and
+ * dropped from the page cache first, so the read still reaches the
+ * device. */
+static int io_write_check(struct ioq *q, const struct io_job *j, uint8_t *cb, uint64_t *err_off,
+			  enum io_kind *kind)
+{
+	int e = io_writev(q->fd, j, err_off);
+
+	*kind = IO_WRITE;
+	if (e)
+		return e;
+	if (!q->direct) {
+		if (sync_file_range(q->fd, (off_t)j->off, (off_t)j->len,
+				    SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
+					SYNC_FILE_RANGE_WAIT_AFTER) < 0) {
+			*err_off = j->off;
+			return errno;
+		}
+		(void)posix_fadvise(q->fd, (off_t)j->off, (off_t)j->len, POSIX_FADV_DONTNEED);
+	}
+	*kind = IO_READ;
+	e = io_rw(q->fd, IO_READ, cb, j->len, j->off, err_off);
+	if (e)
+		return e;
+	*kind = IO_COMPARE;
+	for (unsigned k = 0; k < j->nseg; k++) {
+		uint64_t s = (uint64_t)k * BLK, n = j->len - s < BLK ? j->len - s : BLK;
+
+		if (memcmp(j->seg[k], cb + s, n) == 0)
+			continue;
+		for (uint64_t i = 0; i < n; i++)
+			if (j->seg[k][i] != cb[s + i]) {
+				*err_off = j->off + s + i;
+				break;
+			}
+		return EBADMSG;
+	}
+	return 0;
+}
+
 /* Zero [off, off+len) without sending the zeros when the device can:
  * BLKZEROOUT on a block device (WRITE ZEROES, or the kernel writes them),
  * a hole in a regular file; else write them. */
@@ -172,34 +275,42 @@ static int io_zero(struct ioq *q, uint64_t off, uint64_t len, uint64_t *err_off)
 
 static void *io_thread(void *arg)
 {
-	struct ioq *q = arg;
+	struct ioq *q = ((struct worker *)arg)->q;
+	uint8_t *cb = q->cbuf[((struct worker *)arg)->id];
 
 	pthread_mutex_lock(&q->mu);
 	for (;;) {
-		while (!q->stop && q->gate >= 0 && (q->gate == 0 || q->done == q->queued))
+		while (!q->stop && q->gate >= 0 && (q->gate == 0 || q->next == q->queued))
 			pthread_cond_wait(&q->cv, &q->mu);
 		/* a held job never runs unless the image passed its check */
-		if (q->gate != 1 || q->done == q->queued)
+		if (q->gate != 1 || q->next == q->queued)
 			break;
 		{
-			struct io_job j = q->job[q->done % NJOB];
+			uint64_t n = q->next++;
+			struct io_job j = q->job[n % NJOB];
 			int skip = q->err != 0, e = 0;
 			uint64_t eoff = 0;
+			enum io_kind kind = j.kind;
 
 			pthread_mutex_unlock(&q->mu);
 			if (!skip)
-				e = j.kind == IO_ZERO
-					? io_zero(q, j.off, j.len, &eoff)
-					: io_rw(q->fd, j.kind, j.buf, j.len, j.off, &eoff);
+				e = j.kind == IO_ZERO ? io_zero(q, j.off, j.len, &eoff)
+						      : io_write_check(q, &j, cb, &eoff, &kind);
 			pthread_mutex_lock(&q->mu);
-			if (!skip && !e && j.kind != IO_READ)
-				*(j.kind == IO_WRITE ? &q->written : &q->zeroed) += j.len;
+			if (!skip && !e && j.kind == IO_WRITE) {
+				q->written += j.len;
+				q->verified += j.len;
+			} else if (!skip && !e && j.kind == IO_ZERO) {
+				q->zeroed += j.len;
+			}
 			if (e && !q->err) {
 				q->err = e;
-				q->err_kind = j.kind;
+				q->err_kind = kind;
 				q->err_off = eoff;
 			}
-			q->done++;
+			q->fin[n % NJOB] = 1;
+			while (q->done < q->next && q->fin[q->done % NJOB])
+				q->fin[q->done++ % NJOB] = 0;
 			pthread_cond_broadcast(&q->cv);
 		}
 	}
@@ -207,8 +318,8 @@ static void *io_thread(void *arg)
 	return NULL;
 }
 
-/* A sixteenth of MemAvailable in 1 MiB buffers, NSLOT_MIN..NSLOT_MAX. */
-static unsigned hold_slots(void)
+/* A sixteenth of MemAvailable in MiB, HOLD_MIN..HOLD_MAX. */
+static unsigned hold_mib(void)
 {
 	unsigned long long kb = 0;
 	char line[128];
@@ -222,50 +333,75 @@ static unsigned hold_slots(void)
 		fclose(f);
 	}
 	n = (unsigned)(kb / 1024 / 16);
-	return n < NSLOT_MIN ? NSLOT_MIN : n > NSLOT_MAX ? NSLOT_MAX : n;
+	return n < HOLD_MIN ? HOLD_MIN : n > HOLD_MAX ? HOLD_MAX : n;
 }
 
 static int io_start(struct ioq *q, int fd, int is_blk)
 {
+	unsigned hold = hold_mib();
+
 	q->fd = fd;
 	q->is_blk = is_blk;
-	q->nslot = hold_slots();
+	/* the held data and the workers' read-back buffers share the hold:
+	 * writes of 4 MiB from 32 MiB on, 1 MiB on a small machine */
+	q->chunk = hold / 8 < 1 ? 1 : hold / 8 > CHUNK_MAX ? CHUNK_MAX : hold / 8;
+	q->nslot = hold - NWORKER * q->chunk;
+	if (q->nslot < q->chunk)
+		q->nslot = q->chunk;
 	if (posix_memalign((void **)&q->zbuf, 4096, BLK))
 		return -ENOMEM;
 	memset(q->zbuf, 0, BLK);
+	for (unsigned i = 0; i < NWORKER; i++)
+		if (posix_memalign((void **)&q->cbuf[i], 4096, (size_t)q->chunk * BLK))
+			return -ENOMEM;
 	if (pthread_mutex_init(&q->mu, NULL))
 		return -ENOMEM;
 	if (pthread_cond_init(&q->cv, NULL)) {
 		pthread_mutex_destroy(&q->mu);
 		return -ENOMEM;
 	}
-	if (pthread_create(&q->th, NULL, io_thread, q)) {
-		pthread_cond_destroy(&q->cv);
-		pthread_mutex_destroy(&q->mu);
-		return -EAGAIN;
+	q->inited = 1;
+	for (q->nth = 0; q->nth < NWORKER; q->nth++) {
+		q->wk[q->nth] = (struct worker){q, q->nth};
+		if (pthread_create(&q->th[q->nth], NULL, io_thread, &q->wk[q->nth]))
+			return q->nth ? 0 : -EAGAIN; /* fewer in flight still works */
 	}
-	q->running = 1;
 	return 0;
 }
 
-/* The failure the I/O thread kept, as this thread's error. */
+/* The failure the I/O threads kept, as this thread's error. */
 static int io_error(struct wctx *w)
 {
-	static const char *const what[] = {"write", "zeroing", "read back"};
+	static const char *const what[] = {"write", "zeroing", "read back", "read back"};
 	struct ioq *q = &w->q;
 
+	if (q->err == EBADMSG) {
+		set_step(w, "check");
+		return br_fail(-BR_EHASH,
+			       "%s: what was written does not read back the same "
+			       "(first difference at byte %llu)",
+			       w->what, (unsigned long long)q->err_off);
+	}
 	return br_fail(-BR_EDISK, "%s: %s at byte %llu: %s", w->what, what[q->err_kind],
 		       (unsigned long long)q->err_off, strerror(q->err));
 }
 
-/* Wait until job n is done (every job: n = queued). */
+/* Wait until jobs 0..n-1 are done (every job: n = queued). A wait behind
+ * a shut gate starts the check (the data no longer fits in the buffers). */
 static int io_wait(struct wctx *w, uint64_t n)
 {
 	struct ioq *q = &w->q;
-	int e, gate;
+	int e, gate, rc = 0;
 
 	pthread_mutex_lock(&q->mu);
-	while (q->done < n && q->gate >= 0)
+	if (q->done < n && q->gate == 0 && !q->vrunning) {
+		pthread_mutex_unlock(&q->mu);
+		rc = validate_start(w);
+		if (rc)
+			return rc;
+		pthread_mutex_lock(&q->mu);
+	}
+	while (q->done < n && q->gate >= 0 && q->nth)
 		pthread_cond_wait(&q->cv, &q->mu);
 	e = q->err;
 	gate = q->gate;
@@ -287,11 +423,24 @@ static int gate_passed(struct ioq *q)
 	return g == 1;
 }
 
-/* The next buffer, once the job that used it last is done. */
+/* The writing side's own stream read the whole image: the gate opens
+ * without waiting for the check, which stops if it runs. */
+static void gate_open(struct ioq *q)
+{
+	pthread_mutex_lock(&q->mu);
+	if (q->gate == 0)
+		q->gate = 1;
+	pthread_cond_broadcast(&q->cv);
+	pthread_mutex_unlock(&q->mu);
+	__atomic_store_n(&q->vcancel, 1, __ATOMIC_RELAXED);
+}
+
+/* The buffer for the next data block: the pend-th after the last one
+ * handed to a job, once the job that used it before is done. */
 static int io_buf(struct wctx *w, uint8_t **buf)
 {
 	struct ioq *q = &w->q;
-	unsigned i = (unsigned)(q->nbuf % q->nslot);
+	unsigned i = (unsigned)((q->nbuf + w->pend) % q->nslot);
 	int rc = q->buf_job[i] ? io_wait(w, q->buf_job[i]) : 0;
 
 	if (!rc && !q->buf[i] && posix_memalign((void **)&q->buf[i], 4096, BLK))
@@ -300,20 +449,26 @@ static int io_buf(struct wctx *w, uint8_t **buf)
 	return rc;
 }
 
-/* Queue a job; buf (from io_buf, or NULL for IO_ZERO) is in use until it
- * is done. */
-static int io_queue(struct wctx *w, enum io_kind kind, uint64_t off, uint64_t len, uint8_t *buf)
+/* Queue a job: IO_ZERO, or IO_WRITE of the nseg buffers after the last
+ * one handed to a job (in use until it is done). */
+static int io_queue(struct wctx *w, enum io_kind kind, uint64_t off, uint64_t len, unsigned nseg)
 {
 	struct ioq *q = &w->q;
 	int rc = q->queued >= NJOB ? io_wait(w, q->queued - NJOB + 1) : 0;
+	struct io_job *j;
 
 	if (rc)
 		return rc;
 	pthread_mutex_lock(&q->mu);
-	q->job[q->queued % NJOB] = (struct io_job){kind, off, len, buf};
+	j = &q->job[q->queued % NJOB];
+	*j = (struct io_job){.kind = kind, .off = off, .len = len, .nseg = nseg};
 	q->queued++;
-	if (buf)
-		q->buf_job[q->nbuf++ % q->nslot] = q->queued;
+	for (unsigned k = 0; k < nseg; k++) {
+		unsigned i = (unsigned)(q->nbuf++ % q->nslot);
+
+		j->seg[k] = q->buf[i];
+		q->buf_job[i] = q->queued;
+	}
 	pthread_cond_broadcast(&q->cv);
 	pthread_mutex_unlock(&q->mu);
 	return 0;
@@ -326,25 +481,29 @@ static void io_stop(struct ioq *q)
 		pthread_join(q->vth, NULL);
 		q->vrunning = 0;
 	}
-	if (q->running) {
+	if (q->inited) {
 		pthread_mutex_lock(&q->mu);
 		q->stop = 1;
 		pthread_cond_broadcast(&q->cv);
 		pthread_mutex_unlock(&q->mu);
-		pthread_join(q->th, NULL);
+		for (unsigned i = 0; i < q->nth; i++)
+			pthread_join(q->th[i], NULL);
+		q->nth = 0;
 		pthread_cond_destroy(&q->cv);
 		pthread_mutex_destroy(&q->mu);
-		q->running = 0;
+		q->inited = 0;
 	}
 	for (int i = 0; i < NSLOT_MAX; i++)
 		free(q->buf[i]);
+	for (int i = 0; i < NWORKER; i++)
+		free(q->cbuf[i]);
 	free(q->zbuf);
 }
 
 /* Queue the zeroing of [off, off+len) (see io_zero). */
 static int zero_range(struct wctx *w, uint64_t off, uint64_t len)
 {
-	return len ? io_queue(w, IO_ZERO, off, len, NULL) : 0;
+	return len ? io_queue(w, IO_ZERO, off, len, 0) : 0;
 }
 
 static int flush_zeros(struct wctx *w)
@@ -352,6 +511,16 @@ static int flush_zeros(struct wctx *w)
 	int rc = zero_range(w, w->zero_off, w->zero_len);
 
 	w->zero_len = 0;
+	return rc;
+}
+
+/* Queue the pending data (written, read back and compared by a worker). */
+static int flush_data(struct wctx *w)
+{
+	int rc = w->pend ? io_queue(w, IO_WRITE, w->data_off, w->data_len, w->pend) : 0;
+
+	w->pend = 0;
+	w->data_len = 0;
 	return rc;
 }
 
@@ -460,19 +629,29 @@ static int copy_region(struct wctx *w, const struct disk_extent *x, int write)
 		    x->start + x->size - off < BLK ? (size_t)(x->start + x->size - off) : BLK;
 		uint8_t *buf = NULL;
 
-		rc = write ? io_buf(w, &buf) : 0;
+		if (!write) {
+			rc = img_read(w, NULL, n);
+			if (rc)
+				return rc;
+			continue;
+		}
+		/* consecutive data blocks go out in one write, up to a chunk */
+		if (w->pend == w->q.chunk) {
+			rc = flush_data(w);
+			if (rc)
+				return rc;
+		}
+		rc = io_buf(w, &buf);
 		if (!rc)
-			rc = img_take(w, buf, n, write ? &zero : NULL);
+			rc = img_take(w, buf, n, &zero);
 		if (rc)
 			return rc;
-		if (!write)
-			continue;
 		if (zero) {
-			if (w->zero_len && w->zero_off + w->zero_len != off) {
+			rc = flush_data(w);
+			if (!rc && w->zero_len && w->zero_off + w->zero_len != off)
 				rc = flush_zeros(w);
-				if (rc)
-					return rc;
-			}
+			if (rc)
+				return rc;
 			if (!w->zero_len)
 				w->zero_off = off;
 			w->zero_len += n;
@@ -481,14 +660,13 @@ static int copy_region(struct wctx *w, const struct disk_extent *x, int write)
 		rc = flush_zeros(w);
 		if (rc)
 			return rc;
-		verify_sha256_update(w->sha, buf, n);
-		rc = io_queue(w, IO_WRITE, off, n, buf);
-		if (rc)
-			return rc;
-		if (off / BLK < w->n_blocks)
-			w->sent[off / BLK] = 1;
+		if (!w->pend)
+			w->data_off = off;
+		w->pend++;
+		w->data_len += n;
 	}
-	return flush_zeros(w);
+	rc = flush_data(w);
+	return rc ? rc : flush_zeros(w);
 }
 
 static int read_back(struct wctx *w, uint64_t off, size_t len, uint8_t *dst)
@@ -510,62 +688,9 @@ static int read_back(struct wctx *w, uint64_t off, size_t len, uint8_t *dst)
 	return 0;
 }
 
-/* Read back every block sent with data and hash it, in order: NSLOT
- * reads in flight while the oldest one is hashed. */
-static int check_blocks(struct wctx *w, const struct disk_extent *iext)
-{
-	struct {
-		uint64_t job;
-		uint8_t *buf;
-		size_t len;
-	} fifo[NSLOT_MAX];
-	unsigned head = 0, n_fifo = 0;
-	int rc;
-
-	for (size_t b = 0; b <= w->n_blocks; b++) {
-		uint64_t off = (uint64_t)b * BLK, end = 0;
-		uint8_t *buf;
-		size_t n;
-
-		if (b < w->n_blocks && !w->sent[b])
-			continue;
-		/* the oldest read is hashed when its buffer is needed, and all
-		 * of them at the end */
-		while (n_fifo && (n_fifo == w->q.nslot || b == w->n_blocks)) {
-			rc = io_wait(w, fifo[head].job);
-			if (rc)
-				return rc;
-			verify_sha256_update(w->sha, fifo[head].buf, fifo[head].len);
-			w->rep->verified += fifo[head].len;
-			head = (head + 1) % w->q.nslot;
-			n_fifo--;
-		}
-		if (b == w->n_blocks)
-			break;
-		for (int k = DISK_PART_ESP; k <= DISK_PART_STATE; k++)
-			if (off >= iext[k].start && off < iext[k].start + iext[k].size)
-				end = iext[k].start + iext[k].size;
-		n = end - off < BLK ? (size_t)(end - off) : BLK;
-		rc = io_buf(w, &buf);
-		if (!rc)
-			rc = io_queue(w, IO_READ, off, n, buf);
-		if (rc)
-			return rc;
-		{
-			unsigned t = (head + n_fifo) % w->q.nslot;
-
-			fifo[t].job = w->q.queued;
-			fifo[t].buf = buf;
-			fifo[t].len = n;
-			n_fifo++;
-		}
-	}
-	return 0;
-}
-
 static int sync_dev(struct wctx *w)
 {
-	int rc = w->q.running ? io_wait(w, w->q.queued) : 0;
+	int rc = w->q.inited ? io_wait(w, w->q.queued) : 0;
 
 	if (rc)
 		return rc;
@@ -654,56 +779,43 @@ static int stream_drain(struct wctx *w, const struct verify_artifact *img, uint6
 	return 0;
 }
 
-struct vjob {
-	struct wctx *w; /* the writing side: its queue's gate */
-	const struct verify_artifact *img;
-	uint64_t img_size;
-};
-
 /* The check: the whole image decompressed on a stream of its own; opens
- * the gate or shuts it for good. */
+ * the gate or shuts it for good, unless the writing side's stream
+ * already opened it (or the install stopped: cancelled). */
 static void *validate_thread(void *arg)
 {
-	struct vjob *j = arg;
-	struct ioq *q = &j->w->q;
+	struct wctx *w = arg;
+	struct ioq *q = &w->q;
 	struct wctx v;
 	int rc;
 
 	memset(&v, 0, sizeof(v));
-	v.what = j->w->what;
+	v.what = w->what;
 	v.cancel = &q->vcancel;
-	rc = stream_open(&v, j->img);
+	rc = stream_open(&v, w->img);
 	if (!rc)
-		rc = stream_drain(&v, j->img, j->img_size);
+		rc = stream_drain(&v, w->img, w->img_size);
 	pthread_mutex_lock(&q->mu);
-	if (rc) {
-		q->vrc = rc;
-		snprintf(q->vwhy, sizeof(q->vwhy), "%s",
-			 br_errdetail()[0] ? br_errdetail() : strerror(rc < 0 ? -rc : rc));
+	if (q->gate == 0 && rc != -ECANCELED) {
+		if (rc) {
+			q->vrc = rc;
+			snprintf(q->vwhy, sizeof(q->vwhy), "%s",
+				 br_errdetail()[0] ? br_errdetail() : strerror(rc < 0 ? -rc : rc));
+		}
+		q->gate = rc ? -1 : 1;
 	}
-	q->gate = rc ? -1 : 1;
 	pthread_cond_broadcast(&q->cv);
 	pthread_mutex_unlock(&q->mu);
 	if (v.ar)
 		archive_read_free(v.ar);
 	free(v.src.buf);
-	free(j);
 	return NULL;
 }
 
-static int validate_start(struct wctx *w, const struct verify_artifact *img, uint64_t img_size)
+static int validate_start(struct wctx *w)
 {
-	struct vjob *j = malloc(sizeof(*j));
-
-	if (!j)
-		return -ENOMEM;
-	j->w = w;
-	j->img = img;
-	j->img_size = img_size;
-	if (pthread_create(&w->q.vth, NULL, validate_thread, j)) {
-		free(j);
+	if (pthread_create(&w->q.vth, NULL, validate_thread, w))
 		return -EAGAIN;
-	}
 	w->q.vrunning = 1;
 	return 0;
 }
@@ -736,7 +848,6 @@ int disk_write_image(const struct verify_artifact *img, int fd, const char *what
 	struct disk_extent iext[DISK_NPARTS], dext[DISK_NPARTS];
 	uint8_t *head_img = NULL, *head = NULL, *tail = NULL, *check = NULL;
 	uint8_t disk_guid[16], guids[DISK_NPARTS][16];
-	uint8_t want[VERIFY_SHA256_LEN], got[VERIFY_SHA256_LEN];
 	uint64_t disk_size = 0, img_size;
 	uint32_t sector = 0;
 	size_t tail_len = 0;
@@ -753,16 +864,12 @@ int disk_write_image(const struct verify_artifact *img, int fd, const char *what
 		return rc;
 	if (o && o->sector)
 		sector = o->sector;
-	if (posix_memalign((void **)&w.buf, 4096, BLK) ||
-	    posix_memalign((void **)&head_img, 4096, BLK) ||
+	if (posix_memalign((void **)&head_img, 4096, BLK) ||
 	    posix_memalign((void **)&head, 4096, BLK) ||
 	    posix_memalign((void **)&check, 4096, BLK)) {
 		rc = -ENOMEM;
 		goto out;
 	}
-	rc = verify_sha256_new(&w.sha);
-	if (rc)
-		goto out;
 	rc = stream_open(&w, img);
 	if (rc)
 		goto out;
@@ -779,19 +886,14 @@ int disk_write_image(const struct verify_artifact *img, int fd, const char *what
 		goto out;
 	}
 	img_size = (ig.alt_lba + 1) * 512;
-	w.n_blocks = (size_t)((iext[DISK_PART_STATE].start + iext[DISK_PART_STATE].size) / BLK + 1);
-	w.sent = calloc(w.n_blocks, 1);
-	if (!w.sent) {
-		rc = -ENOMEM;
-		goto out;
-	}
 	/* the whole stream once, writing nothing, before anything is written:
 	 * a truncated or corrupt image (zstd checks its frames) fails with
-	 * the disk untouched; it costs one more decompression of the image
-	 * (in a thread of its own, see struct ioq), not its size in RAM */
+	 * the disk untouched; when its data does not fit in the buffers, it
+	 * costs one more decompression of the image (in a thread of its own,
+	 * see struct ioq), not its size in RAM */
+	w.img = img;
+	w.img_size = img_size;
 	rc = io_start(&w.q, fd, w.is_blk);
-	if (!rc)
-		rc = validate_start(&w, img, img_size);
 	if (rc)
 		goto out;
 	rc = disk_layout_compute(disk_size, sector, &iext[DISK_PART_ESP], &iext[DISK_PART_STATE],
@@ -823,7 +925,8 @@ int disk_write_image(const struct verify_artifact *img, int fd, const char *what
 
 	/* O_DIRECT: the image does not pass through the page cache (a small
 	 * instance has no RAM for it); not every file system allows it */
-	(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_DIRECT);
+	if (!(o && o->no_direct))
+		w.q.direct = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_DIRECT) == 0;
 
 	set_step(&w, "esp");
 	rc = copy_region(&w, &iext[DISK_PART_ESP], 1);
@@ -842,7 +945,8 @@ int disk_write_image(const struct verify_artifact *img, int fd, const char *what
 			set_step(&w, "validate");
 		goto out;
 	}
-	verify_sha256_final(w.sha, want);
+	/* this stream reached the image's end: it decompressed whole */
+	gate_open(&w.q);
 
 	if (!rep->updated) {
 		/* bootrino-data is created once: its first MiB zeroed, so that
@@ -901,24 +1005,13 @@ int disk_write_image(const struct verify_artifact *img, int fd, const char *what
 		}
 	}
 
+	/* every chunk written with data was read back and compared by the
+	 * worker that wrote it, right after its write (io_write_check); the
+	 * zero runs are the kernel's (BLKZEROOUT or a hole, acknowledged):
+	 * reading 600 MiB of zeros back would double the install for nothing
+	 * the image carries. What is left: the partition tables. */
 	set_step(&w, "check");
 	drop_cache(&w);
-	verify_sha256_reset(w.sha);
-	/* every block sent with data, in the order it was sent; the zero runs
-	 * are the kernel's (BLKZEROOUT or a hole, acknowledged): reading 600
-	 * MiB of zeros back would double the install for nothing the image
-	 * carries */
-	rc = check_blocks(&w, iext);
-	if (rc)
-		goto out;
-	verify_sha256_final(w.sha, got);
-	if (!verify_digest_equal(want, got, sizeof(want))) {
-		rc = br_fail(-BR_EHASH,
-			     "%s: what was written does not read back the same "
-			     "(sha256 of the partitions differs)",
-			     what);
-		goto out;
-	}
 	if (!rep->updated) {
 		rc = read_back(&w, 0, BLK, check);
 		if (!rc && memcmp(check, head, BLK) != 0)
@@ -938,16 +1031,14 @@ out:
 	io_stop(&w.q);
 	rep->written += w.q.written;
 	rep->zeroed += w.q.zeroed;
+	rep->verified += w.q.verified;
 	(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_DIRECT);
 	if (w.ar)
 		archive_read_free(w.ar);
 	free(w.src.buf);
-	verify_sha256_free(w.sha);
 	free(tail);
 	free(check);
 	free(head);
 	free(head_img);
-	free(w.buf);
-	free(w.sent);
 	return rc;
 }

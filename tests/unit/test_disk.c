@@ -553,6 +553,120 @@ static void test_write_4k(void **state)
 	close(fd);
 }
 
+/* Longer data runs than one write (4 MiB chunks), zero blocks between
+ * them, a region that ends inside a chunk: every byte of the ESP and the
+ * state reads back as the image has it, and every data byte written was
+ * read back. With and without O_DIRECT (the path for a file system that
+ * refuses it: written out and dropped from the cache before the read).
+ * esp_mib 70: more data than the writer may hold (48 MiB at most) before
+ * the image is known whole, so the check's own stream opens the gate;
+ * cut (bytes): the image published truncated there. */
+static void write_big(int no_direct, uint64_t esp_mib, size_t cut)
+{
+	static uint8_t head[MiB], got[MiB];
+	uint8_t tail[33 * 512], guid[16] = {1}, guids[DISK_NPARTS][16] = {{2}, {3}, {4}};
+	uint8_t boot[440] = "BOOTCODE", digest[32];
+	struct disk_layout l;
+	struct disk_write_report rep;
+	struct disk_write_opts o = {.no_rereadpt = 1, .no_direct = no_direct};
+	struct verify_artifact *a;
+	const uint64_t size = (esp_mib + 9) * MiB, state = (1 + esp_mib) * MiB;
+	uint8_t *img = calloc(1, size);
+	char ip[256], dp[256];
+	int fd;
+
+	assert_non_null(img);
+	memset(&l, 0, sizeof(l));
+	l.sector = 512;
+	l.sectors = size / 512;
+	l.entry_sectors = 32;
+	l.first_usable = 34;
+	l.backup_header = l.sectors - 1;
+	l.backup_entries = l.backup_header - 32;
+	l.last_usable = l.backup_entries - 1;
+	l.part[DISK_PART_ESP] = (struct disk_extent){1 * MiB, esp_mib * MiB};
+	l.part[DISK_PART_STATE] = (struct disk_extent){state, 6 * MiB};
+	l.part[DISK_PART_DATA] = (struct disk_extent){state + 6 * MiB, 512ull * 1024};
+	assert_int_equal(disk_gpt_build(&l, boot, guid, (const uint8_t(*)[16])guids, head,
+					sizeof(head), tail, sizeof(tail)),
+			 0);
+	memcpy(img, head, MiB);
+	memcpy(img + size - sizeof(tail), tail, sizeof(tail));
+	/* data in every MiB of the partitions but 7, 11 and the state's
+	 * second; the last byte of each 512 differs, so a block written at
+	 * the wrong place does not read back the same */
+	for (uint64_t b = 1; b < state / MiB + 6; b++)
+		if (b != 7 && b != 11 && b != state / MiB + 1)
+			for (uint64_t i = 0; i < MiB; i += 512)
+				img[b * MiB + i + 511] = (uint8_t)(b * 31 + i / 512 + 1);
+	snprintf(ip, sizeof(ip), "%s/big%d.img", root, no_direct);
+	snprintf(dp, sizeof(dp), "%s/bigdisk%d", root, no_direct);
+	fd = open(ip, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, img, cut ? cut : size), (ssize_t)(cut ? cut : size));
+	close(fd);
+	assert_int_equal(verify_sha256_file(ip, digest), 0);
+	assert_int_equal(verify_artifact_open(ip, digest, &a), 0);
+	fd = open(dp, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, (off_t)(3 * GiB)), 0);
+	/* old bytes under the zero blocks, and at the ESP's start */
+	memset(got, 0x77, MiB);
+	assert_int_equal(pwrite(fd, got, MiB, 1 * MiB), (ssize_t)MiB);
+	assert_int_equal(pwrite(fd, got, MiB, 11 * MiB), (ssize_t)MiB);
+	assert_int_equal(pwrite(fd, got, MiB, (off_t)state + MiB), (ssize_t)MiB);
+	if (cut) {
+		assert_int_equal(disk_write_image(a, fd, "bigdisk", &o, &rep), -BR_EMALFORMED);
+		assert_string_equal(rep.step, "validate");
+		assert_int_equal(rep.written + rep.zeroed, 0);
+		assert_int_equal(pread(fd, got, MiB, 1 * MiB), (ssize_t)MiB);
+		assert_int_equal(got[0], 0x77);
+		assert_int_equal(got[MiB - 1], 0x77);
+		goto out;
+	}
+	assert_int_equal(disk_write_image(a, fd, "bigdisk", &o, &rep), 0);
+	assert_string_equal(rep.step, "done");
+	assert_int_equal(rep.zeroed, 3 * MiB + MiB); /* + bootrino-data's first MiB */
+	assert_int_equal(rep.written, (esp_mib + 3) * MiB + MiB + sizeof(tail));
+	assert_int_equal(rep.verified, rep.written);
+	for (uint64_t b = 1; b < state / MiB + 6; b++) {
+		assert_int_equal(pread(fd, got, MiB, (off_t)(b * MiB)), (ssize_t)MiB);
+		assert_memory_equal(got, img + b * MiB, MiB);
+	}
+out:
+	verify_artifact_close(a);
+	close(fd);
+	unlink(ip);
+	unlink(dp);
+	free(img);
+}
+
+static void test_write_chunks(void **state)
+{
+	(void)state;
+	write_big(0, 11, 0);
+}
+
+static void test_write_no_direct(void **state)
+{
+	(void)state;
+	write_big(1, 11, 0);
+}
+
+/* more data than the writer holds: the check's stream opens the gate */
+static void test_write_held(void **state)
+{
+	(void)state;
+	write_big(0, 70, 0);
+}
+
+/* the same, truncated past what the writer holds: nothing written */
+static void test_write_held_truncated(void **state)
+{
+	(void)state;
+	write_big(0, 70, 60 * MiB + 512);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -567,6 +681,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_write_image, setup_root, teardown_root),
 	    cmocka_unit_test_setup_teardown(test_write_truncated, setup_root, teardown_root),
 	    cmocka_unit_test_setup_teardown(test_write_4k, setup_root, teardown_root),
+	    cmocka_unit_test_setup_teardown(test_write_chunks, setup_root, teardown_root),
+	    cmocka_unit_test_setup_teardown(test_write_no_direct, setup_root, teardown_root),
+	    cmocka_unit_test_setup_teardown(test_write_held, setup_root, teardown_root),
+	    cmocka_unit_test_setup_teardown(test_write_held_truncated, setup_root, teardown_root),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
