@@ -369,14 +369,38 @@ static int io_start(struct ioq *q, int fd, int is_blk)
 	return 0;
 }
 
+/* The step a queued job at byte off belongs to. The I/O threads report
+ * a failure at this thread's next wait, by when the step has moved on
+ * (an ESP write failing while the state is queued, or at the fsync):
+ * the step named must be the region that failed, so that the line leads
+ * to the right row of docs/disk.md's failure table. A data read-back
+ * runs right after its write, before the partition table changes: the
+ * disk is then as after a write error in that region, so it is named by
+ * the region too ("check" is the partition tables' read-back). */
+static const char *region_step(const struct disk_layout *l, uint64_t off)
+{
+	static const char *const part_step[DISK_NPARTS] = {"esp", "state", "data"};
+
+	for (int k = 0; k < DISK_NPARTS; k++)
+		if (off >= l->part[k].start && off - l->part[k].start < l->part[k].size)
+			return part_step[k];
+	if (off < DISK_MIB)
+		return "first-mib";
+	if (l->sector && off >= l->backup_entries * l->sector)
+		return "backup-gpt";
+	return NULL;
+}
+
 /* The failure the I/O threads kept, as this thread's error. */
 static int io_error(struct wctx *w)
 {
 	static const char *const what[] = {"write", "zeroing", "read back", "read back"};
 	struct ioq *q = &w->q;
+	const char *step = region_step(&w->rep->layout, q->err_off);
 
+	if (step)
+		set_step(w, step);
 	if (q->err == EBADMSG) {
-		set_step(w, "check");
 		return br_fail(-BR_EHASH,
 			       "%s: what was written does not read back the same "
 			       "(first difference at byte %llu)",

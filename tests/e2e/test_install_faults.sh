@@ -270,7 +270,7 @@ first3=$(region "$D3" 0 1)
 rules "$T/check.rules" read_aio read $((KOFF / 512 + 1))
 fault_boot check "$D3" "$T/check.rules"
 line=$(install_line 120)
-error_line_is "read error during the read-back" '[a-z-]+' 6 'read back' "$ESP_OFF" "$KOFF"
+error_line_is "read error during the read-back" esp 6 'read back' "$ESP_OFF" "$KOFF"
 qemu_stop
 # the table's row for the step named: a read-back after the first MiB
 # (step check) leaves bootrino's complete layout; one before it (a writer
@@ -329,7 +329,7 @@ head -c 4096 /dev/urandom | dd of="$D4" bs=4096 seek=$(((MiB + 786432) / 4096)) 
 rules "$T/update-esp.rules" pwritev write $((KOFF / 512 + 1))
 fault_boot update-esp "$D4" "$T/update-esp.rules"
 line=$(install_line 120)
-error_line_is "update in place, the ESP's write fails" '[a-z-]+' 6 write "$ESP_OFF" $((KOFF + 512))
+error_line_is "update in place, the ESP's write fails" esp 6 write "$ESP_OFF" $((KOFF + 512))
 echo "# update-esp: the line names step $ERR_STEP"
 qemu_stop
 if [ "$(region "$D4" 0 1)" = "$first4" ] && [ "$(region "$D4" $((DISK_MIB - 1)) 1)" = "$end4" ] &&
