@@ -193,6 +193,18 @@ error_line_is() { # WHAT STEP_RE CODE KIND LO HI
 			"$(grep -aE 'install|error' "$QEMU_SERIAL" | tail -8)"
 	fi
 }
+# regions_written NAME DISK: what a failure after the ESP, the state and
+# bootrino-data's first MiB leaves there
+regions_written() {
+	if cmp -s <(kblock "$IMG") <(kblock "$2"); then
+		ok "$1: the ESP's place holds the image (the stock OS's start overwritten)"
+	else
+		not_ok "$1: the ESP's place holds the image"
+	fi
+	zeros "$2" "$DATA_MIB" &&
+		ok "$1: bootrino-data's first MiB (at $DATA_MIB MiB) is zeroed" ||
+		not_ok "$1: bootrino-data's first MiB is zeroed"
+}
 rules() { # FILE EVENT IOTYPE SECTOR
 	printf '[inject-error]\nevent = "%s"\niotype = "%s"\nerrno = "5"\nsector = "%s"\n' \
 		"$2" "$3" "$4" > "$1"
@@ -221,14 +233,7 @@ if [ "$(region "$D1" $((DISK_MIB - 1)) 1)" != "$end1" ] &&
 else
 	not_ok "first-mib: bootrino's backup GPT at the end"
 fi
-if cmp -s <(kblock "$IMG") <(kblock "$D1"); then
-	ok "first-mib: the ESP's place holds the image (the stock OS's start overwritten)"
-else
-	not_ok "first-mib: the ESP's place holds the image"
-fi
-zeros "$D1" "$DATA_MIB" &&
-	ok "first-mib: bootrino-data's first MiB (at $DATA_MIB MiB) is zeroed" ||
-	not_ok "first-mib: bootrino-data's first MiB is zeroed"
+regions_written first-mib "$D1"
 sfdisk --verify "$D1" > "$T/first-mib.verify" 2>&1
 echo "# first-mib: sfdisk --verify: $(tr '\n' ' ' < "$T/first-mib.verify")"
 rm -f "$D1"
@@ -248,14 +253,7 @@ if [ "$(region "$D2" 0 1)" = "$first2" ] && [ "$(sfdisk -J "$D2")" = "$pt2" ]; t
 else
 	not_ok "backup-gpt: the stock first MiB in place" "$(sfdisk -J "$D2" 2>&1 | head -20)"
 fi
-if cmp -s <(kblock "$IMG") <(kblock "$D2"); then
-	ok "backup-gpt: the ESP's place holds the image (the stock OS's start overwritten)"
-else
-	not_ok "backup-gpt: the ESP's place holds the image"
-fi
-zeros "$D2" "$DATA_MIB" &&
-	ok "backup-gpt: bootrino-data's first MiB (at $DATA_MIB MiB) is zeroed" ||
-	not_ok "backup-gpt: bootrino-data's first MiB is zeroed"
+regions_written backup-gpt "$D2"
 if [ "$(region "$D2" $((DISK_MIB - 1)) 1)" = "$end2" ]; then
 	echo "# backup-gpt: the last MiB is the stock one (the failing write changed nothing there)"
 else

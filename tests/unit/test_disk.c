@@ -400,6 +400,20 @@ static void test_root_find(void **state)
 /* A small boot-disk image: ESP at 1 MiB (2 MiB), state at 3 MiB (2 MiB),
  * image size 6 MiB; patterned ESP and state with a zero run inside. */
 #define IMG_SIZE (6 * MiB)
+
+/* A 512-byte-sector GPT frame for a small test image of size bytes
+ * (partitions left to the caller). */
+static void small_gpt_layout(struct disk_layout *l, uint64_t size)
+{
+	memset(l, 0, sizeof(*l));
+	l->sector = 512;
+	l->sectors = size / 512;
+	l->entry_sectors = 32;
+	l->first_usable = 34;
+	l->backup_header = l->sectors - 1;
+	l->backup_entries = l->backup_header - 32;
+	l->last_usable = l->backup_entries - 1;
+}
 static void make_image(const char *path, struct verify_artifact **out, size_t truncate_to)
 {
 	static uint8_t head[MiB];
@@ -410,14 +424,7 @@ static void make_image(const char *path, struct verify_artifact **out, size_t tr
 	int fd;
 
 	assert_non_null(img);
-	memset(&l, 0, sizeof(l));
-	l.sector = 512;
-	l.sectors = IMG_SIZE / 512;
-	l.entry_sectors = 32;
-	l.first_usable = 34;
-	l.backup_header = l.sectors - 1;
-	l.backup_entries = l.backup_header - 32;
-	l.last_usable = l.backup_entries - 1;
+	small_gpt_layout(&l, IMG_SIZE);
 	l.part[DISK_PART_ESP] = (struct disk_extent){1 * MiB, 2 * MiB};
 	l.part[DISK_PART_STATE] = (struct disk_extent){3 * MiB, 2 * MiB};
 	l.part[DISK_PART_DATA] = (struct disk_extent){5 * MiB, 512ull * 1024};
@@ -576,14 +583,7 @@ static void write_big(int no_direct, uint64_t esp_mib, size_t cut)
 	int fd;
 
 	assert_non_null(img);
-	memset(&l, 0, sizeof(l));
-	l.sector = 512;
-	l.sectors = size / 512;
-	l.entry_sectors = 32;
-	l.first_usable = 34;
-	l.backup_header = l.sectors - 1;
-	l.backup_entries = l.backup_header - 32;
-	l.last_usable = l.backup_entries - 1;
+	small_gpt_layout(&l, size);
 	l.part[DISK_PART_ESP] = (struct disk_extent){1 * MiB, esp_mib * MiB};
 	l.part[DISK_PART_STATE] = (struct disk_extent){state, 6 * MiB};
 	l.part[DISK_PART_DATA] = (struct disk_extent){state + 6 * MiB, 512ull * 1024};
