@@ -12,7 +12,12 @@
 #      backup-gpt, the stock first MiB still in place;
 #   3. a read error during the read-back (a sector of the ESP's data that
 #      nothing reads before the check): step check;
-#   4. an update in place by the real loader: a disk that already holds a
+#   4. a truncated image (the host's copy and the served file cut in
+#      half; loader.json's pin): the copy dropped, the download refused
+#      (sha256 mismatch, exit 3), the target from RAM, the disk untouched;
+#   5. the same cut image named by its own sha256: the pin passes, the
+#      stream's end is missing: step validate, exit 3, the disk untouched;
+#   6. an update in place by the real loader: a disk that already holds a
 #      bootrino layout (written on the host by the same writer), with an
 #      ext2 file system on bootrino-data (/boots = 41), a marker file on
 #      bootrino-state and 4 KiB of the ESP's kernel overwritten: the ESP is
@@ -128,20 +133,22 @@ ptuuid() { sfdisk --disk-id "$1" | tr 'A-F' 'a-f'; }
 
 # The loader's config as takeover writes it (docs/disk.md), in a cpio after
 # the loader's initrd: script, key, and the install record naming the disk
-# by serial, size and partition-table id.
+# by serial, size and partition-table id; the image by CFG_URL / CFG_SHA
+# (default: the published one) and the copy takeover hands over from
+# CARRY_CPIO (default: the published image under its sha256).
 loader_initrd() { # NAME DISK → $T/NAME.initrd
 	local d=$T/$1.cfg
 	rm -rf "$d"; mkdir -p "$d/etc/bootrino"
 	cat > "$d/etc/bootrino/config.json" << EOF
 {"script": "http://10.0.2.2:$NGINX_PORT/bootrino.sh", "pubkeys": ["$PUB"],
- "install": {"image": {"url": "$IMG_URL", "sha256": "$IMG_SHA"},
+ "install": {"image": {"url": "${CFG_URL:-$IMG_URL}", "sha256": "${CFG_SHA:-$IMG_SHA}"},
              "disk": {"name": "vda", "size": $((DISK_MIB * MiB)), "sector": 512,
                       "ptuuid": "$(ptuuid "$2")", "serial": "$SERIAL_ID"}}}
 EOF
 	mk_cpio "$d" "$T/$1.cfg.cpio"
 	cp "$IMAGES/loader/initrd.img" "$T/$1.initrd"
 	truncate -s %4 "$T/$1.initrd"
-	cat "$T/carry.cpio" >> "$T/$1.initrd"
+	cat "${CARRY_CPIO:-$T/carry.cpio}" >> "$T/$1.initrd"
 	truncate -s %4 "$T/$1.initrd"
 	cat "$T/$1.cfg.cpio" >> "$T/$1.initrd"
 }
@@ -296,7 +303,61 @@ else
 fi
 rm -f "$D3"
 
-# --- 4. update in place ----------------------------------------------------------------
+# --- 4. a truncated image, 5. a truncated image that its pin names -----------------
+# The image cut in half, both as the copy the host handed over and as the file
+# the server serves. 4: the pin is the real image's (loader.json's): the
+# loader drops the carried copy, fetches, and the download does not match.
+# 5: the pin is the cut file's own (a publisher that pinned a broken image):
+# the pin passes, the zstd stream ends early. Both: the disk untouched.
+cut=$site/loader/cut.img.zst
+head -c $(($(stat -c %s "$IMG_ZST") / 2)) "$IMG_ZST" > "$cut"
+chmod a+r "$cut"
+CUT_SHA=$(sha "$cut")
+for pin in "$IMG_SHA" "$CUT_SHA"; do
+	rm -rf "$T/carry-$pin"
+	mkdir -p "$T/carry-$pin/var/lib/bootrino/carried/sha256"
+	cp "$cut" "$T/carry-$pin/var/lib/bootrino/carried/sha256/$pin"
+	mk_cpio "$T/carry-$pin" "$T/carry-$pin.cpio"
+done
+fingerprint() { # DISK: the regions an install writes first
+	echo "$(region "$1" 0 8) $(region "$1" "$DATA_MIB" 1) $(region "$1" $((DISK_MIB - 1)) 1)"
+}
+D5=$T/cut.raw
+stock_disk "$D5"
+before5=$(fingerprint "$D5")
+CFG_URL=http://10.0.2.2:$NGINX_PORT/loader/cut.img.zst CARRY_CPIO=$T/carry-$IMG_SHA.cpio \
+	fault_boot cut "$D5"
+line=$(install_line 120)
+grep -aq "install: the boot-disk image the host handed over is no good" "$QEMU_SERIAL" &&
+	ok "truncated: the loader drops the cut copy the host handed over and fetches" ||
+	not_ok "truncated: the carried copy dropped" "$(grep -a 'install' "$QEMU_SERIAL" | tail -5)"
+case $line in
+*"cut.img.zst"*"sha256 mismatch"*"(exit 3)") ok "truncated: one line names the download and the sha256 mismatch, exit 3: ${line#*install: }" ;;
+*) not_ok "truncated: one line, sha256 mismatch, exit 3" "$line" ;;
+esac
+expect_serial "truncated: the target boots from RAM" BOOTRINO-DEMO-TINYLINUX-UP 120
+qemu_stop
+[ "$(fingerprint "$D5")" = "$before5" ] &&
+	ok "truncated: the disk untouched (first 8 MiB, bootrino-data's place, last MiB)" ||
+	not_ok "truncated: the disk untouched"
+
+stock_disk "$D5"
+before6=$(fingerprint "$D5")
+CFG_URL=http://10.0.2.2:$NGINX_PORT/loader/cut.img.zst CFG_SHA=$CUT_SHA \
+	CARRY_CPIO=$T/carry-$CUT_SHA.cpio fault_boot cut-pinned "$D5"
+line=$(install_line 120)
+case $line in
+*"(step validate)"*"(exit 3)") ok "truncated, pinned: the stream's end refused before any write (step validate), exit 3: ${line#*install: }" ;;
+*) not_ok "truncated, pinned: step validate, exit 3" "$line" ;;
+esac
+expect_serial "truncated, pinned: the target boots from RAM" BOOTRINO-DEMO-TINYLINUX-UP 120
+qemu_stop
+[ "$(fingerprint "$D5")" = "$before6" ] &&
+	ok "truncated, pinned: the disk untouched (first 8 MiB, bootrino-data's place, last MiB)" ||
+	not_ok "truncated, pinned: the disk untouched"
+rm -f "$D5"
+
+# --- 6. update in place ----------------------------------------------------------------
 D4=$T/update.raw
 truncate -s $((DISK_MIB * MiB)) "$D4"
 if out=$("$HOST_BOOTRINO" disk --write "$IMG_ZST" --sha256 "$IMG_SHA" "$D4" 2>&1); then
@@ -322,7 +383,7 @@ state4=$(region "$D4" "$STATE_MIB" $((DATA_MIB - STATE_MIB)))
 # and 4 KiB of the ESP's first MiB (its FAT)
 head -c 4096 /dev/urandom | dd of="$D4" bs=4096 seek=$(((MiB + 786432) / 4096)) conv=notrunc status=none
 
-# 4a. the update's ESP write fails (the damaged kernel block's sector): the
+# 6a. the update's ESP write fails (the damaged kernel block's sector): the
 # state, the data and the GPT untouched
 rules "$T/update-esp.rules" pwritev write $((KOFF / 512 + 1))
 fault_boot update-esp "$D4" "$T/update-esp.rules"
@@ -346,7 +407,7 @@ fi
 	echo "# update-esp: the ESP's first MiB is the image's again (written before the failing block)" ||
 	echo "# update-esp: the ESP's first MiB is not rewritten (it went in one request with the failing block)"
 
-# 4b. the next update, on a healthy disk, repairs it
+# 6b. the next update, on a healthy disk, repairs it
 fault_boot update "$D4"
 line=$(install_line 150)
 case $line in
