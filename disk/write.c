@@ -98,7 +98,7 @@ struct ioq {
 	uint8_t fin[NJOB];		    /* job n finished (job[n % NJOB]) */
 	uint64_t queued, next, done;	    /* handed out: next; finished without a gap: done */
 	uint64_t written, zeroed, verified; /* by the jobs that ran */
-	int err; /* first failure: errno (EIO for a short transfer, EBADMSG: differs) */
+	int err; /* the lowest failure: errno (EIO for a short transfer, EBADMSG: differs) */
 	enum io_kind err_kind;
 	uint64_t err_off;
 };
@@ -303,7 +303,11 @@ static void *io_thread(void *arg)
 			} else if (!skip && !e && j.kind == IO_ZERO) {
 				q->zeroed += j.len;
 			}
-			if (e && !q->err) {
+			/* the lowest failing byte, not the first thread to
+			 * report: two jobs in flight fail together when the
+			 * kernel merged their writes into one request, and
+			 * either may get here first */
+			if (e && (!q->err || eoff < q->err_off)) {
 				q->err = e;
 				q->err_kind = kind;
 				q->err_off = eoff;
