@@ -323,38 +323,34 @@ fingerprint() { # DISK: the regions an install writes first
 	echo "$(region "$1" 0 8) $(region "$1" "$DATA_MIB" 1) $(region "$1" $((DISK_MIB - 1)) 1)"
 }
 D5=$T/cut.raw
-stock_disk "$D5"
-before5=$(fingerprint "$D5")
-CFG_URL=http://10.0.2.2:$NGINX_PORT/loader/cut.img.zst CARRY_CPIO=$T/carry-$IMG_SHA.cpio \
-	fault_boot cut "$D5"
-line=$(install_line 120)
-grep -aq "install: the boot-disk image the host handed over is no good" "$QEMU_SERIAL" &&
-	ok "truncated: the loader drops the cut copy the host handed over and fetches" ||
-	not_ok "truncated: the carried copy dropped" "$(grep -a 'install' "$QEMU_SERIAL" | tail -5)"
-case $line in
-*"cut.img.zst"*"sha256 mismatch"*"(exit 3)") ok "truncated: one line names the download and the sha256 mismatch, exit 3: ${line#*install: }" ;;
-*) not_ok "truncated: one line, sha256 mismatch, exit 3" "$line" ;;
-esac
-expect_serial "truncated: the target boots from RAM" BOOTRINO-DEMO-TINYLINUX-UP 120
-qemu_stop
-[ "$(fingerprint "$D5")" = "$before5" ] &&
-	ok "truncated: the disk untouched (first 8 MiB, bootrino-data's place, last MiB)" ||
-	not_ok "truncated: the disk untouched"
-
-stock_disk "$D5"
-before6=$(fingerprint "$D5")
-CFG_URL=http://10.0.2.2:$NGINX_PORT/loader/cut.img.zst CFG_SHA=$CUT_SHA \
-	CARRY_CPIO=$T/carry-$CUT_SHA.cpio fault_boot cut-pinned "$D5"
-line=$(install_line 120)
-case $line in
-*"(step validate)"*"(exit 3)") ok "truncated, pinned: the stream's end refused before any write (step validate), exit 3: ${line#*install: }" ;;
-*) not_ok "truncated, pinned: step validate, exit 3" "$line" ;;
-esac
-expect_serial "truncated, pinned: the target boots from RAM" BOOTRINO-DEMO-TINYLINUX-UP 120
-qemu_stop
-[ "$(fingerprint "$D5")" = "$before6" ] &&
-	ok "truncated, pinned: the disk untouched (first 8 MiB, bootrino-data's place, last MiB)" ||
-	not_ok "truncated, pinned: the disk untouched"
+# cut_case NAME LABEL LINE-PATTERN PIN: the loader given the cut image
+# (served and handed over under PIN) refuses it with a line matching
+# LINE-PATTERN, boots the target from RAM, and the disk is untouched
+cut_case() {
+	local before line
+	stock_disk "$D5"
+	before=$(fingerprint "$D5")
+	CFG_URL=http://10.0.2.2:$NGINX_PORT/loader/cut.img.zst CFG_SHA=$4 \
+		CARRY_CPIO=$T/carry-$4.cpio fault_boot "$1" "$D5"
+	line=$(install_line 120)
+	# shellcheck disable=SC2254 # $3 is a pattern
+	case $line in
+	$3) ok "$2: refused before any write: ${line#*install: }" ;;
+	*) not_ok "$2: the line matches $3" "$line" ;;
+	esac
+	[ "$4" = "$IMG_SHA" ] && {
+		grep -aq "install: the boot-disk image the host handed over is no good" "$QEMU_SERIAL" &&
+			ok "$2: the loader drops the cut copy the host handed over and fetches" ||
+			not_ok "$2: the carried copy dropped" "$(grep -a 'install' "$QEMU_SERIAL" | tail -5)"
+	}
+	expect_serial "$2: the target boots from RAM" BOOTRINO-DEMO-TINYLINUX-UP 120
+	qemu_stop
+	[ "$(fingerprint "$D5")" = "$before" ] &&
+		ok "$2: the disk untouched (first 8 MiB, bootrino-data's place, last MiB)" ||
+		not_ok "$2: the disk untouched"
+}
+cut_case cut truncated '*cut.img.zst*sha256 mismatch*(exit 3)' "$IMG_SHA"
+cut_case cut-pinned "truncated, pinned" '*(step validate)*(exit 3)' "$CUT_SHA"
 rm -f "$D5"
 
 # --- 6. update in place ----------------------------------------------------------------
