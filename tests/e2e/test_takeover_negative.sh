@@ -72,26 +72,20 @@ for s in "${SCEN[@]}"; do
 	parts+=("$TAP_TMP/$name.ud") names+=("$name") whats+=("$what")
 done
 
-# cloud-init runs the parts in file-name order: NN-begin-NAME, NN-NAME, …
-python3 - "$TAP_TMP/neg.mime" "${parts[@]}" << 'PY'
-import os, sys
-from email.mime.multipart import MIMEMultipart
-from email.mime.text import MIMEText
-m = MIMEMultipart()
-def add(name, text):
-    part = MIMEText(text, "x-shellscript")
-    part.add_header("Content-Disposition", "attachment", filename=name)
-    m.attach(part)
-for i, path in enumerate(sys.argv[2:]):
-    name = os.path.basename(path)[:-3]
-    add("%02d-a-begin-%s" % (i, name), "#!/bin/sh\necho NEG-BEGIN %s\n" % name)
-    add("%02d-b-%s" % (i, name), open(path).read())
-    if name == "neg-bad-agent":  # before any later part installs the real one
-        add("%02d-c-check" % i, "#!/bin/sh\n"
-            "test -e /var/lib/bootrino/bootrino || echo NO-AGENT-INSTALLED\n")
-add("99-alive", "#!/bin/sh\necho GUEST-ALIVE-AFTER-USERDATA\n")
-open(sys.argv[1], "w").write(m.as_string())
-PY
+# cloud-init runs the parts in file-name order: NN-a-begin-NAME, NN-b-NAME, …
+mime=() i=0
+for part in "${parts[@]}"; do
+	name=${part##*/} name=${name%.ud} n=$(printf '%02d' "$i")
+	printf '#!/bin/sh\necho NEG-BEGIN %s\n' "$name" > "$TAP_TMP/$name.begin"
+	mime+=("$n-a-begin-$name" "$TAP_TMP/$name.begin" "$n-b-$name" "$part")
+	if [ "$name" = neg-bad-agent ]; then # before any later part installs the real one
+		printf '#!/bin/sh\ntest -e /var/lib/bootrino/bootrino || echo NO-AGENT-INSTALLED\n' > "$TAP_TMP/check.sh"
+		mime+=("$n-c-check" "$TAP_TMP/check.sh")
+	fi
+	i=$((i + 1))
+done
+printf '#!/bin/sh\necho GUEST-ALIVE-AFTER-USERDATA\n' > "$TAP_TMP/alive.sh"
+mime_userdata "$TAP_TMP/neg.mime" "${mime[@]}" 99-alive "$TAP_TMP/alive.sh"
 
 guest_boot negative "$TAP_TMP/neg.mime"
 if wait_for "$SERIAL" "GUEST-ALIVE-AFTER-USERDATA" "$GUEST_TIMEOUT"; then

@@ -51,17 +51,7 @@ takeover_userdata() {
 	"$BOOTRINO" userdata --cloud generic --agent-url "$URL/bootrino" --agent-sha256 "$AGENT_SHA" \
 		--script "$URL/bootrino.sh" --pubkey "$PUB" "$@" > "$out.main" || return 1
 	printf '%s' "$STOCK_INFO" > "$out.info"
-	python3 - "$out.info" "$out.main" "$out" << 'PY'
-import sys
-from email.mime.multipart import MIMEMultipart
-from email.mime.text import MIMEText
-m = MIMEMultipart()
-for name, path in (("00-stock-net.sh", sys.argv[1]), ("bootrino.sh", sys.argv[2])):
-    part = MIMEText(open(path).read(), "x-shellscript")
-    part.add_header("Content-Disposition", "attachment", filename=name)
-    m.attach(part)
-open(sys.argv[3], "w").write(m.as_string())
-PY
+	mime_userdata "$out" 00-stock-net.sh "$out.info" bootrino.sh "$out.main"
 }
 
 # --- 1. --direct, DHCP (networkd's client under QEMU's user mode) -------------

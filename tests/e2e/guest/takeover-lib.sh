@@ -8,8 +8,9 @@
 #                              sets SITE URL PUB AGENT_SHA KEY
 #   takeover_userdata OUT [ARGS…]  `bootrino userdata --cloud generic` for the
 #                              site, extra ARGS appended (e.g. --direct)
-#   alive_userdata IN OUT      IN followed by a second user-data part that
-#                              prints GUEST-ALIVE-AFTER-USERDATA (multipart)
+#   mime_userdata OUT NAME FILE [NAME FILE …]  a multipart user-data of
+#                              x-shellscript parts, FILE's text named NAME
+#                              (cloud-init runs them in NAME order)
 #   guest_boot NAME USERDATA   boots the stock guest in the background with
 #                              the site reachable at $URL and the guest's
 #                              port 80 at 127.0.0.1:$HTTP_PORT; sets SERIAL W
@@ -68,18 +69,17 @@ takeover_userdata() {
 		--script "$URL/bootrino.sh" --pubkey "$PUB" "$@" > "$out"
 }
 
-alive_userdata() {
-	python3 - "$1" "$2" << 'PY'
+mime_userdata() { # OUT NAME FILE [NAME FILE …]
+	python3 - "$@" << 'PY'
 import sys
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 m = MIMEMultipart()
-for name, text in (("bootrino.sh", open(sys.argv[1]).read()),
-                   ("alive.sh", "#!/bin/sh\necho GUEST-ALIVE-AFTER-USERDATA\n")):
-    part = MIMEText(text, "x-shellscript")
+for name, path in zip(sys.argv[2::2], sys.argv[3::2]):
+    part = MIMEText(open(path).read(), "x-shellscript")
     part.add_header("Content-Disposition", "attachment", filename=name)
     m.attach(part)
-open(sys.argv[2], "w").write(m.as_string())
+open(sys.argv[1], "w").write(m.as_string())
 PY
 }
 
