@@ -46,6 +46,7 @@ export BOOTRINO_ROOT=$PWD BOOTRINO=$PWD/build/static/bootrino
 . tests/lib/nginx.sh
 . tests/e2e/guest/takeover-lib.sh
 . tests/lib/accel.sh
+. tests/e2e/lib/qemu.sh # mk_cpio
 
 rounds=${BENCH_ROUNDS:-3}
 variants="kernel bios grub uki"
@@ -95,8 +96,7 @@ mkdir -p "$TAP_TMP/cfg/etc/bootrino"
 printf '{"script":"http://10.0.2.2:%s/bootrino.sh","pubkeys":["%s"],"mode":"loader"}\n' \
 	"$GUEST_PORT" "$PUB" > "$TAP_TMP/cfg/etc/bootrino/config.json"
 chmod 600 "$TAP_TMP/cfg/etc/bootrino/config.json"
-(cd "$TAP_TMP/cfg" && find . -mindepth 1 | LC_ALL=C sort |
-	cpio --quiet -o -H newc --owner 0:0 --reproducible) > "$TAP_TMP/config.cpio"
+mk_cpio "$TAP_TMP/cfg" "$TAP_TMP/config.cpio"
 export MTOOLS_SKIP_CHECK=1
 ESP="$DISK@@1M" # the image's ESP starts at 1 MiB (docs/disk.md)
 mcopy -o -i "$ESP" "$TAP_TMP/config.cpio" ::/bootrino/config.cpio || fail "mcopy config.cpio"
